@@ -1,0 +1,32 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests whose name ends in `.backend.test.ts` run once per backend this machine has
+// (cpu and wasm here; the browser suite covers webgpu/webgl). Everything else runs once.
+const backends = (process.env.AACLIP_TEST_BACKENDS ?? 'cpu,wasm').split(',').filter(Boolean);
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'test-utils/**/*.test.ts'],
+          exclude: ['**/*.backend.test.ts', '**/node_modules/**'],
+          setupFiles: ['test-utils/setup-backend.ts'],
+          env: { AACLIP_TEST_BACKEND: 'cpu' },
+        },
+      },
+      ...backends.map((backend) => ({
+        test: {
+          name: backend,
+          include: ['packages/*/src/**/*.backend.test.ts'],
+          setupFiles: ['test-utils/setup-backend.ts'],
+          env: { AACLIP_TEST_BACKEND: backend },
+        },
+      })),
+    ],
+  },
+});
