@@ -11,6 +11,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'test-utils/**/*.test.ts'],
@@ -20,6 +21,7 @@ export default defineConfig({
         },
       },
       ...backends.map((backend) => ({
+        extends: true,
         test: {
           name: backend,
           include: ['packages/*/src/**/*.backend.test.ts'],

@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { matMul2d } from '../model/matmul-2d';
+
+/*
+ * The official AA-CLIP losses. Probability maps are [B, 2, S, S] (channel 0 normal,
+ * channel 1 anomalous); masks are [B, S, S] with values in {0, 1}.
+ */
+
+/**
+ * Focal loss, gamma 2, no alpha: the one-hot target is clamped to [1e-5, 1 - 1e-5];
+ * pt = sum_c(onehot_c p_c) + 1e-5; mean over all pixels of -(1 - pt)^gamma log pt.
+ */
+export function focalLoss(prob: tf.Tensor4D, mask: tf.Tensor3D, gamma = 2): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, C, S1, S2] = prob.shape;
+    if (C !== 2) throw new Error(`focalLoss: expected 2 channels, got shape [${prob.shape}]`);
+    checkMask(mask, B, S1, S2, 'focalLoss');
+    const eps = 1e-5;
+    const t1 = tf.clipByValue(mask, eps, 1 - eps);
+    const t0 = tf.clipByValue(tf.sub(1, mask), eps, 1 - eps);
+    const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]);
+    const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]);
+    const pt = tf.add(tf.add(tf.mul(t0, p0), tf.mul(t1, p1)), eps);
+    const w = tf.pow(tf.sub(1, pt), gamma);
+    return tf.neg(tf.mean(tf.mul(w, tf.log(pt)))) as tf.Scalar;
+  });
+}
+
+/** Dice loss 1 - mean_b (2 sum(p t) + 1) / (sum p + sum t + 1); p, t: [B, S, S]. */
+export function diceLoss(p: tf.Tensor3D, t: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const inter = tf.sum(tf.mul(p, t), [1, 2]);
+    const ratio = tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(tf.add(tf.sum(p, [1, 2]), tf.sum(t, [1, 2])), 1));
+    return tf.sub(1, tf.mean(ratio)) as tf.Scalar;
+  });
+}
+
+/** seg loss = focal + dice(P_0, 1 - mask) + dice(P_1, mask). */
+export function segmentationLoss(prob: tf.Tensor4D, mask: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, , S1, S2] = prob.shape;
+    const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D;
+    const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D;
+    return tf.addN([focalLoss(prob, mask), diceLoss(p0, tf.sub(1, mask) as tf.Tensor3D), diceLoss(p1, mask)]) as tf.Scalar;
+  });
+}
+
+/**
+ * The disentanglement loss: (mean_b <A_b[:, 0], A_b[:, 1]>)^2 over the anchors of the batch's
+ * classes (each [E, 2]).
+ */
+export function orthogonalLoss(anchors: tf.Tensor2D[]): tf.Scalar {
+  return tf.tidy(() => {
+    if (anchors.length === 0) throw new Error('orthogonalLoss: no anchors');
+    const dots = anchors.map((a) => {
+      const E = a.shape[0];
+      const n = tf.reshape(tf.slice(a, [0, 0], [E, 1]), [1, E]) as tf.Tensor2D; // [1, E]
+      return tf.reshape(matMul2d(n, tf.slice(a, [0, 1], [E, 1]) as tf.Tensor2D), []); // <a0, a1>
+    });
+    return tf.square(tf.mean(tf.stack(dots))) as tf.Scalar;
+  });
+}
+
+/**
+ * Cross-entropy of the det logits det_b A_b (no temperature) with integer labels, mean over the batch.
+ * det [B, E]; anchors one [E, 2] per image; labels in {0, 1}.
+ */
+export function detCrossEntropy(det: tf.Tensor2D, anchors: tf.Tensor2D[], labels: ArrayLike<number>): tf.Scalar {
+  return tf.tidy(() => {
+    const B = det.shape[0];
+    if (anchors.length !== B || labels.length !== B) {
+      throw new Error(`detCrossEntropy: batch ${B}, ${anchors.length} anchor sets, ${labels.length} labels`);
+    }
+    const losses = anchors.map((a, b) => {
+      const y = labels[b]!;
+      if (y !== 0 && y !== 1) throw new Error(`detCrossEntropy: label ${y} of image ${b} is not 0 or 1`);
+      const logits = matMul2d(tf.slice(det, [b, 0], [1, det.shape[1]]) as tf.Tensor2D, a); // [1, 2]
+      const logp = tf.logSoftmax(logits);
+      return tf.neg(tf.reshape(tf.slice(logp, [0, y], [1, 1]), []));
+    });
+    return tf.mean(tf.stack(losses)) as tf.Scalar;
+  });
+}
+
+function checkMask(mask: tf.Tensor3D, B: number, S1: number, S2: number, where: string): void {
+  if (mask.rank !== 3 || mask.shape[0] !== B || mask.shape[1] !== S1 || mask.shape[2] !== S2) {
+    throw new Error(`${where}: mask shape [${mask.shape}] does not match the maps [${B}, ${S1}, ${S2}]`);
+  }
+}

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AAClipModel } from './aaclip-model';
+import { detCrossEntropy, orthogonalLoss, segmentationLoss } from './losses';
+import { similarity, trainingSoftmaxMap } from './maps';
+import type { TokenInput } from '../model/text-transformer';
+
+/** Token ids of one class's normal and abnormal sentences. */
+export interface ClassTokens {
+  normal: TokenInput;
+  abnormal: TokenInput;
+}
+
+export interface Stage1Batch {
+  /** Per level [B, g*g, E], from `stage1Features` (computed off the tape). */
+  features: tf.Tensor3D[];
+  grid: number;
+  /** [B, S, S] in {0, 1} */
+  masks: tf.Tensor3D;
+  /** class of each image */
+  classes: readonly string[];
+}
+
+/**
+ * Stage-1 loss: seg loss of the last level (or of every level) + weight * orthogonality of the
+ * adapted anchors of the batch's classes (recomputed through the text adapters, with gradient).
+ * Default is the official loop's: last level only, plus 0.1 * orthogonal.
+ */
+export function stage1Loss(
+  model: AAClipModel,
+  batch: Stage1Batch,
+  tokens: ReadonlyMap<string, ClassTokens>,
+  opts: { allLevels?: boolean; orthogonalWeight?: number } = {},
+): tf.Scalar {
+  return tf.tidy(() => {
+    const w = opts.orthogonalWeight ?? 0.1;
+    const anchorsByClass = new Map<string, tf.Tensor2D>();
+    for (const c of new Set(batch.classes)) {
+      const t = tokens.get(c);
+      if (!t) throw new Error(`stage1Loss: no prompt tokens for class "${c}"`);
+      anchorsByClass.set(c, model.anchorsFromTokens(t.normal, t.abnormal));
+    }
+    const anchors = batch.classes.map((c) => anchorsByClass.get(c)!);
+    const size = batch.masks.shape[1];
+    const orth = orthogonalLoss(anchors);
+    const levels = opts.allLevels ? batch.features : [batch.features[batch.features.length - 1]!];
+    const terms = levels.map((f) => tf.add(segmentationLoss(trainingSoftmaxMap(similarity(f, anchors), batch.grid, size), batch.masks), tf.mul(orth, w)));
+    return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
+  });
+}
+
+export interface Stage2Batch {
+  /** NHWC [B, S, S, 3] */
+  images: tf.Tensor4D;
+  /** [B, S, S] */
+  masks: tf.Tensor3D;
+  labels: ArrayLike<number>;
+  classes: readonly string[];
+}
+
+/** Stage-2 loss parts: ce on the det logits + seg loss summed over levels, against frozen anchors. */
+export function stage2Loss(
+  model: AAClipModel,
+  batch: Stage2Batch,
+  anchors: ReadonlyMap<string, tf.Tensor2D>,
+): { loss: tf.Scalar; ce: tf.Scalar; seg: tf.Scalar } {
+  return tf.tidy(() => {
+    const A = batch.classes.map((c) => {
+      const a = anchors.get(c);
+      if (!a) throw new Error(`stage2Loss: no anchors for class "${c}"`);
+      return a;
+    });
+    const f = model.forward(batch.images);
+    const size = batch.masks.shape[1];
+    const ce = detCrossEntropy(f.det, A, batch.labels);
+    const segTerms = f.seg.map((s) => segmentationLoss(trainingSoftmaxMap(similarity(s, A), f.grid, size), batch.masks));
+    const seg = tf.addN(segTerms) as tf.Scalar;
+    return { loss: tf.add(ce, seg) as tf.Scalar, ce, seg };
+  });
+}
+
+/**
+ * d(loss)/d(adapter weights) for a stage, with the loss value. Gradients are keyed by adapter
+ * key in variable layout [in, out].
+ */
+export function adapterGradients(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): { value: number; grads: Map<string, tf.Tensor> } {
+  const params = model.trainableAdapters(stage);
+  const { value, grads } = tf.variableGrads(lossFn, params.map((p) => p.weightT));
+  const out = new Map<string, tf.Tensor>();
+  for (const p of params) {
+    const g = grads[p.weightT.name];
+    if (!g) throw new Error(`no gradient reached adapter "${p.key}"`);
+    out.set(p.key, g);
+  }
+  const v = value.dataSync()[0]!;
+  value.dispose();
+  return { value: v, grads: out };
+}
