@@ -1,1 +1,136 @@
+/**
+ * @aaclip/core: AA-CLIP (zero-shot anomaly detection) on tfjs-core, for any backend.
+ * Pure: no Node or DOM APIs. Pick a backend with @aaclip/backend-node or @aaclip/backend-web.
+ */
 export const VERSION = '0.1.0';
+
+// CLIP model
+export type { ClipConfig, VisionConfig, TextConfig } from './model/clip-config';
+export { CLIP_PRESETS } from './model/presets';
+export type { ClipPresetName } from './model/presets';
+export { ClipModel, validateClipConfig } from './model/clip-model';
+export { VisionTransformer } from './model/vision-transformer';
+export type { VisionForwardOptions, VisionForwardResult, BlockHook } from './model/vision-transformer';
+export { TextTransformer } from './model/text-transformer';
+export type { TextForwardOptions, TokenInput } from './model/text-transformer';
+export { ResidualAttentionBlock } from './model/residual-block';
+export { Attention } from './model/attention';
+export { LayerNorm } from './model/layer-norm';
+export { gelu, quickGelu, applyActivation } from './model/activations';
+export type { Activation } from './model/activations';
+export { matMul2d, frozenLinear } from './model/matmul-2d';
+export { bicubicResampleMatrix, resizePositionEmbedding } from './model/position-embedding';
+export { takeWeight, transpose2d } from './model/weight-source';
+export type { WeightEntry, WeightMap } from './model/weight-source';
+
+// AA-CLIP
+export type { AAClipConfig } from './aaclip/aaclip-config';
+export { defaultAAClipConfig, validateAAClipConfig } from './aaclip/aaclip-config';
+export { AAClipModel, mulberry32 } from './aaclip/aaclip-model';
+export type { AAClipForward, AAClipOptions } from './aaclip/aaclip-model';
+export { AdapterLinear, TextAdapters, ImageAdapters, residualAdapt, exportAdapterWeights, l2Normalize, rowNorm } from './aaclip/aaclip-adapters';
+export {
+  similarity,
+  trainingSoftmaxMap,
+  testLevelMap,
+  imageScore,
+  separableApply,
+  bilinearAlignCornersMatrix,
+  gaussianBlurMatrix,
+  mapOperator,
+  DOMAIN_BLUR,
+} from './aaclip/maps';
+export type { Domain } from './aaclip/maps';
+export { focalLoss, diceLoss, segmentationLoss, orthogonalLoss, detCrossEntropy } from './aaclip/losses';
+export { Adam, multiStepLr } from './aaclip/adam';
+export type { AdamOptions, AdamState } from './aaclip/adam';
+export { stage1Loss, stage2Loss, adapterGradients } from './aaclip/stage-losses';
+export type { ClassTokens, Stage1Batch, Stage2Batch } from './aaclip/stage-losses';
+export { augmentPair, stageAugmentOptions } from './aaclip/augment';
+export type { AugmentImage, AugmentOptions } from './aaclip/augment';
+export { trainStage, epochOrder } from './aaclip/trainer';
+export type { TrainingSample, TrainingSource, StageOptions, StageResult } from './aaclip/trainer';
+export { encodeCheckpoint, decodeCheckpoint, checkpointFromTensors, CHECKPOINT_FORMAT } from './aaclip/checkpoint';
+export type { TrainingCheckpoint, AAClipCheckpoint } from './aaclip/checkpoint';
+export { AnchorCache, classTokens } from './aaclip/anchors';
+export type { PromptOptions } from './aaclip/anchors';
+export { Detector, createDetector } from './aaclip/detector';
+export type { DetectorOptions, DetectOptions, Detection, AnchorInput } from './aaclip/detector';
+
+// Tokenizer
+export {
+  ByteTokenizer,
+  ClipBpeTokenizer,
+  CLIP_MERGE_COUNT,
+  DEFAULT_CONTEXT_LENGTH,
+  END_OF_WORD,
+  EOT_TOKEN,
+  SOT_TOKEN,
+  basicClean,
+  cleanText,
+  createClipTokenizerFromBpeGz,
+  createClipTokenizerFromHf,
+  createTokenizerFromConfig,
+  parseMergesTxt,
+  parseTokenizerConfig,
+  whitespaceClean,
+} from './tokenizer/index';
+export type {
+  ByteTokenizerConfig,
+  ClipBpeGzOptions,
+  ClipBpeTokenizerConfig,
+  ClipBpeTokenizerInit,
+  ClipTokenizerBuildOptions,
+  DecodeOptions,
+  HfTokenizerFiles,
+  TokenizedTexts,
+  Tokenizer,
+  TokenizerConfig,
+  TokenizerFiles,
+  TokenizeOptions,
+} from './tokenizer/index';
+
+// Weights
+export type { TensorDType, NamedTensor, TensorMap } from './weights/named-tensor';
+export { toFloat32, toInt32 } from './weights/named-tensor';
+export { readSafetensors, parseSafetensorsHeader, decodeSafetensorsEntry, DEFAULT_MAX_HEADER_BYTES } from './weights/safetensors-reader';
+export type { SafetensorsEntry, SafetensorsHeader, SafetensorsReadOptions } from './weights/safetensors-reader';
+export { writeSafetensors } from './weights/safetensors-writer';
+export type { WritableTensor, WritableDType } from './weights/safetensors-writer';
+export { unpickle, defaultPickleGlobals, PickleGlobal, PickleRecord, PickleFunction } from './weights/pickle';
+export type { PickleOptions } from './weights/pickle';
+export { readTorchCheckpoint, openTorchArchive } from './weights/torch-zip';
+export { readTorchScriptParameters, readTorchFile } from './weights/torchscript';
+export { readWeightFile, detectWeightFormat } from './weights/read-weights';
+export type { WeightFileFormat } from './weights/read-weights';
+export { normalizeClipStateDict } from './weights/clip-state-dict';
+export type { NormalizeClipOptions, NormalizedClip } from './weights/clip-state-dict';
+
+// Images
+export type { RawImage, RawImage8 } from './image/raw-image';
+export { assertRawImage, assertRawImage8 } from './image/raw-image';
+export { resizeBicubicPil } from './image/resize-bicubic';
+export { resizeNearestPil } from './image/resize-nearest';
+export { toRgb, maskToBinary } from './image/convert';
+export { CLIP_MEAN, CLIP_STD, normalizeClip } from './image/normalize';
+export { preprocessImage, preprocessMask } from './image/preprocess';
+export { decodeBmp, isBmp } from './image/decode-bmp';
+export { ImageDecodeError } from './image/image-decode-error';
+
+// Metrics
+export {
+  auroc,
+  averagePrecision,
+  f1Max,
+  binaryMetrics,
+  ImageMetricAccumulator,
+  PixelMetricAccumulator,
+  pixelMetrics,
+  aupro,
+  aupro200,
+  OfficialMetricAccumulator,
+  officialMetricsEval,
+  labelComponents8,
+  pythonRound,
+} from './metrics/index';
+export type { BinaryMetrics, PixelMetrics, PixelMetricOptions, OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch, ScoreStoreOptions } from './metrics/index';

@@ -74,18 +74,24 @@ export class TextTransformer {
       eot.push(best);
     }
     const T = this.config.width;
+    // Attention is causal and only the EOT row is pooled, so positions after the last EOT of the
+    // batch cannot change the result: run on the first L = max(eot) + 1 positions only (exact).
+    const L = Math.max(...eot) + 1;
+    const short = new Int32Array(N * L);
+    for (let n = 0; n < N; n++) short.set(ids.subarray(n * ctx, n * ctx + L), n * L);
     return tf.tidy(() => {
-      const idx = tf.tensor1d(ids, 'int32');
-      let x = tf.gather(this.token_embedding, idx) as tf.Tensor2D; // [N*ctx, T]
-      x = tf.reshape(tf.add(tf.reshape(x, [N, ctx, T]), this.positional_embedding), [N * ctx, T]); // [N*ctx, T]
+      const idx = tf.tensor1d(short, 'int32');
+      let x = tf.gather(this.token_embedding, idx) as tf.Tensor2D; // [N*L, T]
+      const pos = tf.slice(this.positional_embedding, [0, 0], [L, T]); // [L, T]
+      x = tf.reshape(tf.add(tf.reshape(x, [N, L, T]), pos), [N * L, T]); // [N*L, T]
+      const mask = tf.slice(this.mask, [0, 0], [L, L]) as tf.Tensor2D; // [L, L]
       for (let i = 1; i <= this.resblocks.length; i++) {
-        x = this.resblocks[i - 1]!.apply(x, N, ctx, { mask: this.mask });
-        if (opts.afterBlock) x = opts.afterBlock(i, x, N, ctx);
+        x = this.resblocks[i - 1]!.apply(x, N, L, { mask });
+        if (opts.afterBlock) x = opts.afterBlock(i, x, N, L);
       }
-      x = this.ln_final.apply(x) as tf.Tensor2D;
       // the EOT row of each sequence (slices, so that the gradient needs no scatter)
-      const rows = eot.map((t, n) => tf.slice(x, [n * ctx + t, 0], [1, T]));
-      const pooled = (rows.length === 1 ? rows[0]! : tf.concat(rows, 0)) as tf.Tensor2D; // [N, T]
+      const rows = eot.map((t, n) => tf.slice(x, [n * L + t, 0], [1, T]));
+      const pooled = this.ln_final.apply(rows.length === 1 ? rows[0]! : tf.concat(rows, 0)) as tf.Tensor2D; // [N, T]
       return opts.projection ? opts.projection(pooled) : frozenLinear(pooled, this.text_projection);
     });
   }

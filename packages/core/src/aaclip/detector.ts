@@ -1,0 +1,190 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ClipModel } from '../model/clip-model';
+import type { WeightMap } from '../model/weight-source';
+import type { Tokenizer } from '../tokenizer/tokenizer';
+import type { AAClipConfig } from './aaclip-config';
+import { AAClipModel } from './aaclip-model';
+import { AnchorCache, type PromptOptions } from './anchors';
+import { imageScore, similarity, testLevelMap, trainingSoftmaxMap, type Domain } from './maps';
+
+/** Anchors of one class: [E, 2] row-major (column 0 normal, column 1 abnormal). */
+export type AnchorInput = tf.Tensor2D | { shape: number[]; data: Float32Array };
+
+export interface DetectorOptions {
+  clip: ClipModel;
+  /** Adapter weights (`text_adapter.*`, `image_adapter.*`). */
+  adapters: WeightMap;
+  config?: Partial<AAClipConfig>;
+  /** Precomputed anchors per class; with them no text tower or tokenizer is needed. */
+  anchors?: ReadonlyMap<string, AnchorInput>;
+  /** Classes whose anchors are computed up front (needs `tokenizer` and a text tower). */
+  classNames?: readonly string[];
+  tokenizer?: Tokenizer;
+  prompts?: PromptOptions;
+  /** Default domain for the blur and the fused score. Default 'industrial'. */
+  domain?: Domain;
+  /** Take ownership of `clip` (dispose it with the detector). Default true. */
+  ownsClip?: boolean;
+}
+
+export interface DetectOptions {
+  className: string;
+  domain?: Domain;
+  /** Also return each level's map. */
+  levelMaps?: boolean;
+}
+
+export interface Detection {
+  /** Side of the square maps. */
+  size: number;
+  /** The official test map: sum over levels of the blurred, upsampled (s1 + 1 - s0) / 2. [size*size] */
+  anomalyMap: Float32Array;
+  /** Mean over levels of the softmax anomaly probability (0..1), for display. [size*size] */
+  probabilityMap: Float32Array;
+  levelMaps?: Float32Array[];
+  /** (det . a_abnormal + 1) / 2 */
+  imageScore: number;
+  /** Maximum of `probabilityMap`. */
+  mapMax: number;
+  /** industrial: 0.5 * mapMax + 0.5 * imageScore; medical: mapMax. */
+  score: number;
+}
+
+/**
+ * The inference runtime of AA-CLIP over a loaded CLIP: class anchors (precomputed or from
+ * prompts), per-image anomaly maps and scores. Images are NHWC float32, CLIP-normalised,
+ * square. `dispose()` frees the adapters, the anchors and (by default) the CLIP model.
+ *
+ * @example
+ * const det = createDetector({ clip, adapters, tokenizer, classNames: ['bottle'] });
+ * const [r] = await det.detect(images, { className: 'bottle' });
+ * det.dispose();
+ */
+export class Detector {
+  private readonly fixedAnchors = new Map<string, tf.Tensor2D>();
+  private readonly cache: AnchorCache | null;
+  private disposed = false;
+
+  constructor(
+    readonly model: AAClipModel,
+    private readonly opts: DetectorOptions,
+  ) {
+    for (const [c, a] of opts.anchors ?? []) this.fixedAnchors.set(c, toAnchorTensor(c, a, model.clip.config.embedDim));
+    this.cache = opts.tokenizer && model.clip.text ? new AnchorCache(model, opts.tokenizer) : null;
+    for (const c of opts.classNames ?? []) this.anchors(c);
+  }
+
+  /** Classes with anchors ready. */
+  get classes(): string[] {
+    return [...this.fixedAnchors.keys()];
+  }
+
+  /** The [E, 2] anchors of a class (owned by the detector). */
+  anchors(className: string): tf.Tensor2D {
+    this.assertLive();
+    if (typeof className !== 'string' || className.trim() === '') throw new Error(`detect: className must be a non-empty string, got ${JSON.stringify(className)}`);
+    const fixed = this.fixedAnchors.get(className);
+    if (fixed) return fixed;
+    if (!this.cache) {
+      throw new Error(`detect: no anchors for class "${className}" (known: ${this.classes.join(', ') || 'none'}) and no tokenizer/text tower to compute them`);
+    }
+    const a = this.cache.get(className, this.opts.prompts ?? {});
+    this.fixedAnchors.set(className, tf.keep(a.clone()));
+    return this.fixedAnchors.get(className)!;
+  }
+
+  /** Runs detection on a batch [B, S, S, 3]; returns one result per image. */
+  async detect(images: tf.Tensor4D, opts: DetectOptions): Promise<Detection[]> {
+    this.assertLive();
+    if (!images || images.rank !== 4 || images.shape[3] !== 3) throw new Error(`detect: images must be NHWC [B, S, S, 3], got shape [${images?.shape}]`);
+    const [B, S, S2] = images.shape;
+    if (B === 0 || S === 0) throw new Error(`detect: empty batch or zero-size images, shape [${images.shape}]`);
+    if (S !== S2) throw new Error(`detect: images must be square, got ${S} x ${S2}`);
+    const domain = opts.domain ?? this.opts.domain ?? 'industrial';
+    if (domain !== 'industrial' && domain !== 'medical') throw new Error(`detect: domain must be 'industrial' or 'medical', got ${String(domain)}`);
+    const A = this.anchors(opts.className);
+    const out = tf.tidy(() => {
+      const f = this.model.forward(images);
+      const levels = f.seg.map((s) => {
+        const sim = similarity(s, A);
+        const prob = trainingSoftmaxMap(sim, f.grid, S); // [B, 2, S, S]
+        return { map: testLevelMap(sim, f.grid, S, domain), prob: tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S, S]), [B, S, S]) };
+      });
+      return {
+        anomaly: tf.addN(levels.map((l) => l.map)),
+        prob: tf.div(tf.addN(levels.map((l) => l.prob)), levels.length),
+        level: opts.levelMaps ? tf.stack(levels.map((l) => l.map), 1) : tf.zeros([0]),
+        score: imageScore(f.det, A),
+      };
+    });
+    try {
+      const [anomaly, prob, level, score] = await Promise.all([out.anomaly.data(), out.prob.data(), out.level.data(), out.score.data()]);
+      const n = S * S;
+      const L = this.model.config.levels.length;
+      return Array.from({ length: B }, (_, b) => {
+        const probabilityMap = (prob as Float32Array).slice(b * n, (b + 1) * n);
+        let mapMax = -Infinity;
+        for (const v of probabilityMap) if (v > mapMax) mapMax = v;
+        const s = score[b]!;
+        const det: Detection = {
+          size: S,
+          anomalyMap: (anomaly as Float32Array).slice(b * n, (b + 1) * n),
+          probabilityMap,
+          imageScore: s,
+          mapMax,
+          score: domain === 'medical' ? mapMax : 0.5 * mapMax + 0.5 * s,
+        };
+        if (opts.levelMaps) det.levelMaps = Array.from({ length: L }, (_, l) => (level as Float32Array).slice((b * L + l) * n, (b * L + l + 1) * n));
+        return det;
+      });
+    } finally {
+      tf.dispose(out);
+    }
+  }
+
+  /** Anchors of every known class, for export (checkpoint layout [E, 2]). */
+  exportAnchors(): Map<string, { shape: number[]; data: Float32Array }> {
+    const m = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [c, a] of this.fixedAnchors) m.set(c, { shape: [...a.shape], data: a.dataSync() as Float32Array });
+    return m;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const a of this.fixedAnchors.values()) a.dispose();
+    this.fixedAnchors.clear();
+    this.cache?.dispose();
+    this.model.dispose();
+    if (this.opts.ownsClip ?? true) this.model.clip.dispose();
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new Error('Detector: used after dispose()');
+  }
+}
+
+function toAnchorTensor(className: string, a: AnchorInput, embedDim: number): tf.Tensor2D {
+  const shape = a instanceof tf.Tensor ? a.shape : a.shape;
+  if (shape.length !== 2 || shape[0] !== embedDim || shape[1] !== 2) {
+    throw new Error(`anchors for "${className}" have shape [${shape.join(', ')}], expected [${embedDim}, 2]`);
+  }
+  return a instanceof tf.Tensor ? tf.keep(a.clone()) : tf.tensor2d(a.data, [embedDim, 2]);
+}
+
+/** Builds a detector; see {@link DetectorOptions}. */
+export function createDetector(opts: DetectorOptions): Detector {
+  if (!opts || !opts.clip) throw new Error('createDetector: `clip` is required');
+  if (!opts.adapters) throw new Error('createDetector: `adapters` is required');
+  if (![...opts.adapters.keys()].some((k) => k.startsWith('image_adapter.'))) {
+    throw new Error('createDetector: `adapters` has no image_adapter.* weights (a stage-2 checkpoint is needed for detection)');
+  }
+  if (!opts.anchors && !opts.tokenizer) throw new Error('createDetector: give `anchors`, or a `tokenizer` (and a text tower) to compute them from class names');
+  const model = AAClipModel.create({ clip: opts.clip, adapters: opts.adapters, config: opts.config });
+  try {
+    return new Detector(model, opts);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
