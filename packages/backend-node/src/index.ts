@@ -1,1 +1,17 @@
+/**
+ * @aaclip/backend-node: AA-CLIP on Node.js. Picks the fastest tfjs backend available
+ * (CUDA, native CPU, wasm, cpu), loads weights, checkpoints and images from files.
+ *
+ * @example
+ * import { useBackend, loadClip, loadAdapters } from '@aaclip/backend-node';
+ * await useBackend();
+ */
 export const VERSION = '0.1.0';
+export { useBackend, backendReport, formatBackendReport, ensureGradients, NODE_BACKEND_ORDER } from './backend';
+export type { BackendReport, NodeBackendName } from './backend';
+export { writeFileAtomic } from './fs-utils';
+export { readWeightFile, loadClip, loadAdapters, sniffWeightFormat } from './weights-io';
+export type { LoadClipOptions, WeightFileFormat } from './weights-io';
+export { decodeImage, decodeImageFile, encodePng, writePngAtomic } from './image-io';
+export { runParity, formatParityTable, encodeParityOutputs } from './parity';
+export type { ParityOptions, ParityResult, ParityRow } from './parity';

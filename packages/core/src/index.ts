@@ -92,8 +92,10 @@ export type {
 
 // Weights
 export type { TensorDType, NamedTensor, TensorMap } from './weights/named-tensor';
-export { toFloat32, toInt32 } from './weights/named-tensor';
-export { readSafetensors, parseSafetensorsHeader, decodeSafetensorsEntry, DEFAULT_MAX_HEADER_BYTES } from './weights/safetensors-reader';
+export { toFloat32, toInt32, shapeSize } from './weights/named-tensor';
+export { halfToFloat32, bfloat16ToFloat32, float32ToHalfBytes } from './weights/dtype-convert';
+export { flattenTensors } from './weights/tensor-tree';
+export { readSafetensors, parseSafetensorsHeader, safetensorsHeaderSize, decodeSafetensorsEntry, DEFAULT_MAX_HEADER_BYTES } from './weights/safetensors-reader';
 export type { SafetensorsEntry, SafetensorsHeader, SafetensorsReadOptions } from './weights/safetensors-reader';
 export { writeSafetensors } from './weights/safetensors-writer';
 export type { WritableTensor, WritableDType } from './weights/safetensors-writer';
@@ -132,5 +134,8 @@ export {
   officialMetricsEval,
   labelComponents8,
   pythonRound,
+  anomalyClipThresholds,
+  DEFAULT_MAX_EXACT_SCORES,
+  DEFAULT_HISTOGRAM_BINS,
 } from './metrics/index';
 export type { BinaryMetrics, PixelMetrics, PixelMetricOptions, OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch, ScoreStoreOptions } from './metrics/index';

@@ -1,0 +1,132 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** Backends in resolution order. */
+export type NodeBackendName = 'cuda' | 'native-cpu' | 'wasm' | 'cpu';
+export const NODE_BACKEND_ORDER: readonly NodeBackendName[] = ['cuda', 'native-cpu', 'wasm', 'cpu'];
+
+export interface BackendReport {
+  /** The backend now active. */
+  active: NodeBackendName;
+  /** tfjs' own name for it ('tensorflow', 'wasm', 'cpu'). */
+  tfjsName: string;
+  /** Why the active one was chosen: 'requested', 'environment', 'auto'. */
+  how: 'requested' | 'environment' | 'auto';
+  /** Each backend tried before the active one, and why it was skipped. */
+  skipped: { name: NodeBackendName; reason: string }[];
+}
+
+const CUDA_HELP =
+  '@tensorflow/tfjs-node-gpu 4.22 needs CUDA 11.2 and cuDNN 8.1 (libcudart.so.11.0, libcudnn.so.8) on the library path; ' +
+  'falling back to the next backend (set AACLIP_BACKEND=wasm to skip it)';
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 300);
+}
+
+async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | null> {
+  try {
+    require.resolve(pkg);
+  } catch {
+    return `${pkg} is not installed (optional peer dependency: npm install ${pkg})`;
+  }
+  try {
+    require(pkg);
+  } catch (err) {
+    const m = describe(err);
+    if (pkg === '@tensorflow/tfjs-node-gpu' && /lib(cud|cublas|cufft|curand|cusolver|cusparse|tensorflow)/i.test(m)) return `${m}: ${CUDA_HELP}`;
+    return `${pkg} failed to load: ${m}`;
+  }
+  if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but the 'tensorflow' backend failed to initialise`;
+  return null;
+}
+
+async function tryBackend(name: NodeBackendName): Promise<string | null> {
+  switch (name) {
+    case 'cuda':
+      return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'native-cpu':
+      return tryNative('@tensorflow/tfjs-node');
+    case 'wasm':
+      try {
+        await import('@tensorflow/tfjs-backend-wasm'); // .wasm binaries load from node_modules, never the network
+        return (await tf.setBackend('wasm')) ? null : 'the wasm backend failed to initialise';
+      } catch (err) {
+        return `@tensorflow/tfjs-backend-wasm failed to load: ${describe(err)}`;
+      }
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return (await tf.setBackend('cpu')) ? null : 'the cpu backend failed to initialise';
+    default:
+      return `unknown backend "${String(name)}"`;
+  }
+}
+
+function parseName(v: string, where: string): NodeBackendName | 'auto' {
+  const n = v.trim().toLowerCase();
+  const alias: Record<string, NodeBackendName | 'auto'> = { gpu: 'cuda', 'tfjs-node-gpu': 'cuda', native: 'native-cpu', 'tfjs-node': 'native-cpu', tensorflow: 'native-cpu' };
+  const r = (alias[n] ?? n) as NodeBackendName | 'auto';
+  if (r !== 'auto' && !NODE_BACKEND_ORDER.includes(r)) {
+    throw new Error(`${where}: unknown backend "${v}" (expected one of ${NODE_BACKEND_ORDER.join(', ')}, or auto)`);
+  }
+  return r;
+}
+
+let lastReport: BackendReport | null = null;
+
+/**
+ * Selects the tfjs backend: the one named (argument, else $AACLIP_BACKEND), or the first that
+ * works in the order cuda (tfjs-node-gpu), native-cpu (tfjs-node), wasm, cpu. A named backend
+ * that fails is an error. The report says which is active and why each earlier one was skipped.
+ *
+ * @example
+ * const report = await useBackend();            // auto
+ * await useBackend('wasm');                      // explicit
+ * console.log(report.active, report.skipped);
+ */
+export async function useBackend(name?: NodeBackendName | 'auto'): Promise<BackendReport> {
+  const env = process.env.AACLIP_BACKEND;
+  const chosen = name ?? (env ? parseName(env, 'AACLIP_BACKEND') : 'auto');
+  const how: BackendReport['how'] = name ? 'requested' : env ? 'environment' : 'auto';
+  if (chosen !== 'auto') {
+    const n = parseName(chosen, 'useBackend');
+    const why = await tryBackend(n as NodeBackendName);
+    if (why) throw new Error(`backend "${n}" is not available: ${why}`);
+    await tf.ready();
+    lastReport = { active: n as NodeBackendName, tfjsName: tf.getBackend(), how, skipped: [] };
+    return lastReport;
+  }
+  const skipped: BackendReport['skipped'] = [];
+  for (const n of NODE_BACKEND_ORDER) {
+    const why = await tryBackend(n);
+    if (!why) {
+      await tf.ready();
+      lastReport = { active: n, tfjsName: tf.getBackend(), how, skipped };
+      return lastReport;
+    }
+    skipped.push({ name: n, reason: why });
+  }
+  throw new Error(`no tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/** The last report of {@link useBackend}, or null. */
+export function backendReport(): BackendReport | null {
+  return lastReport;
+}
+
+/** One line for logs: "backend wasm (auto; skipped cuda: ..., native-cpu: ...)". */
+export function formatBackendReport(r: BackendReport): string {
+  const skipped = r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  return `backend ${r.active} (${r.how}${skipped ? `; skipped ${skipped}` : ''})`;
+}
+
+/**
+ * Registers tfjs' gradient functions (tfjs-core alone registers none), needed for training.
+ * Loaded through the `@tensorflow/tfjs` bundle, which Node can import.
+ */
+export async function ensureGradients(): Promise<void> {
+  await import('@tensorflow/tfjs');
+}

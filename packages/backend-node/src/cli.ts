@@ -1,0 +1,1 @@
+console.log("aaclip CLI: coming soon"); export {};

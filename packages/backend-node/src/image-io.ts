@@ -1,0 +1,136 @@
+// Image file decoding / PNG encoding for Node, on sharp (libvips) plus core's BMP decoder.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { assertRawImage, decodeBmp, ImageDecodeError, isBmp, type RawImage } from '@aaclip/core';
+
+/** A plain Uint8Array view of a Node Buffer (Buffer#slice does not copy; Uint8Array#slice does). */
+function plainBytes(buf: Uint8Array): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Native-endian 16-bit samples of a Buffer (copied when the view would be misaligned). */
+function ushortSamples(buf: Uint8Array): Uint16Array {
+  if (buf.byteOffset % 2 === 0) return new Uint16Array(buf.buffer, buf.byteOffset, buf.byteLength >> 1);
+  return new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/**
+ * Decodes image bytes to a {@link RawImage} without resizing, rotating or colour management:
+ * the stored sample values, as Pillow's `Image.open` sees them.
+ *
+ * - Formats: everything sharp's libvips reads (PNG, JPEG, TIFF, WebP, GIF, AVIF/HEIF, ...)
+ *   plus BMP (decoded by `decodeBmp`, since libvips has no BMP loader). Multi-page files give
+ *   their first page.
+ * - Channels: gray -> 1, gray + alpha -> 2, colour -> 3, colour + alpha -> 4; palette images
+ *   are expanded to RGB(A); CMYK is converted to RGB.
+ * - Depth: 16-bit files stay 16-bit (`Uint16Array`, 0..65535; `toRgb` keeps the high byte);
+ *   everything else is 8-bit (`Uint8Array`).
+ * - Embedded ICC profiles and EXIF orientation are ignored (as Pillow does by default).
+ *
+ * @param bytes the encoded file.
+ * @param nameForErrors file name used in error messages.
+ * @throws ImageDecodeError naming `nameForErrors` for empty, corrupt, truncated or unsupported data.
+ * @example
+ * const img = await decodeImage(new Uint8Array(await fetchBytes()), 'upload.png');
+ */
+export async function decodeImage(bytes: Uint8Array, nameForErrors = 'image data'): Promise<RawImage> {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`decodeImage(${nameForErrors}): bytes must be a Uint8Array, got ${typeof bytes}`);
+  }
+  if (bytes.length === 0) throw new ImageDecodeError(nameForErrors, 'the file is empty');
+  if (isBmp(bytes)) return decodeBmp(bytes, nameForErrors);
+  try {
+    const meta = await sharp(bytes, { ignoreIcc: true }).metadata();
+    const gray = meta.space === 'b-w' || meta.space === 'grey16';
+    const deep = meta.depth === 'ushort';
+    // Convert to RGB(A) (gray is replicated exactly), then collapse gray back to one band.
+    const { data, info } = await sharp(bytes, { ignoreIcc: true })
+      .toColourspace(deep ? 'rgb16' : 'srgb')
+      .raw({ depth: deep ? 'ushort' : 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    const { width, height } = info;
+    const rgbChannels = info.channels;
+    if (rgbChannels !== 3 && rgbChannels !== 4) {
+      throw new ImageDecodeError(nameForErrors, `unexpected ${rgbChannels} channels after decoding`);
+    }
+    const samples = deep ? ushortSamples(data) : plainBytes(data);
+    if (!gray) return { width, height, channels: rgbChannels, data: samples };
+    const alpha = rgbChannels === 4;
+    const channels = alpha ? 2 : 1;
+    const n = width * height;
+    const out = deep ? new Uint16Array(n * channels) : new Uint8Array(n * channels);
+    for (let p = 0; p < n; p++) {
+      out[p * channels] = samples[p * rgbChannels];
+      if (alpha) out[p * 2 + 1] = samples[p * 4 + 3];
+    }
+    return { width, height, channels, data: out };
+  } catch (e) {
+    if (e instanceof ImageDecodeError) throw e;
+    throw new ImageDecodeError(nameForErrors, e instanceof Error ? e.message : String(e), { cause: e });
+  }
+}
+
+/**
+ * Reads and decodes an image file (see {@link decodeImage} for formats and layouts).
+ * File-system errors (missing file, permissions) are rethrown as they are; decoding failures
+ * raise an `ImageDecodeError` whose message and `fileName` name `path`.
+ *
+ * @example
+ * const img = await decodeImageFile('bottle/test/broken_large/000.png');
+ * const x = preprocessImage(img, 336);
+ */
+export async function decodeImageFile(path: string): Promise<RawImage> {
+  const bytes = await readFile(path);
+  return decodeImage(plainBytes(bytes), path);
+}
+
+/** 8-bit copy of 0..1 float samples (clamped, rounded). */
+function floatTo8(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    out[i] = v > 0 ? (v >= 1 ? 255 : Math.round(v * 255)) : 0;
+  }
+  return out;
+}
+
+/**
+ * Encodes a {@link RawImage} as PNG: 1/2 channels as gray (+ alpha), 3/4 as RGB(A);
+ * `Uint16Array` images as 16-bit PNG; `Float32Array` images (0..1) as 8-bit.
+ *
+ * @example
+ * await writeFile('mask.png', await encodePng({ width: 2, height: 1, channels: 1, data: new Uint8Array([0, 255]) }));
+ */
+export async function encodePng(img: RawImage): Promise<Uint8Array> {
+  assertRawImage(img, 'encodePng: img');
+  const { width, height, channels } = img;
+  const deep = img.data instanceof Uint16Array;
+  const data = img.data instanceof Float32Array ? floatTo8(img.data) : img.data;
+  const space = channels <= 2 ? (deep ? 'grey16' : 'b-w') : deep ? 'rgb16' : 'srgb';
+  const png = await sharp(data, { raw: { width, height, channels } })
+    .toColourspace(space)
+    .png()
+    .toBuffer();
+  return plainBytes(png);
+}
+
+/**
+ * Writes `img` as a PNG file atomically: the bytes go to a temporary file in the same
+ * folder, which is then renamed over `path` (readers never see a partial file).
+ *
+ * @example
+ * await writePngAtomic('out/anomaly-map.png', heatmap);
+ */
+export async function writePngAtomic(path: string, img: RawImage): Promise<void> {
+  const bytes = await encodePng(img);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, bytes, { flag: 'wx' });
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,109 @@
+import { readFile } from "node:fs/promises";
+import {
+  ClipModel,
+  checkpointFromTensors,
+  decodeCheckpoint,
+  normalizeClipStateDict,
+  readSafetensors,
+  readTorchFile,
+  type AAClipCheckpoint,
+  type ClipConfig,
+  type TensorMap,
+} from '@aaclip/core';
+
+/** The container formats a weight file can be in, by its first bytes. */
+export type WeightFileFormat = 'safetensors' | 'torch-zip';
+
+export function sniffWeightFormat(bytes: Uint8Array, path: string): WeightFileFormat {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
+  if (bytes.length >= 9) {
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+    if (n > 1 && n < bytes.length && bytes[8] === 0x7b /* '{' */) return 'safetensors';
+  }
+  throw new Error(`${path}: not a safetensors file nor a PyTorch zip checkpoint (first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+}
+
+/** Reads every tensor of a weight file (.safetensors, torch.save .pt/.pth/.bin, or a TorchScript release .pt). */
+export async function readWeightFile(path: string): Promise<{ tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
+  }
+  const format = sniffWeightFormat(bytes, path);
+  try {
+    if (format === 'safetensors') {
+      const r = readSafetensors(bytes);
+      return { tensors: r.tensors, metadata: r.metadata, format };
+    }
+    return { tensors: readTorchFile(bytes), metadata: {}, format };
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+export interface LoadClipOptions {
+  /** Override the inferred head counts (default width / 64). */
+  visionHeads?: number;
+  textHeads?: number;
+  /** Default 'gelu' (what AA-CLIP builds); 'quick_gelu' for OpenAI's own numbers. */
+  activation?: 'gelu' | 'quick_gelu';
+}
+
+/**
+ * Loads a CLIP from any supported file and layout (OpenAI / open_clip / Hugging Face names,
+ * `module.` prefixes, `state_dict` wrappers); the config is inferred from the shapes.
+ *
+ * @example
+ * const { clip, config } = await loadClip('ViT-L-14-336px.pt');
+ */
+export async function loadClip(path: string, opts: LoadClipOptions = {}): Promise<{ clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> }> {
+  const { tensors, metadata } = await readWeightFile(path);
+  let norm;
+  try {
+    norm = normalizeClipStateDict(tensors, { visionHeads: opts.visionHeads, textHeads: opts.textHeads, activation: opts.activation });
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  const fromMeta = metadata.clip_config ? (JSON.parse(metadata.clip_config) as ClipConfig) : undefined;
+  const config: ClipConfig = fromMeta ? { ...norm.config, activation: opts.activation ?? fromMeta.activation, vision: { ...norm.config.vision, heads: opts.visionHeads ?? fromMeta.vision.heads } } : norm.config;
+  if (fromMeta?.text && config.text) config.text = { ...config.text, heads: opts.textHeads ?? fromMeta.text.heads };
+  const clip = ClipModel.fromWeights(norm.tensors, config);
+  return { clip, config, unusedKeys: norm.unusedKeys, metadata };
+}
+
+/**
+ * Loads adapters: our checkpoint (.safetensors with metadata), a plain adapters .safetensors,
+ * or the official `text_adapter.pth` / `image_adapter_N.pth` files (several files merge).
+ */
+export async function loadAdapters(paths: string | readonly string[]): Promise<AAClipCheckpoint> {
+  const list = typeof paths === 'string' ? [paths] : paths;
+  if (list.length === 0) throw new Error('loadAdapters: no adapter file given');
+  let merged: AAClipCheckpoint | null = null;
+  for (const p of list) {
+    const { tensors, metadata, format } = await readWeightFile(p);
+    let ck: AAClipCheckpoint;
+    try {
+      ck = format === 'safetensors' ? decodeCheckpointFromRead(tensors, metadata, p) : checkpointFromTensors(tensors, {}, p);
+    } catch (e) {
+      throw new Error(`${p}: ${(e as Error).message}`);
+    }
+    if (!merged) merged = ck;
+    else {
+      for (const [k, v] of ck.adapters) merged.adapters.set(k, v);
+      for (const [k, v] of ck.anchors) merged.anchors.set(k, v);
+      merged.clipConfig ??= ck.clipConfig;
+      merged.aaclipConfig ??= ck.aaclipConfig;
+      merged.training ??= ck.training;
+    }
+  }
+  return merged!;
+}
+
+function decodeCheckpointFromRead(tensors: TensorMap, metadata: Record<string, string>, name: string): AAClipCheckpoint {
+  return checkpointFromTensors(tensors, metadata, name);
+}
+
+/** Kept for callers holding bytes already. */
+export { decodeCheckpoint };

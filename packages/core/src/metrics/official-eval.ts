@@ -1,0 +1,187 @@
+/**
+ * The AA-CLIP paper's per-class evaluation (`metrics_eval` of its forward_utils.py), reproduced
+ * number for number:
+ * - pixel predictions are min-max normalised over the whole class unless their max is exactly 1;
+ *   image predictions likewise;
+ * - image score: industrial = 0.5 * per-image max of the normalised map + 0.5 * normalised image
+ *   prediction; medical = the per-image max alone;
+ * - pixel AUC / AP over all pixels; image AUC / AP are 0 when all image labels are equal;
+ * - every value is Python's round(x, 4) * 100 in float64 (so 79.80000000000001 can appear).
+ *
+ * The reference runs on float32 numpy arrays, so the normalisation and the 0.5/0.5 mix are done in
+ * float32 arithmetic (`arithmetic: 'auto'` picks float32 exactly when the inputs were
+ * Float32Arrays); float32 rounding can merge neighbouring scores, which is reproduced. Pixel
+ * metrics of a class without anomalous (or without normal) pixels are NaN, where the reference
+ * raises.
+ */
+import { ImageMetricAccumulator } from './binary-metrics';
+import { mapShape, PixelMetricAccumulator } from './pixel-metric-accumulator';
+import { pythonRound } from './python-round';
+import { checkLength } from './scan';
+import type { ScoreStoreOptions } from './score-store';
+
+/** Domain of a dataset: decides the image score. */
+export type OfficialDomain = 'industrial' | 'medical';
+
+/** Result of {@link officialMetricsEval}, keyed like the paper's result dict. */
+export interface OfficialMetrics {
+  'pixel AUC': number;
+  'pixel AP': number;
+  'image AUC': number;
+  'image AP': number;
+}
+
+/** Options of {@link OfficialMetricAccumulator}. */
+export interface OfficialEvalOptions extends ScoreStoreOptions {
+  domain: OfficialDomain;
+  /** Arithmetic of the normalisation: 'auto' (float32 iff inputs were Float32Array), or forced. */
+  arithmetic?: 'auto' | 'float32' | 'float64';
+}
+
+/** One batch of a class. */
+export interface OfficialEvalBatch {
+  /** Anomaly maps [B, H, W] (row-major). */
+  pixelPreds: ArrayLike<number>;
+  /** Masks, same element count (0 = normal, != 0 = anomalous). */
+  pixelLabels: ArrayLike<number>;
+  /** One image score per image [B]. */
+  imagePreds: ArrayLike<number>;
+  /** One image label per image [B]. */
+  imageLabels: ArrayLike<number>;
+  /** [B, H, W], [B, 1, H, W] or [H, W]. */
+  shape: readonly number[];
+}
+
+const f64 = (x: number): number => x;
+
+/** Builds the reference's `(p - min) / (max - min)` unless max === 1; null when max === min. */
+function normaliser(min: number, max: number, r: (x: number) => number): ((s: number) => number) | null | undefined {
+  if (max === 1) return undefined;
+  if (!(max > min)) return null;
+  const lo = r(min);
+  const span = r(r(max) - lo);
+  return (s: number) => r(r(r(s) - lo) / span);
+}
+
+/**
+ * Streaming form of the paper's per-class evaluation: `update` per batch, `compute` at the end.
+ *
+ * @example
+ * const acc = new OfficialMetricAccumulator({ domain: 'industrial' });
+ * acc.update({ pixelPreds, pixelLabels, imagePreds, imageLabels, shape: [b, h, w] });
+ * acc.compute(); // { 'pixel AUC': 79.80000000000001, 'pixel AP': ..., 'image AUC': ..., 'image AP': ... }
+ */
+export class OfficialMetricAccumulator {
+  readonly domain: OfficialDomain;
+  private readonly arithmetic: 'auto' | 'float32' | 'float64';
+  private readonly pixels: PixelMetricAccumulator;
+  private readonly imagePreds: number[] = [];
+  private readonly imageLabels: number[] = [];
+  private pixelF32 = true;
+  private imageF32 = true;
+
+  constructor(options: OfficialEvalOptions) {
+    if (options.domain !== 'industrial' && options.domain !== 'medical') {
+      throw new Error(`OfficialMetricAccumulator: domain must be 'industrial' or 'medical', got ${String(options.domain)}`);
+    }
+    this.domain = options.domain;
+    this.arithmetic = options.arithmetic ?? 'auto';
+    this.pixels = new PixelMetricAccumulator({ ...options, aupro: false });
+  }
+
+  /** Adds one batch of maps, masks, image scores and image labels. */
+  update(batch: OfficialEvalBatch): void {
+    const { batch: b } = mapShape(batch.shape, 'OfficialMetricAccumulator.update');
+    checkLength(batch.imagePreds, b, 'OfficialMetricAccumulator.update imagePreds');
+    checkLength(batch.imageLabels, b, 'OfficialMetricAccumulator.update imageLabels');
+    for (let i = 0; i < b; i++) {
+      const p = batch.imagePreds[i]!;
+      const l = batch.imageLabels[i]!;
+      if (!Number.isFinite(p)) throw new Error(`OfficialMetricAccumulator.update imagePreds: index ${i} is ${p}`);
+      if (l !== l) throw new Error(`OfficialMetricAccumulator.update imageLabels: index ${i} is NaN`);
+    }
+    this.pixels.update(batch.pixelPreds, batch.pixelLabels, batch.shape);
+    for (let i = 0; i < b; i++) {
+      this.imagePreds.push(batch.imagePreds[i]!);
+      this.imageLabels.push(batch.imageLabels[i]!);
+    }
+    if (!(batch.pixelPreds instanceof Float32Array)) this.pixelF32 = false;
+    if (!(batch.imagePreds instanceof Float32Array)) this.imageF32 = false;
+  }
+
+  /** The paper's four numbers for everything added so far. */
+  compute(): OfficialMetrics {
+    const mode = this.arithmetic;
+    const pixF32 = mode === 'float32' || (mode === 'auto' && this.pixelF32);
+    const imgF32 = mode === 'float32' || (mode === 'auto' && this.imageF32);
+    const rp = pixF32 ? Math.fround : f64;
+    const ri = imgF32 ? Math.fround : f64;
+    const { min, max } = this.pixels.range;
+    const gp = normaliser(min, max, rp);
+    let pixelAuc = NaN;
+    let pixelAp = NaN;
+    if (gp !== null) {
+      const m = this.pixels.compute(gp);
+      pixelAuc = m.auroc;
+      pixelAp = m.averagePrecision;
+    }
+    let imageAuc = NaN;
+    let imageAp = NaN;
+    const labels = this.imageLabels;
+    const n = labels.length;
+    const allSame = n === 0 || labels.every((l) => l === labels[0]);
+    if (allSame) {
+      imageAuc = 0;
+      imageAp = 0;
+    } else if (gp !== null) {
+      let imin = Infinity;
+      let imax = -Infinity;
+      for (const p of this.imagePreds) {
+        if (p < imin) imin = p;
+        if (p > imax) imax = p;
+      }
+      const gi = normaliser(imin, imax, ri);
+      if (gi !== null || this.domain === 'medical') {
+        const mix = pixF32 && imgF32 ? Math.fround : f64;
+        const scores = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const pm = gp ? gp(this.pixels.imageMax[i]!) : rp(this.pixels.imageMax[i]!);
+          if (this.domain === 'medical') {
+            scores[i] = pm;
+          } else {
+            const ip = gi ? gi(this.imagePreds[i]!) : ri(this.imagePreds[i]!);
+            scores[i] = mix(mix(pm * 0.5) + mix(ip * 0.5));
+          }
+        }
+        const acc = new ImageMetricAccumulator();
+        acc.update(scores, labels);
+        const m = acc.compute();
+        imageAuc = m.auroc;
+        imageAp = m.averagePrecision;
+      }
+    }
+    return {
+      'pixel AUC': pythonRound(pixelAuc, 4) * 100,
+      'pixel AP': pythonRound(pixelAp, 4) * 100,
+      'image AUC': pythonRound(imageAuc, 4) * 100,
+      'image AP': pythonRound(imageAp, 4) * 100,
+    };
+  }
+}
+
+/**
+ * The paper's per-class evaluation in one call (see {@link OfficialMetricAccumulator}).
+ *
+ * @example
+ * officialMetricsEval({ pixelPreds, pixelLabels, imagePreds, imageLabels, shape: [6, 48, 48] }, 'industrial');
+ * // { 'pixel AUC': 79.80000000000001, 'pixel AP': 52.400000000000006, 'image AUC': 87.5, 'image AP': 95 }
+ */
+export function officialMetricsEval(
+  batch: OfficialEvalBatch,
+  domain: OfficialDomain,
+  options: Omit<OfficialEvalOptions, 'domain'> = {},
+): OfficialMetrics {
+  const acc = new OfficialMetricAccumulator({ ...options, domain });
+  acc.update(batch);
+  return acc.compute();
+}

@@ -1,0 +1,324 @@
+/**
+ * A minimal, safe interpreter for Python pickles (protocols 0-5, the opcodes `torch.save`
+ * and TorchScript use). Nothing is ever executed: GLOBAL resolves only against an
+ * allow-list of values and TypeScript callables ({@link defaultPickleGlobals}); any other
+ * global either becomes a {@link PickleRecord} (default) or is an error.
+ *
+ * Python values map to: None -> null, bool -> boolean, int -> number (bigint beyond 2^53),
+ * float -> number, str -> string, bytes -> Uint8Array (a view of the input), list and
+ * tuple -> Array, dict and OrderedDict -> Map, set -> Set.
+ */
+import { PickleFunction, PickleGlobal, PickleRecord } from './pickle-values';
+import { torchPickleGlobals } from './torch-tensor';
+
+export { PickleFunction, PickleGlobal, PickleRecord } from './pickle-values';
+
+export interface PickleOptions {
+  /** What a global outside the allow-list becomes: a record (default) or an error. */
+  onUnknownGlobal?: 'record' | 'error';
+  /** Resolves BINPERSID / PERSID ids (torch storages). Without it, persistent ids are errors. */
+  persistentLoad?: (pid: unknown) => unknown;
+  /** Extra allow-listed globals by `module.name` (values or {@link PickleFunction}s). */
+  globals?: Readonly<Record<string, unknown>>;
+  /** Maximum stack length plus MARK depth (default 1,000,000). */
+  maxStackDepth?: number;
+  /** Maximum number of memo entries (default 10,000,000). */
+  maxMemoEntries?: number;
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return s;
+}
+
+function encodeString(args: unknown[]): Uint8Array {
+  const [text, encoding = 'utf-8'] = args;
+  if (typeof text !== 'string') throw new Error(`_codecs.encode: expected a string, got ${typeof text}`);
+  const enc = String(encoding).toLowerCase();
+  if (enc === 'latin1' || enc === 'latin-1' || enc === 'iso-8859-1') {
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 255) throw new Error(`_codecs.encode: character ${c} is not latin-1`);
+      out[i] = c;
+    }
+    return out;
+  }
+  if (enc === 'utf-8' || enc === 'utf8') return new TextEncoder().encode(text);
+  throw new Error(`_codecs.encode: unsupported encoding ${JSON.stringify(encoding)}`);
+}
+
+function fillMap(map: Map<unknown, unknown>, init: unknown): Map<unknown, unknown> {
+  if (init instanceof Map) for (const [k, v] of init) map.set(k, v);
+  else if (Array.isArray(init)) {
+    for (const pair of init) {
+      if (!Array.isArray(pair) || pair.length !== 2) throw new Error('OrderedDict: items must be pairs');
+      map.set(pair[0], pair[1]);
+    }
+  }
+  return map;
+}
+
+/**
+ * The allow-list used by default: collections.OrderedDict, builtins set/frozenset,
+ * _codecs.encode, torch.device, torch.jit._pickle helpers and the torch tensor/storage
+ * globals ({@link torchPickleGlobals}).
+ *
+ * @example Object.keys(defaultPickleGlobals()).includes('torch._utils._rebuild_tensor_v2') // true
+ */
+export function defaultPickleGlobals(): Record<string, unknown> {
+  const fn = (name: string, call: (args: unknown[]) => unknown): [string, PickleFunction] => [name, new PickleFunction(name, call)];
+  const toSet = (args: unknown[]): Set<unknown> => new Set(Array.isArray(args[0]) ? args[0] : []);
+  const first = (args: unknown[]): unknown => args[0];
+  const entries: [string, unknown][] = [
+    fn('collections.OrderedDict', (args) => fillMap(new Map(), args[0])),
+    fn('builtins.set', toSet),
+    fn('builtins.frozenset', toSet),
+    fn('__builtin__.set', toSet),
+    fn('__builtin__.frozenset', toSet),
+    fn('_codecs.encode', encodeString),
+    fn('torch.device', (args) => args.filter((a) => a !== null && a !== undefined).join(':')),
+    ...['intlist', 'floatlist', 'boollist', 'tensorlist', 'doublelist'].map((k) => fn(`torch.jit._pickle.build_${k}`, first)),
+    fn('torch.jit._pickle.restore_type_tag', first),
+  ];
+  return { ...Object.fromEntries(entries), ...torchPickleGlobals() };
+}
+
+/**
+ * Unpickles `data` safely.
+ *
+ * @example
+ * const root = unpickle(pklBytes, { persistentLoad: (pid) => storages.get(pid) });
+ */
+export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
+  const allowed: Record<string, unknown> = { ...defaultPickleGlobals(), ...(opts.globals ?? {}) };
+  const maxStack = opts.maxStackDepth ?? 1_000_000;
+  const maxMemo = opts.maxMemoEntries ?? 10_000_000;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const utf8 = new TextDecoder('utf-8');
+  let stack: unknown[] = [];
+  const metastack: unknown[][] = [];
+  const memo = new Map<number, unknown>();
+  let pos = 0;
+  let opPos = 0;
+
+  const fail = (msg: string): never => {
+    throw new Error(`pickle: ${msg} (opcode at byte ${opPos})`);
+  };
+  const need = (n: number): number => {
+    if (!Number.isSafeInteger(n) || n < 0 || pos + n > data.length) {
+      fail(`needs ${n} bytes but only ${data.length - pos} remain (truncated or corrupt pickle)`);
+    }
+    const at = pos;
+    pos += n;
+    return at;
+  };
+  const u8 = (): number => data[need(1)]!;
+  const u16 = (): number => view.getUint16(need(2), true);
+  const u32 = (): number => view.getUint32(need(4), true);
+  const u64 = (): number => {
+    const v = view.getBigUint64(need(8), true);
+    if (v > BigInt(data.length)) fail(`length ${v} exceeds the pickle size ${data.length}`);
+    return Number(v);
+  };
+  const bytes = (n: number): Uint8Array => {
+    const at = need(n);
+    return data.subarray(at, at + n);
+  };
+  const line = (): string => {
+    const end = data.indexOf(0x0a, pos);
+    if (end < 0 || end - pos > 4096) fail('unterminated text line');
+    const s = latin1(data.subarray(pos, end));
+    pos = end + 1;
+    return s;
+  };
+  const push = (v: unknown): void => {
+    if (stack.length + metastack.length >= maxStack) fail(`stack depth exceeds maxStackDepth ${maxStack}`);
+    stack.push(v);
+  };
+  const pop = (): unknown => {
+    if (stack.length === 0) fail('stack underflow');
+    return stack.pop();
+  };
+  const top = (): unknown => {
+    if (stack.length === 0) fail('stack underflow');
+    return stack[stack.length - 1];
+  };
+  const popMark = (): unknown[] => {
+    const items = stack;
+    const prev = metastack.pop();
+    if (prev === undefined) fail('no MARK on the stack');
+    stack = prev!;
+    return items;
+  };
+  const memoPut = (idx: number, v: unknown): void => {
+    if (!memo.has(idx) && memo.size >= maxMemo) fail(`memo exceeds maxMemoEntries ${maxMemo}`);
+    memo.set(idx, v);
+  };
+  const memoGet = (idx: number): unknown => {
+    if (!memo.has(idx)) fail(`memo key ${idx} is not defined`);
+    return memo.get(idx);
+  };
+  const long = (b: Uint8Array): number | bigint => {
+    if (b.length === 0) return 0;
+    if (b.length > 1024) fail(`integer of ${b.length} bytes is too long`);
+    let v = 0n;
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const textInt = (s: string): number | bigint | boolean => {
+    const t = s.endsWith('L') ? s.slice(0, -1) : s;
+    if (t === '00') return false;
+    if (t === '01') return true;
+    if (!/^[-+]?\d+$/.test(t)) fail(`bad integer literal ${JSON.stringify(s)}`);
+    const v = BigInt(t);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const resolveGlobal = (module: string, name: string): unknown => {
+    const key = `${module}.${name}`;
+    if (Object.prototype.hasOwnProperty.call(allowed, key)) return allowed[key];
+    if (opts.onUnknownGlobal === 'error') fail(`global '${key}' is not on the allow-list`);
+    return new PickleGlobal(module, name);
+  };
+  const call = (callable: unknown, args: unknown, what: string): unknown => {
+    if (!Array.isArray(args)) fail(`${what} arguments must be a tuple, got ${typeof args}`);
+    const a = args as unknown[];
+    if (callable instanceof PickleFunction) {
+      try {
+        return callable.call(a);
+      } catch (e) {
+        fail(`${callable.qualifiedName}: ${(e as Error).message}`);
+      }
+    }
+    if (callable instanceof PickleGlobal) return new PickleRecord(callable.qualifiedName, a);
+    return fail(`${what} on a value that is not callable (${describe(callable)})`);
+  };
+  const persistent = (pid: unknown): unknown => {
+    if (!opts.persistentLoad) fail('persistent id found but no persistentLoad was given');
+    try {
+      return opts.persistentLoad!(pid);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+  };
+  const setItems = (target: unknown, kv: unknown[]): void => {
+    if (kv.length % 2 !== 0) fail('SETITEMS with an odd number of items');
+    let map: Map<unknown, unknown> | undefined;
+    if (target instanceof Map) map = target;
+    else if (target instanceof PickleRecord) map = target.entries ??= new Map();
+    else fail(`SETITEM on ${describe(target)}`);
+    for (let i = 0; i < kv.length; i += 2) map!.set(kv[i], kv[i + 1]);
+  };
+  const appendItems = (target: unknown, items: unknown[]): void => {
+    if (Array.isArray(target)) for (const it of items) target.push(it);
+    else if (target instanceof Set) for (const it of items) target.add(it);
+    else if (target instanceof PickleRecord) (target.items ??= []).push(...items);
+    else fail(`APPEND on ${describe(target)}`);
+  };
+
+  for (;;) {
+    opPos = pos;
+    const op = u8();
+    switch (op) {
+      case 0x80: u8(); break; // PROTO
+      case 0x95: u64(); break; // FRAME: frames are only a buffering hint
+      case 0x2e: // STOP
+        if (stack.length !== 1 || metastack.length !== 0) fail(`STOP with ${stack.length} values on the stack`);
+        return stack[0];
+      case 0x28: // MARK
+        if (metastack.length + stack.length >= maxStack) fail(`stack depth exceeds maxStackDepth ${maxStack}`);
+        metastack.push(stack);
+        stack = [];
+        break;
+      case 0x7d: push(new Map()); break; // EMPTY_DICT
+      case 0x5d: push([]); break; // EMPTY_LIST
+      case 0x29: push([]); break; // EMPTY_TUPLE
+      case 0x8f: push(new Set()); break; // EMPTY_SET
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break; // NEWTRUE
+      case 0x89: push(false); break; // NEWFALSE
+      case 0x4a: push(view.getInt32(need(4), true)); break; // BININT
+      case 0x4b: push(u8()); break; // BININT1
+      case 0x4d: push(u16()); break; // BININT2
+      case 0x8a: push(long(bytes(u8()))); break; // LONG1
+      case 0x8b: { // LONG4
+        const n = view.getInt32(need(4), true);
+        if (n < 0) fail('negative LONG4 length');
+        push(long(bytes(n)));
+        break;
+      }
+      case 0x47: push(view.getFloat64(need(8), false)); break; // BINFLOAT
+      case 0x49: push(textInt(line())); break; // INT
+      case 0x4c: push(textInt(line())); break; // LONG
+      case 0x46: { // FLOAT
+        const s = line();
+        const v = Number(s);
+        if (s.trim() === '' || (Number.isNaN(v) && !/nan/i.test(s))) fail(`bad float literal ${JSON.stringify(s)}`);
+        push(v);
+        break;
+      }
+      case 0x58: push(utf8.decode(bytes(u32()))); break; // BINUNICODE
+      case 0x8c: push(utf8.decode(bytes(u8()))); break; // SHORT_BINUNICODE
+      case 0x8d: push(utf8.decode(bytes(u64()))); break; // BINUNICODE8
+      case 0x54: push(latin1(bytes(u32()))); break; // BINSTRING (py2 str)
+      case 0x55: push(latin1(bytes(u8()))); break; // SHORT_BINSTRING
+      case 0x42: push(bytes(u32())); break; // BINBYTES
+      case 0x43: push(bytes(u8())); break; // SHORT_BINBYTES
+      case 0x8e: push(bytes(u64())); break; // BINBYTES8
+      case 0x96: push(bytes(u64()).slice()); break; // BYTEARRAY8
+      case 0x71: memoPut(u8(), top()); break; // BINPUT
+      case 0x72: memoPut(u32(), top()); break; // LONG_BINPUT
+      case 0x70: memoPut(Number(textInt(line())), top()); break; // PUT
+      case 0x94: memoPut(memo.size, top()); break; // MEMOIZE
+      case 0x68: push(memoGet(u8())); break; // BINGET
+      case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
+      case 0x67: push(memoGet(Number(textInt(line())))); break; // GET
+      case 0x30: pop(); break; // POP
+      case 0x31: popMark(); break; // POP_MARK
+      case 0x32: push(top()); break; // DUP
+      case 0x85: push([pop()]); break; // TUPLE1
+      case 0x86: { const b = pop(); push([pop(), b]); break; } // TUPLE2
+      case 0x87: { const c = pop(); const b = pop(); push([pop(), b, c]); break; } // TUPLE3
+      case 0x74: { const items = popMark(); push(items); break; } // TUPLE
+      case 0x6c: { const items = popMark(); push(items); break; } // LIST
+      case 0x64: { const kv = popMark(); const m = new Map(); setItems(m, kv); push(m); break; } // DICT
+      case 0x91: { const items = popMark(); push(new Set(items)); break; } // FROZENSET
+      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
+      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
+      case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
+      case 0x65: case 0x90: { const items = popMark(); appendItems(top(), items); break; } // APPENDS, ADDITEMS
+      case 0x63: { const module = line(); const name = line(); push(resolveGlobal(module, name)); break; } // GLOBAL
+      case 0x93: { // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
+        push(resolveGlobal(module as string, name as string));
+        break;
+      }
+      case 0x52: { const args = pop(); const f = pop(); push(call(f, args, 'REDUCE')); break; } // REDUCE
+      case 0x81: { const args = pop(); const cls = pop(); push(call(cls, args, 'NEWOBJ')); break; } // NEWOBJ
+      case 0x92: { pop(); const args = pop(); const cls = pop(); push(call(cls, args, 'NEWOBJ_EX')); break; } // NEWOBJ_EX
+      case 0x62: { // BUILD
+        const state = pop();
+        const obj = top();
+        if (obj instanceof PickleRecord) obj.state = state;
+        // Attributes set on dicts, tensors or parameters (e.g. state_dict._metadata) are dropped.
+        break;
+      }
+      case 0x51: push(persistent(pop())); break; // BINPERSID
+      case 0x50: push(persistent(line())); break; // PERSID
+      default:
+        fail(`unsupported opcode 0x${op.toString(16).padStart(2, '0')}`);
+    }
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'None';
+  if (v instanceof PickleRecord) return `record ${v.__class__}`;
+  if (v instanceof Map) return 'dict';
+  if (Array.isArray(v)) return 'list/tuple';
+  return typeof v;
+}

@@ -1,0 +1,186 @@
+/**
+ * Reader for the safetensors format: an 8-byte little-endian header length N, N bytes of
+ * UTF-8 JSON `{name: {dtype, shape, data_offsets: [start, end]}, "__metadata__"?: {...}}`,
+ * then the data area (offsets are relative to its start).
+ *
+ * Supported dtypes: F32, F64, I32, I64 (zero-copy where aligned), F16 and BF16 (widened to
+ * float32), and U8, I8, I16, BOOL (widened to int32; `sourceDtype` keeps the file's name).
+ * Other dtypes (U16, U32, U64, F8_*) are rejected with an error naming the tensor.
+ * Gaps between tensors are tolerated; overlapping tensors are rejected.
+ */
+import { decodeElements, ELEMENT_SIZE, type ElementKind } from './dtype-convert';
+import { asBytes, isValidShape, shapeSize, type NamedTensor, type TensorMap } from './named-tensor';
+
+const DTYPES: Readonly<Record<string, ElementKind>> = {
+  F64: 'f64', F32: 'f32', F16: 'f16', BF16: 'bf16', I64: 'i64', I32: 'i32', I16: 'i16', I8: 'i8', U8: 'u8', BOOL: 'bool',
+};
+
+/** Default bound on the JSON header size (100 MB). */
+export const DEFAULT_MAX_HEADER_BYTES = 100_000_000;
+
+/** One tensor entry of a safetensors header. */
+export interface SafetensorsEntry {
+  name: string;
+  /** dtype as written in the file, e.g. `'F16'`. */
+  dtype: string;
+  shape: number[];
+  /** [start, end) relative to the data area, as in the file. */
+  dataOffsets: [number, number];
+  /** Absolute byte offset of the tensor's first byte in the file. */
+  byteOffset: number;
+  byteLength: number;
+}
+
+/** A parsed safetensors header. */
+export interface SafetensorsHeader {
+  entries: SafetensorsEntry[];
+  metadata: Record<string, string>;
+  /** Absolute byte offset of the data area (8 + header length). */
+  dataStart: number;
+}
+
+export interface SafetensorsReadOptions {
+  /** Upper bound on the JSON header length in bytes (default 100 MB). */
+  maxHeaderBytes?: number;
+}
+
+export interface SafetensorsHeaderOptions extends SafetensorsReadOptions {
+  /**
+   * Total size of the file, when `bytes` holds only its beginning (lazy reading): offsets are
+   * checked against it. Default `bytes.length`.
+   */
+  fileSize?: number;
+}
+
+function fail(msg: string): never {
+  throw new Error(`safetensors: ${msg}`);
+}
+
+/**
+ * Reads the header length from the first 8 bytes and returns the number of bytes a caller
+ * must fetch to parse the header (8 + header length).
+ *
+ * @example const need = safetensorsHeaderSize(first8); // then fetch bytes [0, need)
+ */
+export function safetensorsHeaderSize(first8: Uint8Array, opts: SafetensorsReadOptions = {}): number {
+  if (first8.length < 8) fail(`file is ${first8.length} bytes, too short for the 8-byte header length`);
+  const max = opts.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(max)) fail(`header length ${n} exceeds maxHeaderBytes ${max}`);
+  return 8 + Number(n);
+}
+
+/**
+ * Parses and validates a safetensors header without decoding any tensor data.
+ *
+ * @example
+ * const { entries } = parseSafetensorsHeader(bytes);
+ * const t = decodeSafetensorsEntry(entries[0], bytes.subarray(entries[0].byteOffset));
+ */
+export function parseSafetensorsHeader(
+  input: Uint8Array | ArrayBuffer,
+  opts: SafetensorsHeaderOptions = {},
+): SafetensorsHeader {
+  const bytes = asBytes(input, 'parseSafetensorsHeader');
+  const fileSize = opts.fileSize ?? bytes.length;
+  const dataStart = safetensorsHeaderSize(bytes, opts);
+  if (dataStart > fileSize || dataStart > bytes.length) {
+    fail(`header length ${dataStart - 8} runs past the end of the file (${fileSize} bytes, ${bytes.length} available)`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
+  } catch {
+    fail('header is not valid UTF-8');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    fail(`header is not valid JSON: ${(e as Error).message}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail('header JSON is not an object');
+  const dataLength = fileSize - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: SafetensorsEntry[] = [];
+  for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail('__metadata__ is not an object');
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v !== 'string') fail(`__metadata__.${k} is ${JSON.stringify(v)}, expected a string`);
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
+      }
+      continue;
+    }
+    entries.push(parseEntry(name, raw, dataStart, dataLength));
+  }
+  const sorted = entries.filter((e) => e.byteLength > 0).sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1]!;
+    const cur = sorted[i]!;
+    if (cur.dataOffsets[0] < prev.dataOffsets[1]) {
+      fail(`tensors '${prev.name}' [${prev.dataOffsets.join(', ')}] and '${cur.name}' [${cur.dataOffsets.join(', ')}] overlap`);
+    }
+  }
+  return { entries, metadata, dataStart };
+}
+
+function parseEntry(name: string, raw: unknown, dataStart: number, dataLength: number): SafetensorsEntry {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`entry '${name}' is not an object`);
+  const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+  if (typeof dtype !== 'string') fail(`entry '${name}' has no string dtype (got ${JSON.stringify(dtype)})`);
+  const kind = DTYPES[dtype];
+  if (!kind) fail(`entry '${name}' has unsupported dtype ${dtype} (supported: ${Object.keys(DTYPES).join(', ')})`);
+  if (!isValidShape(shape)) fail(`entry '${name}' has invalid shape ${JSON.stringify(shape)} (expected non-negative integers)`);
+  if (
+    !Array.isArray(offsets) || offsets.length !== 2 ||
+    !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
+  ) {
+    fail(`entry '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [start, end] = offsets as [number, number];
+  if (end < start || end > dataLength) {
+    fail(`entry '${name}' data_offsets [${start}, ${end}] are outside the data area of ${dataLength} bytes`);
+  }
+  const expected = shapeSize(shape) * ELEMENT_SIZE[kind];
+  if (end - start !== expected) {
+    fail(`entry '${name}' (${dtype} [${shape.join(', ')}]) needs ${expected} bytes but data_offsets [${start}, ${end}] span ${end - start}`);
+  }
+  return { name, dtype, shape, dataOffsets: [start, end], byteOffset: dataStart + start, byteLength: end - start };
+}
+
+/**
+ * Decodes one entry from `bytes`, which must start at the tensor's first byte (e.g. a ranged
+ * fetch of `[entry.byteOffset, entry.byteOffset + entry.byteLength)`).
+ *
+ * @example const t = decodeSafetensorsEntry(entry, await fetchRange(entry.byteOffset, entry.byteLength));
+ */
+export function decodeSafetensorsEntry(entry: SafetensorsEntry, bytes: Uint8Array): NamedTensor {
+  const kind = DTYPES[entry.dtype];
+  if (!kind) fail(`entry '${entry.name}' has unsupported dtype ${entry.dtype}`);
+  if (bytes.length < entry.byteLength) {
+    fail(`entry '${entry.name}' needs ${entry.byteLength} bytes, got ${bytes.length}`);
+  }
+  const { dtype, data } = decodeElements(bytes, kind, shapeSize(entry.shape));
+  return { dtype, shape: entry.shape.slice(), data, sourceDtype: entry.dtype };
+}
+
+/**
+ * Reads every tensor of a safetensors file held in memory.
+ *
+ * @example
+ * const { tensors, metadata } = readSafetensors(new Uint8Array(await file.arrayBuffer()));
+ * tensors.get('visual.proj'); // { dtype: 'float32', shape: [1024, 768], data, sourceDtype: 'F16' }
+ */
+export function readSafetensors(
+  input: Uint8Array | ArrayBuffer,
+  opts: SafetensorsReadOptions = {},
+): { tensors: TensorMap; metadata: Record<string, string> } {
+  const bytes = asBytes(input, 'readSafetensors');
+  const header = parseSafetensorsHeader(bytes, opts);
+  const tensors: TensorMap = new Map();
+  for (const entry of header.entries) {
+    tensors.set(entry.name, decodeSafetensorsEntry(entry, bytes.subarray(entry.byteOffset, entry.byteOffset + entry.byteLength)));
+  }
+  return { tensors, metadata: header.metadata };
+}
