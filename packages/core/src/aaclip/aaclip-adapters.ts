@@ -28,7 +28,9 @@ export class AdapterLinear {
       throw new Error(`adapter "${key}": expected ${outFeatures * inFeatures} values for [${outFeatures}, ${inFeatures}], got ${init.length}`);
     }
     // variable names are global in tfjs: make them unique per instance
-    this.weightT = tf.variable(tf.tensor2d(transpose2d(init, outFeatures, inFeatures), [inFeatures, outFeatures]), trainable, `${key}#${nextId++}`);
+    const initial = tf.tensor2d(transpose2d(init, outFeatures, inFeatures), [inFeatures, outFeatures]);
+    this.weightT = tf.variable(initial, trainable, `${key}#${nextId++}`);
+    initial.dispose(); // the variable holds its own reference to the data
   }
 
   /** x: [rows, in] -> [rows, out] */

@@ -61,7 +61,8 @@ export class AAClipModel {
   static create(opts: AAClipOptions): AAClipModel {
     const { clip } = opts;
     const vLayers = clip.config.vision.layers;
-    const config = defaultAAClipConfig(vLayers, opts.config ?? {});
+    const tLayers = clip.config.text?.layers;
+    const config = defaultAAClipConfig(vLayers, { ...(tLayers !== undefined ? { textAdaptUntil: Math.min(3, tLayers) } : {}), ...(opts.config ?? {}) });
     validateAAClipConfig(config, vLayers, clip.config.text?.layers);
     const rand = mulberry32(opts.seed ?? 0);
     const sub = (prefix: string): WeightMap | undefined => {

@@ -42,8 +42,8 @@ export class Adam {
     this.betas = opts.betas ?? [0.5, 0.999];
     this.eps = opts.eps ?? 1e-8;
     for (const p of params) {
-      this.m.set(p.key, tf.variable(tf.zerosLike(p.weightT), false));
-      this.v.set(p.key, tf.variable(tf.zerosLike(p.weightT), false));
+      this.m.set(p.key, tf.tidy(() => tf.variable(tf.zerosLike(p.weightT), false)));
+      this.v.set(p.key, tf.tidy(() => tf.variable(tf.zerosLike(p.weightT), false)));
     }
   }
 
@@ -86,8 +86,10 @@ export class Adam {
       const v = state.v.get(p.key);
       const n = p.inFeatures * p.outFeatures;
       if (!m || !v || m.length !== n || v.length !== n) throw new Error(`Adam.setState: missing or mis-sized moments for "${p.key}" (expected ${n} values)`);
-      this.m.get(p.key)!.assign(tf.tensor2d(transpose2d(m, p.outFeatures, p.inFeatures), [p.inFeatures, p.outFeatures]));
-      this.v.get(p.key)!.assign(tf.tensor2d(transpose2d(v, p.outFeatures, p.inFeatures), [p.inFeatures, p.outFeatures]));
+      tf.tidy(() => {
+        this.m.get(p.key)!.assign(tf.tensor2d(transpose2d(m, p.outFeatures, p.inFeatures), [p.inFeatures, p.outFeatures]));
+        this.v.get(p.key)!.assign(tf.tensor2d(transpose2d(v, p.outFeatures, p.inFeatures), [p.inFeatures, p.outFeatures]));
+      });
     }
     this.step = state.step;
   }

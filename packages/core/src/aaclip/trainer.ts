@@ -156,7 +156,7 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
     for (const p of params) {
       const w = r.adapters.get(p.key);
       if (!w || w.data.length !== p.inFeatures * p.outFeatures) throw new Error(`trainStage: resume checkpoint lacks "${p.key}" [${p.outFeatures}, ${p.inFeatures}]`);
-      p.weightT.assign(tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [p.outFeatures, p.inFeatures]))));
+      tf.tidy(() => p.weightT.assign(tf.transpose(tf.tensor2d(w.data, [p.outFeatures, p.inFeatures]))));
     }
     optimizer.setState(r.optimizer);
     startEpoch = r.epoch;
@@ -183,6 +183,8 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
       const order = epochOrder(source.length, seed, epoch);
       for (let step = epoch === startEpoch ? startStep : 0; step < stepsPerEpoch; step++) {
         const idx = order.slice(step * batchSize, (step + 1) * batchSize);
+        // yield to the event loop once per step (keeps a UI, a worker's RPC or a signal handler responsive)
+        await new Promise<void>((r) => setTimeout(r, 0));
         const batch = await loadBatch(source, idx, augment, seed, epoch);
         optimizer.lr = multiStepLr(baseLr, milestones, gamma, globalStep);
         let lossValue: number;

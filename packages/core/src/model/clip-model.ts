@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ClipConfig } from './clip-config';
 import { TextTransformer, type TextForwardOptions, type TokenInput } from './text-transformer';
 import { VisionTransformer, type VisionForwardOptions, type VisionForwardResult } from './vision-transformer';
-import type { WeightMap } from './weight-source';
+import { buildOrDispose, type WeightMap } from './weight-source';
 
 /**
  * An OpenAI-style ViT CLIP built from a typed config and weights in the OpenAI layout
@@ -31,16 +31,11 @@ export class ClipModel {
   /** Builds the model; every key and shape the config implies is checked. */
   static fromWeights(weights: WeightMap, config: ClipConfig): ClipModel {
     validateClipConfig(config);
-    const created: { dispose(): void }[] = [];
-    try {
+    return buildOrDispose(() => {
       const visual = new VisionTransformer(weights, config.vision, config.embedDim, config.activation);
-      created.push(visual);
       const text = config.text ? new TextTransformer(weights, config.text, config.embedDim, config.activation) : null;
       return new ClipModel(config, visual, text);
-    } catch (err) {
-      for (const c of created) c.dispose();
-      throw err;
-    }
+    });
   }
 
   /**

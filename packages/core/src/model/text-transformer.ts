@@ -5,7 +5,7 @@ import { LayerNorm } from './layer-norm';
 import { frozenLinear } from './matmul-2d';
 import { ResidualAttentionBlock } from './residual-block';
 import type { BlockHook } from './vision-transformer';
-import { weightTensor, type WeightMap } from './weight-source';
+import { track, weightTensor, type WeightMap } from './weight-source';
 
 export interface TextForwardOptions {
   /** Runs after every block (1-indexed) on [N*ctx, T] (AA-CLIP's text adapters). */
@@ -48,7 +48,7 @@ export class TextTransformer {
     // causal mask: 0 on and below the diagonal, a large negative above it
     const m = new Float32Array(ctx * ctx);
     for (let i = 0; i < ctx; i++) for (let j = i + 1; j < ctx; j++) m[i * ctx + j] = -1e9;
-    this.mask = tf.tensor2d(m, [ctx, ctx]);
+    this.mask = track(tf.tensor2d(m, [ctx, ctx]));
   }
 
   /** Token ids [N, ctx] -> [N, E]. */

@@ -5,7 +5,7 @@ import { LayerNorm } from './layer-norm';
 import { frozenLinear } from './matmul-2d';
 import { resizePositionEmbedding } from './position-embedding';
 import { ResidualAttentionBlock } from './residual-block';
-import { takeWeight, weightTensor, type WeightMap } from './weight-source';
+import { takeWeight, track, weightTensor, type WeightMap } from './weight-source';
 
 /** Hook run on the token sequence after a block (1-indexed); returns the new sequence. */
 export type BlockHook = (block: number, x: tf.Tensor2D, batch: number, tokens: number) => tf.Tensor2D;
@@ -63,7 +63,7 @@ export class VisionTransformer {
       for (let c = 0; c < 3; c++)
         for (let ky = 0; ky < p; ky++)
           for (let kx = 0; kx < p; kx++) convT[((ky * p + kx) * 3 + c) * W + o] = conv[((o * 3 + c) * p + ky) * p + kx]!;
-    this.conv1T = tf.tensor2d(convT, [p * p * 3, W]);
+    this.conv1T = track(tf.tensor2d(convT, [p * p * 3, W]));
     this.class_embedding = weightTensor(weights, `${prefix}class_embedding`, [W]);
     this.nativePos = takeWeight(weights, `${prefix}positional_embedding`, [1 + g0 * g0, W]);
     this.ln_pre = new LayerNorm(
@@ -130,24 +130,26 @@ export class VisionTransformer {
     const sTo = opts.surgery?.to ?? layers;
     const B = images.shape[0];
     const W = this.config.width;
-    const tokens = new Map<number, tf.Tensor3D>();
     let grid = 0;
-    const pooled = tf.tidy((): tf.Tensor2D => {
+    const collected = [...collect].sort((a, b) => a - b);
+    const out = tf.tidy(() => {
       const e = this.embed(images);
       grid = e.grid;
       const N = 1 + grid * grid;
       let x = e.x; // [B*N, W]
+      const kept: tf.Tensor3D[] = [];
       for (let i = 1; i <= last; i++) {
         x = this.resblocks[i - 1]!.apply(x, B, N, { valuePath: i >= sFrom && i <= sTo });
         if (opts.afterBlock) x = opts.afterBlock(i, x, B, N);
-        if (collect.has(i)) tokens.set(i, tf.keep(tf.reshape(x, [B, N, W]))); // [B, N, W]
+        if (collect.has(i)) kept.push(tf.reshape(x, [B, N, W])); // [B, N, W]
       }
-      if (!wantPooled) return tf.zeros([0, this.embedDim]);
+      if (!wantPooled) return { kept, pooled: [] as tf.Tensor2D[] };
       const cls = tf.reshape(tf.slice(tf.reshape(x, [B, N, W]), [0, 0, 0], [B, 1, W]), [B, W]); // [B, W]
-      return frozenLinear(this.ln_post.apply(cls) as tf.Tensor2D, this.proj);
+      return { kept, pooled: [frozenLinear(this.ln_post.apply(cls) as tf.Tensor2D, this.proj)] };
     });
-    if (!wantPooled) pooled.dispose();
-    return { pooled: wantPooled ? pooled : null, tokens, grid };
+    const tokens = new Map<number, tf.Tensor3D>();
+    collected.forEach((block, i) => tokens.set(block, out.kept[i]!));
+    return { pooled: out.pooled[0] ?? null, tokens, grid };
   }
 
   /** ln_post then proj on patch tokens: [B, N, W] -> [B, N, E] (no class-token handling). */

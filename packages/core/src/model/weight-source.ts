@@ -32,9 +32,36 @@ export function takeWeight(weights: WeightMap, key: string, expected: readonly n
   return toFloat32(entry.data);
 }
 
+let collector: tf.Tensor[] | null = null;
+
+/** Registers a tensor a model constructor made, so that a failed build can free it. */
+export function track<T extends tf.Tensor>(t: T): T {
+  collector?.push(t);
+  return t;
+}
+
+/**
+ * Runs a model build; if it throws, every tensor made through `track` / `weightTensor` /
+ * `linearWeightT` during the build is disposed, so a bad checkpoint leaks nothing.
+ */
+export function buildOrDispose<T>(build: () => T): T {
+  const outer = collector;
+  const mine: tf.Tensor[] = [];
+  collector = mine;
+  try {
+    return build();
+  } catch (err) {
+    tf.dispose(mine);
+    throw err;
+  } finally {
+    collector = outer;
+    outer?.push(...mine);
+  }
+}
+
 /** A float32 tensor from `weights[key]`, shape-checked. */
 export function weightTensor<R extends tf.Rank>(weights: WeightMap, key: string, shape: readonly number[]): tf.Tensor<R> {
-  return tf.tensor(takeWeight(weights, key, shape), shape as number[], 'float32') as unknown as tf.Tensor<R>;
+  return track(tf.tensor(takeWeight(weights, key, shape), shape as number[], 'float32')) as unknown as tf.Tensor<R>;
 }
 
 /**
@@ -43,7 +70,7 @@ export function weightTensor<R extends tf.Rank>(weights: WeightMap, key: string,
  */
 export function linearWeightT(weights: WeightMap, key: string, out: number, inp: number): tf.Tensor2D {
   const w = takeWeight(weights, key, [out, inp]);
-  return tf.tensor2d(transpose2d(w, out, inp), [inp, out]);
+  return track(tf.tensor2d(transpose2d(w, out, inp), [inp, out]));
 }
 
 /** Row-major [rows, cols] -> [cols, rows]. */
