@@ -15,3 +15,6 @@ export type { LoadClipOptions, WeightFileFormat } from './weights-io';
 export { decodeImage, decodeImageFile, encodePng, writePngAtomic } from './image-io';
 export { runParity, formatParityTable, encodeParityOutputs } from './parity';
 export type { ParityOptions, ParityResult, ParityRow } from './parity';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
+export { parseCliArgs } from './cli-args';
+export type { OptionKind, ParsedArgs } from './cli-args';

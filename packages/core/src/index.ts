@@ -20,6 +20,7 @@ export { gelu, quickGelu, applyActivation } from './model/activations';
 export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
 export { bicubicResampleMatrix, resizePositionEmbedding } from './model/position-embedding';
+export { randomClipWeights, gaussianSampler } from './model/random-weights';
 export { takeWeight, transpose2d } from './model/weight-source';
 export type { WeightEntry, WeightMap } from './model/weight-source';
 
