@@ -18,3 +18,60 @@ export type { ParityOptions, ParityResult, ParityRow } from './parity';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
 export { parseCliArgs } from './cli-args';
 export type { OptionKind, ParsedArgs } from './cli-args';
+export {
+  DATASET_FORMATS,
+  DatasetLayoutError,
+  readMvtec,
+  readMpdd,
+  readVisa,
+  parseCsv,
+  readBtad,
+  readFolder,
+  readManifest,
+  parseManifest,
+  formatManifest,
+  writeManifest,
+  detectDatasetFormat,
+  readDataset,
+  indexDataset,
+  MPDD_CLASSES,
+  sampleKShot,
+  DatasetLoader,
+  DatasetLoadError,
+} from './datasets/index';
+export type {
+  DatasetFormat,
+  DatasetIndex,
+  DatasetItem,
+  DatasetSplit,
+  ReaderOptions,
+  VisaOptions,
+  FolderOptions,
+  ReadManifestOptions,
+  WriteManifestOptions,
+  ReadDatasetOptions,
+  IndexDatasetOptions,
+  KShotOptions,
+  DatasetBatch,
+  DatasetLoaderOptions,
+  LoadedSample,
+  SkippedItem,
+} from './datasets/index';
+export { loadBundle, loadDetector, TOKENIZER_METADATA_KEY } from './model-bundle';
+export type { BundleOptions, LoadedBundle } from './model-bundle';
+export {
+  writeEvaluationReport,
+  REPORT_FILES,
+  renderReportHtml,
+  renderReportMarkdown,
+  renderReportJson,
+  formatMetricTable,
+  markdownMetricTable,
+  formatPercent,
+  validateReportData,
+  makeOverlayPng,
+  METRIC_COLUMNS,
+} from './report/index';
+export type { EvaluationReportData, ClassReport, ReportCase, ReportMetrics, WriteReportOptions, WrittenReport, MetricTableRow, OverlayPngOptions } from './report/index';
+export { evaluateClass, averageMetrics } from './evaluate';
+export type { EvalSample, ClassEvaluation } from './evaluate';

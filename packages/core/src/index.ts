@@ -50,6 +50,8 @@ export type { ClassTokens, Stage1Batch, Stage2Batch } from './aaclip/stage-losse
 export { augmentPair, stageAugmentOptions } from './aaclip/augment';
 export type { AugmentImage, AugmentOptions } from './aaclip/augment';
 export { trainStage, epochOrder } from './aaclip/trainer';
+export { trainAAClip } from './aaclip/pipeline';
+export type { PipelineOptions, PipelineResult } from './aaclip/pipeline';
 export type { TrainingSample, TrainingSource, StageOptions, StageResult } from './aaclip/trainer';
 export { encodeCheckpoint, decodeCheckpoint, checkpointFromTensors, CHECKPOINT_FORMAT } from './aaclip/checkpoint';
 export type { TrainingCheckpoint, AAClipCheckpoint } from './aaclip/checkpoint';
@@ -140,3 +142,48 @@ export {
   DEFAULT_HISTOGRAM_BINS,
 } from './metrics/index';
 export type { BinaryMetrics, PixelMetrics, PixelMetricOptions, OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch, ScoreStoreOptions } from './metrics/index';
+
+// render (added by render helper)
+export {
+  jetColormap,
+  jetIndex,
+  JET_LUT,
+  normalizeMap,
+  overlayHeatmap,
+  drawContour,
+  maskBoundary,
+  resizeMapBilinear,
+  histogramCounts,
+  binScores,
+  niceTicks,
+  renderHistogram,
+  NORMAL_COLOR,
+  ANOMALOUS_COLOR,
+  GRID_COLOR,
+  BAR_OPACITY,
+  histogramSvg,
+  escapeXml,
+} from './render/index';
+export type {
+  MapRange,
+  OverlayOptions,
+  ResizeMapOptions,
+  ScoreSets,
+  HistogramBinOptions,
+  ScoreHistogram,
+  HistogramBitmapOptions,
+  HistogramSvgOptions,
+} from './render/index';
+
+// Synthetic textures with exact defect masks
+export {
+  TEXTURE_FAMILIES,
+  DEFECT_KINDS,
+  generateTexture,
+  addDefect,
+  generateSample,
+  generateDataset,
+  encodeSyntheticPreviewPpm,
+  overlayMaskOutline,
+} from './synthetic/index';
+export type { TextureFamily, DefectKind, SyntheticSample, GenerateSampleOptions, GenerateDatasetOptions } from './synthetic/index';

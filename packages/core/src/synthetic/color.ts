@@ -1,9 +1,8 @@
 /*
  * Colour helpers for the synthetic generator: HSL palettes and a float RGB canvas
- * (HWC, 0..255) that is quantised to a RawImage8 at the end.
+ * (HWC, 0..255).
  */
 
-import type { RawImage8 } from '../image/raw-image';
 import type { SyntheticRng } from './rng';
 
 /** An RGB triple with components nominally in 0..255 (floats). */
@@ -52,29 +51,9 @@ export function mixRgb(a: Rgb, b: Rgb, t: number): Rgb {
   return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
 }
 
-/** Multiplies every component of `c` by `k`. */
-export function scaleRgb(c: Rgb, k: number): Rgb {
-  return [c[0] * k, c[1] * k, c[2] * k];
-}
-
 /** Rec. 601 luma of a colour (0..255). */
 export function luma(c: Rgb): number {
   return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
-}
-
-/**
- * Rounds and clamps a float HWC RGB buffer (0..255) to an 8-bit square image.
- *
- * @example
- * const img = quantize(new Float32Array(16 * 16 * 3), 16, 16);
- */
-export function quantize(buf: Float32Array, width: number, height: number): RawImage8 {
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i++) {
-    const v = Math.round(buf[i]!);
-    data[i] = v < 0 ? 0 : v > 255 ? 255 : v;
-  }
-  return { width, height, channels: 3, data };
 }
 
 /** Writes colour `c` scaled by `k` to pixel index `p` (not byte offset) of a float RGB buffer. */

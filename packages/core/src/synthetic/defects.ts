@@ -66,6 +66,19 @@ function blendColour(buf: Float32Array, cov: Coverage, target: Rgb, s: number): 
   }
 }
 
+/** Mean luma of the pixels inside a blob (128 when none). */
+function meanLumaInBlob(ctx: DefectContext, blob: BlobShape): number {
+  const { buf } = ctx;
+  let sum = 0;
+  let cnt = 0;
+  forEachBlobPixel(blob, ctx.width, ctx.height, 1, (p, inside) => {
+    if (inside <= 0) return;
+    sum += 0.299 * buf[p * 3]! + 0.587 * buf[p * 3 + 1]! + 0.114 * buf[p * 3 + 2]!;
+    cnt++;
+  });
+  return cnt > 0 ? sum / cnt : 128;
+}
+
 /** A random point with a margin of `m` (fraction of the side) from the borders. */
 function randomPoint(ctx: DefectContext, m: number): [number, number] {
   return [ctx.rng.range(m, 1 - m) * (ctx.width - 1), ctx.rng.range(m, 1 - m) * (ctx.height - 1)];
@@ -112,7 +125,7 @@ const renderScratch: DefectRenderer = (ctx) => {
   blendColour(buf, cov, bright ? [250, 250, 244] : [10, 10, 10], bright ? s : 0.8 * s);
 };
 
-/** A dark disk (through-hole or pit) with a lit inner wall and a soft darkened or burred rim. */
+/** A dark disk (pit or through-hole; backlit on black surfaces) with a lit inner wall and a soft darkened or burred rim. */
 const renderHole: DefectRenderer = (ctx) => {
   const { rng, buf, width } = ctx;
   const side = Math.min(ctx.width, ctx.height);
@@ -122,7 +135,10 @@ const renderHole: DefectRenderer = (ctx) => {
   const rimF = rng.range(1.25, 1.7);
   const burr = rng.chance(0.35);
   const rimS = strength(ctx, 0.15, 0.45);
-  const dark = rng.range(4, 40);
+  // through a nearly black surface the hole shows the (lit) background behind it
+  const backlit = meanLumaInBlob(ctx, blob) < 60;
+  const dark = backlit ? rng.range(150, 230) : rng.range(4, 40);
+  const wall = backlit ? -0.3 : 1.5;
   const tint = hsl(rng.range(0, 360), rng.range(0, 0.25), 1);
   const la = rng.range(0, 2 * Math.PI);
   const s = strength(ctx, 0.75, 1);
@@ -138,7 +154,7 @@ const renderHole: DefectRenderer = (ctx) => {
     const x = p % width;
     const y = (p - x) / width;
     const facing = ((x - cx) * Math.cos(la) + (y - cy) * Math.sin(la)) / r;
-    const v = dark * (1 + 1.5 * Math.max(0, facing) * rel ** 3) + rng.range(-2, 2);
+    const v = dark * (1 + wall * Math.max(0, facing) * rel ** 3) + rng.range(-2, 2);
     for (let c = 0; c < 3; c++) buf[o + c] = buf[o + c]! + ((v * tint[c]!) / 255 - buf[o + c]!) * a;
   });
 };
@@ -156,12 +172,7 @@ const renderStain: DefectRenderer = (ctx) => {
   const noise = new LatticeNoise(rng.nextU32());
   const ns = Math.max(2, r0 * rng.range(0.3, 0.8));
   // pick a shift that shows on this background: no darkening on black, no bleaching on white
-  let sum = 0;
-  let cnt = 0;
-  forEachBlobPixel(blob, ctx.width, ctx.height, 1, (p, inside) => {
-    if (inside > 0) (sum += 0.299 * buf[p * 3]! + 0.587 * buf[p * 3 + 1]! + 0.114 * buf[p * 3 + 2]!), cnt++;
-  });
-  const under = cnt > 0 ? sum / cnt : 128;
+  const under = meanLumaInBlob(ctx, blob);
   const kind = under < 70 ? rng.pick([1, 2, 3]) : under > 200 ? rng.pick([0, 1, 3]) : rng.int(0, 3);
   const dye = randomHsl(rng, [0, 360], [0.4, 0.9], [0.25, 0.6]);
   const s = strength(ctx, 0.35, 0.9);
@@ -219,7 +230,9 @@ const renderCrack: DefectRenderer = (ctx) => {
   grow(x0, y0, ang, Math.ceil(steps / 2), hw0, 0);
   grow(x0, y0, ang + Math.PI, Math.ceil(steps / 2), hw0, 0);
   const s = strength(ctx, 0.6, 1);
-  blendColour(buf, cov, [8, 7, 6], 0.85 * s);
+  // a dark gap, or a pale one (crazed coating) where the surface itself is nearly black
+  const pale = luma(meanUnder(buf, cov)) < 50;
+  blendColour(buf, cov, pale ? [200, 198, 192] : [8, 7, 6], 0.85 * s);
 };
 
 /** A patch replaced by flat background or by a different texture (rectangle or blob). */

@@ -13,7 +13,7 @@ import type { SyntheticRng } from './rng';
 export type FamilyRenderer = (buf: Float32Array, size: number, rng: SyntheticRng) => void;
 
 /** A second colour whose lightness differs from `l` by at least `minDelta`. */
-export function contrastingLightness(rng: SyntheticRng, l: number, minDelta: number, maxDelta: number): number {
+function contrastingLightness(rng: SyntheticRng, l: number, minDelta: number, maxDelta: number): number {
   const d = rng.range(minDelta, maxDelta);
   const up = l + d <= 0.92 && (l - d < 0.08 || rng.chance(0.5));
   return up ? l + d : l - d;

@@ -200,10 +200,15 @@ export const renderCircuit: FamilyRenderer = (buf, size, rng) => {
     const x = p % size;
     const y = (p - x) / size;
     const tex = 1 + 0.08 * (n1.value(x / texScale, y / texScale) - 0.5);
-    let col = mixRgb(bg, trace, traces.data[p]!);
-    col = mixRgb(col, metal, pads.data[p]!);
-    col = mixRgb(col, holeC, holes.data[p]!);
-    putRgb(buf, p, col, tex);
+    const ta = traces.data[p]!;
+    const pa = pads.data[p]!;
+    const ha = holes.data[p]!;
+    for (let c = 0; c < 3; c++) {
+      let v = bg[c]! + (trace[c]! - bg[c]!) * ta;
+      v += (metal[c]! - v) * pa;
+      v += (holeC[c]! - v) * ha;
+      buf[p * 3 + c] = v * tex;
+    }
   }
 };
 
@@ -241,7 +246,11 @@ export const renderDots: FamilyRenderer = (buf, size, rng) => {
           const eu = u - cu;
           const ev = v - row * rowH;
           const d2 = eu * eu + ev * ev;
-          if (d2 < best) [best, du, dv] = [d2, eu, ev];
+          if (d2 < best) {
+            best = d2;
+            du = eu;
+            dv = ev;
+          }
         }
       } else {
         du = u - Math.round(u / pitch) * pitch;
@@ -249,19 +258,27 @@ export const renderDots: FamilyRenderer = (buf, size, rng) => {
       }
       const d = Math.sqrt(du * du + dv * dv);
       const cov = clamp(radius + 0.5 - d, 0, 1);
-      const facing = -(du * lx + dv * ly) / radius;
       const tex = 1 + 0.06 * (n1.value(x / texScale, y / texScale) - 0.5);
-      let col: Rgb;
+      const p = y * size + x;
+      if (cov <= 0) {
+        putRgb(buf, p, bg, tex);
+        continue;
+      }
+      const facing = -(du * lx + dv * ly) / radius;
       if (style === 0) {
         // inner wall of the hole catches light on the far side
-        col = mixRgb(bg, mixRgb(holeC, bg, 0.5 * Math.max(0, -facing) * (d / radius) ** 3), cov);
+        const t = 0.5 * Math.max(0, -facing) * (d / radius) ** 3;
+        const o = p * 3;
+        for (let c = 0; c < 3; c++) {
+          const hole = holeC[c]! + (bg[c]! - holeC[c]!) * t;
+          buf[o + c] = (bg[c]! + (hole - bg[c]!) * cov) * tex;
+        }
       } else if (style === 1) {
         const sh = 1 + 0.45 * clamp(facing, -1, 1) * (d / radius);
-        col = mixRgb(bg, [bg[0] * sh, bg[1] * sh, bg[2] * sh], cov);
+        putRgb(buf, p, bg, (1 + (sh - 1) * cov) * tex);
       } else {
-        col = mixRgb(bg, dotC, cov);
+        putMix(buf, p, bg, dotC, cov, tex);
       }
-      putRgb(buf, y * size + x, col, tex);
     }
   }
 };

@@ -10,4 +10,3 @@ export { addDefect, DEFECT_CHANGE_THRESHOLD, MIN_DEFECT_FRACTION, MAX_DEFECT_FRA
 export { generateSample, generateDataset } from './sample';
 export type { SyntheticSample, GenerateSampleOptions, GenerateDatasetOptions } from './sample';
 export { encodeSyntheticPreviewPpm, overlayMaskOutline } from './preview-ppm';
-export { SyntheticRng } from './rng';

@@ -1,6 +1,6 @@
 /*
  * Seeded randomness for the synthetic texture generator: a small splitmix32-style PRNG,
- * integer hashes for lattice noise and seed mixing. Everything random in this directory is
+ * string hashing and seed mixing. Everything random in this directory is
  * a pure function of these, so one seed reproduces an image byte for byte.
  */
 
@@ -41,22 +41,6 @@ export function hashString(s: string): number {
     h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   }
   return h >>> 0;
-}
-
-/**
- * Hash of an integer lattice point and a seed, as a float in [0, 1).
- *
- * @example
- * const v = hash2(3, -5, 1234); // same inputs, same value
- */
-export function hash2(ix: number, iy: number, seed: number): number {
-  const h = avalanche(Math.imul(ix, 0x27d4eb2d) ^ Math.imul(iy ^ 0x5bd1e995, 0x165667b1) ^ seed);
-  return h / 4294967296;
-}
-
-/** Like {@link hash2} but returns the raw unsigned 32-bit hash. */
-export function hash2u(ix: number, iy: number, seed: number): number {
-  return avalanche(Math.imul(ix, 0x27d4eb2d) ^ Math.imul(iy ^ 0x5bd1e995, 0x165667b1) ^ seed);
 }
 
 /**

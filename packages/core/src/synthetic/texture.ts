@@ -4,7 +4,6 @@
  */
 
 import type { RawImage8 } from '../image/raw-image';
-import { quantize } from './color';
 import { renderLeather, renderMesh, renderNoise, renderStripes, renderWood, type FamilyRenderer } from './families-a';
 import { renderCircuit, renderCarpet, renderDots, renderMetal, renderTiles } from './families-b';
 import { hashString, mixSeed, normalizeSeed, SyntheticRng } from './rng';
@@ -69,20 +68,21 @@ export function renderTexture(family: TextureFamily, size: number, seed: number)
   const noise = rng.range(0.5, 4);
   let ns = rng.nextU32() | 0;
   const half = size / 2;
+  const data = new Uint8Array(size * size * 3);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const p = y * size + x;
       const light = 1 + gx * (x - half) + gy * (y - half);
       // triangular noise from two bytes of an LCG step (cheap, deterministic in pixel order)
       ns = (Math.imul(ns, 1664525) + 1013904223) | 0;
       const n = noise * (((ns >>> 24) + ((ns >>> 16) & 255)) / 255 - 1);
-      const o = p * 3;
-      buf[o] = buf[o]! * light + n;
-      buf[o + 1] = buf[o + 1]! * light + n;
-      buf[o + 2] = buf[o + 2]! * light + n;
+      const o = (y * size + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const v = Math.round(buf[o + c]! * light + n);
+        data[o + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
     }
   }
-  return quantize(buf, size, size);
+  return { width: size, height: size, channels: 3, data };
 }
 
 /**

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AAClipModel, AnchorCache, CHECKPOINT_FORMAT, normalizeClipStateDict, writeSafetensors, type WritableTensor } from '@aaclip/core';
+import { parseCliArgs } from '../cli-args';
+import { writeFileAtomic } from '../fs-utils';
+import { loadBundle, TOKENIZER_METADATA_KEY } from '../model-bundle';
+import { readWeightFile } from '../weights-io';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, setup } from './common';
+
+export const CONVERT_HELP = `aaclip convert <weights> --out FILE.safetensors [options]
+
+Converts OpenAI (.pt, TorchScript), open_clip or Hugging Face CLIP weights into one aaclip
+model file: OpenAI-layout safetensors with the config in its metadata, optionally with
+adapters and precomputed anchors, optionally without the text tower.
+
+  --out FILE          output .safetensors (never overwritten without --force)
+  --fp16              store weights as float16 (half the size; loaded as float32)
+  --adapters FILE...  include adapters (our checkpoint or the official .pth files)
+  --anchors CLASSES   precompute anchors for these comma-separated classes (needs a tokenizer)
+  --dataset NAME      class-name table for the anchors (mvtec, visa, ...)
+  --vocab FILE...     CLIP tokenizer files (bpe_simple_vocab_16e6.txt.gz or HF files)
+  --no-text           drop the text tower (inference then uses the stored anchors)
+  --heads N           override the inferred vision heads (default width/64)
+  --quick-gelu        mark the model as QuickGELU (default: exact GELU, as AA-CLIP)
+  --force             overwrite --out
+${COMMON_HELP}`;
+
+export async function convertCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCliArgs(argv, {
+    ...COMMON_OPTIONS,
+    out: 'string',
+    fp16: 'boolean',
+    adapters: 'list',
+    anchors: 'string',
+    dataset: 'string',
+    vocab: 'list',
+    'no-text': 'boolean',
+    heads: 'string',
+    'quick-gelu': 'boolean',
+    force: 'boolean',
+  }, { h: 'help' });
+  if (values.help) {
+    console.log(CONVERT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CliError(`convert: give exactly one weights file\n\n${CONVERT_HELP}`, 2);
+  const input = positionals[0]!;
+  const out = values.out as string | undefined;
+  if (!out) throw new CliError('convert: --out FILE.safetensors is required', 2);
+  if (!existsSync(input)) throw new CliError(`convert: weights not found: ${input}`, 2);
+  if (resolve(out) === resolve(input)) throw new CliError(`convert: --out must differ from the input ${input}`, 2);
+  if (existsSync(out) && !values.force) throw new CliError(`convert: ${out} exists (use --force to overwrite)`, 2);
+  const ctx = await setup(values);
+  const activation = values['quick-gelu'] ? 'quick_gelu' : 'gelu';
+  const { tensors } = await readWeightFile(input);
+  const heads = values.heads === undefined ? undefined : Number(values.heads);
+  const norm = normalizeClipStateDict(tensors, { visionHeads: heads, activation });
+  const noText = values['no-text'] === true;
+  const dtype = values.fp16 ? 'float16' : 'float32';
+  const outTensors = new Map<string, WritableTensor>();
+  for (const [k, t] of norm.tensors) {
+    if (noText && !k.startsWith('visual.')) continue;
+    if (k === 'logit_scale') continue;
+    const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+    outTensors.set(k, { dtype, shape: t.shape, data });
+  }
+  const config = noText ? { ...norm.config, text: undefined } : norm.config;
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, clip_config: JSON.stringify(config), source: input };
+  let nAnchors = 0;
+  if (values.adapters || values.anchors) {
+    const bundle = await loadBundle({ model: input, adapters: values.adapters as string[] | undefined, vocab: values.vocab as string[] | undefined, activation });
+    try {
+      const ck = bundle.checkpoint;
+      if (values.adapters && ck) {
+        for (const [k, a] of ck.adapters) if (!(noText && k.startsWith('text_adapter.'))) outTensors.set(k, { dtype: 'float32', shape: a.shape, data: a.data });
+        if (ck.aaclipConfig) metadata.aaclip_config = JSON.stringify(ck.aaclipConfig);
+      }
+      if (values.anchors) {
+        if (!bundle.tokenizer) throw new CliError('convert: --anchors needs a tokenizer (--vocab bpe_simple_vocab_16e6.txt.gz)', 2);
+        const classes = String(values.anchors).split(',').map((c) => c.trim()).filter(Boolean);
+        const model = AAClipModel.create({ clip: bundle.clip, adapters: ck?.adapters, config: ck?.aaclipConfig });
+        const cache = new AnchorCache(model, bundle.tokenizer, Boolean(ck && [...ck.adapters.keys()].some((k) => k.startsWith('text_adapter.'))));
+        try {
+          for (const c of classes) {
+            const a = cache.get(c, { dataset: values.dataset as string | undefined, onWarning: (w) => ctx.log(`warning: ${w.message}`) });
+            outTensors.set(`anchors.${c}`, { dtype: 'float32', shape: [...a.shape], data: a.dataSync() as Float32Array });
+            nAnchors++;
+          }
+          metadata.anchor_classes = JSON.stringify(classes);
+          metadata.anchor_info = JSON.stringify({ promptSet: 'aaclip', dataset: values.dataset ?? null, adapted: cache.adapted });
+        } finally {
+          cache.dispose();
+          model.dispose();
+        }
+      }
+      if (bundle.tokenizerConfig && !noText) metadata[TOKENIZER_METADATA_KEY] = JSON.stringify(bundle.tokenizerConfig);
+    } finally {
+      bundle.clip.dispose();
+    }
+  }
+  const bytes = writeSafetensors(outTensors, metadata);
+  await writeFileAtomic(out, bytes, { overwrite: values.force === true });
+  const summary = { out: resolve(out), tensors: outTensors.size, bytes: bytes.length, dtype, textTower: !noText, anchors: nAnchors, config };
+  if (ctx.json) console.log(JSON.stringify(summary));
+  else console.log(`wrote ${summary.out}: ${summary.tensors} tensors, ${(bytes.length / 2 ** 20).toFixed(1)} MiB (${dtype}${noText ? ', vision only' : ''}${nAnchors ? `, ${nAnchors} anchor sets` : ''})`);
+  return 0;
+}

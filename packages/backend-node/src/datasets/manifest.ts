@@ -1,0 +1,209 @@
+// AA-CLIP jsonl manifests: one {"image_path", "label", "class_name", "mask_path"} object a line.
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { writeFileAtomic } from '../fs-utils';
+import { mapLimit, pathKind, pickClasses } from './scan';
+import { DatasetLayoutError, type DatasetIndex, type DatasetItem, type DatasetSplit } from './types';
+
+/** Options of {@link readManifest}. */
+export interface ReadManifestOptions {
+  /**
+   * Folder that relative `image_path` / `mask_path` values are joined to. Default: the
+   * manifest's folder. The official AA-CLIP manifests (`dataset/metadata/<name>/*.jsonl`) are
+   * relative to the dataset's root (`DATA_PATH[name]`): pass that root here.
+   */
+  dataRoot?: string;
+  /** Check that every image and mask exists (default true). */
+  verify?: boolean;
+  /** Keep only these classes. */
+  classes?: readonly string[];
+}
+
+/** Options of {@link writeManifest}. */
+export interface WriteManifestOptions {
+  /** Replace an existing file (default false: an existing `outPath` is an error naming it). */
+  force?: boolean;
+  /**
+   * Folder paths are written relative to (default: the manifest's folder). Pass the dataset
+   * root to get the official AA-CLIP convention. Paths outside it are written absolute.
+   */
+  relativeTo?: string;
+}
+
+function labelOf(v: unknown): 0 | 1 | undefined {
+  if (v === 0 || v === false) return 0;
+  if (v === 1 || v === true) return 1;
+  return undefined;
+}
+
+/**
+ * Parses manifest text into items (file order kept). Relative paths are resolved against `root`;
+ * `mask_path` may be absent, null or "" (no mask). Besides the official four fields, optional
+ * `split` ('train' | 'test', default 'test') and `defect_type` are read.
+ *
+ * @param name file name used in error messages.
+ * @example
+ * parseManifest('{"image_path": "a/b.png", "label": 0, "class_name": "a"}\n', '/data', 'm.jsonl');
+ */
+export function parseManifest(text: string, root: string, name = 'manifest'): { items: DatasetItem[]; lines: number[] } {
+  const items: DatasetItem[] = [];
+  const lines: number[] = [];
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  src.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') return;
+    const where = `${name}:${line}`;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (e) {
+      throw new DatasetLayoutError(name, `${where}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      throw new DatasetLayoutError(name, `${where}: expected a JSON object, got ${raw.slice(0, 80)}`);
+    }
+    const o = obj as Record<string, unknown>;
+    if (typeof o.image_path !== 'string' || o.image_path === '') {
+      throw new DatasetLayoutError(name, `${where}: image_path must be a non-empty string, got ${JSON.stringify(o.image_path)}`);
+    }
+    const label = labelOf(o.label);
+    if (label === undefined) {
+      throw new DatasetLayoutError(name, `${where}: label must be 0 or 1, got ${JSON.stringify(o.label)}`);
+    }
+    if (typeof o.class_name !== 'string' || o.class_name === '') {
+      throw new DatasetLayoutError(name, `${where}: class_name must be a non-empty string, got ${JSON.stringify(o.class_name)}`);
+    }
+    const mask = o.mask_path;
+    if (mask !== undefined && mask !== null && typeof mask !== 'string') {
+      throw new DatasetLayoutError(name, `${where}: mask_path must be a string, got ${JSON.stringify(mask)}`);
+    }
+    const split = o.split ?? 'test';
+    if (split !== 'train' && split !== 'test') {
+      throw new DatasetLayoutError(name, `${where}: split must be "train" or "test", got ${JSON.stringify(o.split)}`);
+    }
+    const at = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
+    const item: DatasetItem = {
+      imagePath: at(o.image_path),
+      maskPath: typeof mask === 'string' && mask !== '' ? at(mask) : null,
+      label,
+      className: o.class_name,
+      split: split as DatasetSplit,
+    };
+    if (typeof o.defect_type === 'string' && o.defect_type !== '') item.defectType = o.defect_type;
+    items.push(item);
+    lines.push(line);
+  });
+  return { items, lines };
+}
+
+/**
+ * Reads an AA-CLIP jsonl manifest. Items keep the file's order.
+ *
+ * @throws DatasetLayoutError naming the manifest (and line) for a missing file, bad JSON,
+ *   bad fields, or (with `verify`) an image or mask that does not exist.
+ * @example
+ * // official manifest, paths relative to the dataset root:
+ * const index = await readManifest('AA-CLIP/dataset/metadata/VisA/full-shot.jsonl', { dataRoot: '/data/VisA' });
+ */
+export async function readManifest(path: string, opts: ReadManifestOptions = {}): Promise<DatasetIndex> {
+  if (typeof path !== 'string' || path === '') {
+    throw new TypeError(`readManifest: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  }
+  const file = resolve(path);
+  if ((await pathKind(file)) !== 'file') throw new DatasetLayoutError(file, `readManifest: manifest ${file} not found`);
+  const root = resolve(opts.dataRoot ?? dirname(file));
+  const parsed = parseManifest(await readFile(file, 'utf8'), root, file);
+  const found = [...new Set(parsed.items.map((it) => it.className))].sort();
+  const classes = pickClasses(found, opts.classes, file, 'readManifest');
+  const keep = parsed.items.map((it) => classes.includes(it.className));
+  const items = parsed.items.filter((_, i) => keep[i]);
+  const lines = parsed.lines.filter((_, i) => keep[i]);
+  if (opts.verify !== false) {
+    const missing = await mapLimit(items, 32, async (it) => {
+      if ((await pathKind(it.imagePath)) !== 'file') return it.imagePath;
+      if (it.maskPath !== null && (await pathKind(it.maskPath)) !== 'file') return it.maskPath;
+      return null;
+    });
+    const first = missing.findIndex((m) => m !== null);
+    if (first >= 0) {
+      const count = missing.filter((m) => m !== null).length;
+      throw new DatasetLayoutError(
+        missing[first]!,
+        `readManifest: ${count} file(s) listed in ${file} do not exist, first: ${missing[first]} (line ${lines[first]}; ` +
+          `relative paths are resolved against ${root}${opts.dataRoot === undefined ? ', pass dataRoot for manifests relative to a dataset root' : ''})`,
+      );
+    }
+  }
+  return { format: 'jsonl', root, items, classes };
+}
+
+/** Checks one item before it is written (errors name the index and image). */
+function checkItem(it: DatasetItem, i: number): void {
+  if (typeof it !== 'object' || it === null) throw new TypeError(`writeManifest: items[${i}] must be an object, got ${JSON.stringify(it)}`);
+  if (typeof it.imagePath !== 'string' || it.imagePath === '') {
+    throw new TypeError(`writeManifest: items[${i}].imagePath must be a non-empty string, got ${JSON.stringify(it.imagePath)}`);
+  }
+  if (it.label !== 0 && it.label !== 1) {
+    throw new RangeError(`writeManifest: items[${i}].label must be 0 or 1, got ${JSON.stringify(it.label)} (${it.imagePath})`);
+  }
+  if (typeof it.className !== 'string' || it.className === '') {
+    throw new TypeError(`writeManifest: items[${i}].className must be a non-empty string, got ${JSON.stringify(it.className)} (${it.imagePath})`);
+  }
+  if (it.split !== 'train' && it.split !== 'test') {
+    throw new RangeError(`writeManifest: items[${i}].split must be 'train' or 'test', got ${JSON.stringify(it.split)} (${it.imagePath})`);
+  }
+  if (it.maskPath !== null && (typeof it.maskPath !== 'string' || it.maskPath === '')) {
+    throw new TypeError(`writeManifest: items[${i}].maskPath must be null or a non-empty string, got ${JSON.stringify(it.maskPath)}`);
+  }
+}
+
+/**
+ * Manifest text for `items`: one JSON object a line with `image_path`, `label` (0 / 1),
+ * `class_name`, `mask_path` (only when there is a mask, as in the official manifests), then
+ * `split` and `defect_type` (extra keys the official loader ignores). Paths inside `base` are
+ * written relative to it with `/` separators, others absolute.
+ *
+ * @example
+ * formatManifest(index.items, '/data/mvtec'); // '{"image_path":"bottle/test/good/000.png",...}\n...'
+ */
+export function formatManifest(items: readonly DatasetItem[], base: string): string {
+  if (!Array.isArray(items)) throw new TypeError(`writeManifest: items must be an array, got ${typeof items}`);
+  const baseAbs = resolve(base);
+  const rel = (p: string): string => {
+    const abs = resolve(p);
+    const r = relative(baseAbs, abs);
+    if (r === '' || r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) return abs;
+    return sep === '/' ? r : r.split(sep).join('/');
+  };
+  let out = '';
+  items.forEach((it, i) => {
+    checkItem(it, i);
+    const o: Record<string, unknown> = { image_path: rel(it.imagePath), label: it.label, class_name: it.className };
+    if (it.maskPath !== null) o.mask_path = rel(it.maskPath);
+    o.split = it.split;
+    if (it.defectType !== undefined) o.defect_type = it.defectType;
+    out += `${JSON.stringify(o)}\n`;
+  });
+  return out;
+}
+
+/**
+ * Writes `index` as an AA-CLIP jsonl manifest, atomically (temporary file + rename). An
+ * existing `outPath` is an error naming it unless `force`. Returns the number of lines.
+ *
+ * @example
+ * await writeManifest(await readMvtec('/data/mvtec'), '/data/mvtec/full-shot.jsonl');
+ * const back = await readManifest('/data/mvtec/full-shot.jsonl'); // same items
+ */
+export async function writeManifest(index: DatasetIndex, outPath: string, opts: WriteManifestOptions = {}): Promise<number> {
+  if (typeof index !== 'object' || index === null || !Array.isArray(index.items)) {
+    throw new TypeError('writeManifest: index must be a DatasetIndex with an items array');
+  }
+  if (typeof outPath !== 'string' || outPath === '') {
+    throw new TypeError(`writeManifest: outPath must be a non-empty string, got ${JSON.stringify(outPath)}`);
+  }
+  const out = resolve(outPath);
+  const text = formatManifest(index.items, opts.relativeTo ?? dirname(out));
+  await writeFileAtomic(out, text, { overwrite: opts.force === true });
+  return index.items.length;
+}

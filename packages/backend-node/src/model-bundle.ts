@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  createDetector,
+  createTokenizerFromConfig,
+  parseTokenizerConfig,
+  type AAClipCheckpoint,
+  type ClipConfig,
+  type ClipModel,
+  type Detector,
+  type Domain,
+  type PromptOptions,
+  type Tokenizer,
+  type TokenizerConfig,
+} from '@aaclip/core';
+import { loadAdapters, loadClip } from './weights-io';
+
+/** Metadata key of the tokenizer description inside a model file. */
+export const TOKENIZER_METADATA_KEY = 'tokenizer';
+
+export interface BundleOptions {
+  /** CLIP weights; our model files may also hold adapters, anchors and the tokenizer description. */
+  model: string;
+  /** Adapter files (our checkpoints, or the official .pth files); default: the model file itself. */
+  adapters?: string[];
+  /** CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz, vocab.json + merges.txt, or tokenizer.json). */
+  vocab?: string[];
+  activation?: 'gelu' | 'quick_gelu';
+}
+
+export interface LoadedBundle {
+  clip: ClipModel;
+  config: ClipConfig;
+  checkpoint: AAClipCheckpoint | null;
+  tokenizer: Tokenizer | null;
+  tokenizerConfig: TokenizerConfig | null;
+  metadata: Record<string, string>;
+}
+
+/** Finds CLIP tokenizer files: explicit paths, else beside the model file. */
+async function readTokenizerFiles(vocab: string[] | undefined, modelPath: string): Promise<Parameters<typeof createTokenizerFromConfig>[1] | null> {
+  const candidates = vocab?.length ? vocab : ['bpe_simple_vocab_16e6.txt.gz', 'tokenizer.json', 'vocab.json', 'merges.txt'].map((f) => join(dirname(modelPath), f)).filter((p) => existsSync(p));
+  if (!candidates.length) return null;
+  const files: NonNullable<Parameters<typeof createTokenizerFromConfig>[1]> = {};
+  for (const p of candidates) {
+    if (!existsSync(p)) throw new Error(`tokenizer file not found: ${p}`);
+    const bytes = await readFile(p);
+    if (p.endsWith('.gz')) files.bpeVocabGz = bytes;
+    else if (p.endsWith('tokenizer.json')) files.tokenizerJson = bytes;
+    else if (p.endsWith('vocab.json')) files.vocabJson = bytes;
+    else if (p.endsWith('merges.txt')) files.mergesTxt = bytes;
+    else throw new Error(`unrecognised tokenizer file ${p} (expected bpe_simple_vocab_16e6.txt.gz, tokenizer.json, vocab.json or merges.txt)`);
+  }
+  return files;
+}
+
+/**
+ * Loads a CLIP, its adapters/anchors and a tokenizer from files. The tokenizer comes from the
+ * model's metadata (e.g. the demo model's byte tokenizer) or from CLIP BPE files (given, or
+ * found beside the model). Without a tokenizer, detection needs anchors stored in the model.
+ */
+export async function loadBundle(opts: BundleOptions): Promise<LoadedBundle> {
+  const { clip, config, metadata } = await loadClip(opts.model, { activation: opts.activation });
+  try {
+    let checkpoint: AAClipCheckpoint | null = null;
+    try {
+      checkpoint = await loadAdapters(opts.adapters?.length ? opts.adapters : [opts.model]);
+    } catch (e) {
+      if (opts.adapters?.length) throw e; // explicit adapter files must load
+    }
+    let tokenizerConfig: TokenizerConfig | null = null;
+    const metaTok = metadata[TOKENIZER_METADATA_KEY] ?? checkpoint?.extra?.[TOKENIZER_METADATA_KEY];
+    if (metaTok) tokenizerConfig = parseTokenizerConfig(JSON.parse(metaTok));
+    let tokenizer: Tokenizer | null = null;
+    if (tokenizerConfig?.type === 'byte') tokenizer = createTokenizerFromConfig(tokenizerConfig);
+    else if (config.text) {
+      const files = await readTokenizerFiles(opts.vocab, opts.model);
+      if (files) {
+        tokenizerConfig ??= { type: 'clip-bpe', contextLength: config.text.contextLength };
+        tokenizer = createTokenizerFromConfig(tokenizerConfig, files);
+      }
+    }
+    return { clip, config, checkpoint, tokenizer, tokenizerConfig, metadata };
+  } catch (e) {
+    clip.dispose();
+    throw e;
+  }
+}
+
+/** A detector from files; see {@link loadBundle}. */
+export async function loadDetector(opts: BundleOptions & { prompts?: PromptOptions; domain?: Domain }): Promise<{ detector: Detector; bundle: LoadedBundle }> {
+  const bundle = await loadBundle(opts);
+  const ck = bundle.checkpoint;
+  if (!ck || ![...ck.adapters.keys()].some((k) => k.startsWith('image_adapter.'))) {
+    bundle.clip.dispose();
+    throw new Error(`no image adapters in ${opts.adapters?.join(', ') || opts.model}: pass --adapters (a stage-2 checkpoint or the official image_adapter_N.pth)`);
+  }
+  if (!bundle.tokenizer && ck.anchors.size === 0) {
+    bundle.clip.dispose();
+    throw new Error(`${opts.model}: no tokenizer (pass --vocab bpe_simple_vocab_16e6.txt.gz) and no stored anchors`);
+  }
+  const detector = createDetector({
+    clip: bundle.clip,
+    adapters: ck.adapters,
+    config: ck.aaclipConfig,
+    anchors: ck.anchors.size ? ck.anchors : undefined,
+    tokenizer: bundle.tokenizer ?? undefined,
+    prompts: opts.prompts,
+    domain: opts.domain,
+  });
+  return { detector, bundle };
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it, vi } from 'vitest';
+import { formatWebBackendReport, normalizeWasmPaths, resolveWebBackend, useWebBackend, webBackendReport, type BackendActivator, type WasmPaths } from './backend';
+import { createFeatureProbes, type FeatureProbes, type WebBackendName } from './feature-probes';
+
+type Outcome = string | null;
+
+/** Probes answering from a table (null = available). */
+function probes(table: Partial<Record<WebBackendName, Outcome>>): FeatureProbes {
+  return {
+    webgpu: async () => table.webgpu ?? null,
+    webgl: async () => table.webgl ?? null,
+    wasm: async () => table.wasm ?? null,
+  };
+}
+
+/** An activator recording its calls; `fail` / `unsuitable` give reasons per backend. */
+function activator(fail: Partial<Record<WebBackendName, Outcome>> = {}, unsuitable: Partial<Record<WebBackendName, Outcome>> = {}, delayMs = 0) {
+  const calls: string[] = [];
+  let active = 'cpu';
+  const a: BackendActivator = {
+    async activate(name, opts) {
+      calls.push(`activate ${name}${opts.wasmPaths !== undefined ? ` ${JSON.stringify(opts.wasmPaths)}` : ''}`);
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      if (fail[name]) return fail[name]!;
+      active = name;
+      return null;
+    },
+    async suitable(name) {
+      calls.push(`suitable ${name}`);
+      return unsuitable[name] ?? null;
+    },
+    current: () => active,
+  };
+  return { a, calls };
+}
+
+describe('resolveWebBackend', () => {
+  it('auto: skips failed checks and failed starts in the order webgpu, webgl, wasm', async () => {
+    const { a, calls } = activator({ webgl: 'the webgl backend failed to initialise' });
+    const r = await resolveWebBackend('auto', probes({ webgpu: 'navigator.gpu is missing' }), a);
+    expect(r).toEqual({
+      active: 'wasm',
+      tfjsName: 'wasm',
+      how: 'auto',
+      skipped: [
+        { name: 'webgpu', reason: 'navigator.gpu is missing' },
+        { name: 'webgl', reason: 'the webgl backend failed to initialise' },
+      ],
+    });
+    expect(calls).toEqual(['activate webgl', 'activate wasm', 'suitable wasm']); // webgpu never loaded
+  });
+
+  it('auto: takes the first backend that works, and skips one that starts but is unsuitable', async () => {
+    const first = activator();
+    expect(await resolveWebBackend('auto', probes({}), first.a)).toMatchObject({ active: 'webgpu', skipped: [] });
+    expect(first.calls).toEqual(['activate webgpu', 'suitable webgpu']);
+    const half = activator({}, { webgl: 'WebGL here renders only to 16-bit float textures' });
+    const r = await resolveWebBackend('auto', probes({ webgpu: 'no adapter' }), half.a);
+    expect(r.active).toBe('wasm');
+    expect(r.skipped[1]).toEqual({ name: 'webgl', reason: 'WebGL here renders only to 16-bit float textures' });
+  });
+
+  it('a named backend must work (no suitability veto), else the error says why', async () => {
+    const { a, calls } = activator({}, { webgl: 'half floats' });
+    expect(await resolveWebBackend('webgl', probes({ webgpu: 'x' }), a)).toEqual({ active: 'webgl', tfjsName: 'webgl', how: 'requested', skipped: [] });
+    expect(calls).toEqual(['activate webgl']);
+    await expect(resolveWebBackend('webgpu', probes({ webgpu: 'navigator.gpu.requestAdapter() returned null' }), a)).rejects.toThrow(
+      'useWebBackend: backend "webgpu" is not available: navigator.gpu.requestAdapter() returned null',
+    );
+    await expect(resolveWebBackend('wasm', probes({}), activator({ wasm: 'wasm fetch 404' }).a)).rejects.toThrow('backend "wasm" is not available: wasm fetch 404');
+  });
+
+  it('fails listing every reason when nothing starts, and rejects unknown names', async () => {
+    await expect(resolveWebBackend('auto', probes({ webgpu: 'a', webgl: 'b', wasm: 'c' }), activator().a)).rejects.toThrow(
+      'useWebBackend: no tfjs backend could start: webgpu: a; webgl: b; wasm: c',
+    );
+    await expect(resolveWebBackend('cuda' as never, probes({}), activator().a)).rejects.toThrow('useWebBackend: unknown backend "cuda" (expected one of webgpu, webgl, wasm, or auto)');
+    expect((await resolveWebBackend('WebGL2' as never, probes({}), activator().a)).active).toBe('webgl');
+  });
+
+  it('hands normalised wasmPaths to the activator', async () => {
+    const { a, calls } = activator();
+    await resolveWebBackend('wasm', probes({}), a, { wasmPaths: '/assets/tfjs-wasm' });
+    expect(calls).toEqual(['activate wasm "/assets/tfjs-wasm/"']);
+    expect(normalizeWasmPaths('https://cdn.example/w/')).toBe('https://cdn.example/w/');
+    expect(() => normalizeWasmPaths('')).toThrow('wasmPaths must be a non-empty base URL');
+    const partial = { 'tfjs-backend-wasm.wasm': '/a.wasm' } as unknown as WasmPaths;
+    expect(() => normalizeWasmPaths(partial)).toThrow('wasmPaths map lacks a URL for tfjs-backend-wasm-simd.wasm, tfjs-backend-wasm-threaded-simd.wasm');
+  });
+});
+
+describe('useWebBackend', () => {
+  it('runs calls one after another and remembers the last report', async () => {
+    const { a, calls } = activator({}, {}, 20);
+    const p1 = useWebBackend('webgl', { probes: probes({}), activator: a });
+    const p2 = useWebBackend('auto', { probes: probes({ webgpu: 'no gpu' }), activator: a });
+    const [r1, r2] = await Promise.all([p1, p2]);
+    expect(calls).toEqual(['activate webgl', 'activate webgl', 'suitable webgl']);
+    expect(r1.how).toBe('requested');
+    expect(r2).toEqual({ active: 'webgl', tfjsName: 'webgl', how: 'auto', skipped: [{ name: 'webgpu', reason: 'no gpu' }] });
+    expect(webBackendReport()).toBe(r2);
+    await expect(useWebBackend('wasm', { probes: probes({ wasm: 'WebAssembly is not available' }), activator: a })).rejects.toThrow('WebAssembly is not available');
+    expect(webBackendReport()).toBe(r2); // a failed call keeps the previous report
+    expect((await useWebBackend('wasm', { probes: probes({}), activator: a })).active).toBe('wasm'); // the queue survives failures
+    expect(formatWebBackendReport(r2)).toBe('backend webgl (auto; skipped webgpu: no gpu)');
+  });
+});
+
+describe('createFeatureProbes', () => {
+  it('webgpu: needs navigator.gpu and an adapter', async () => {
+    expect(await createFeatureProbes({ navigator: null }).webgpu()).toMatch(/^navigator\.gpu is missing \(WebGPU needs a browser that supports it/);
+    expect(await createFeatureProbes({ navigator: {} }).webgpu()).toMatch(/^navigator\.gpu is missing/);
+    const requestAdapter = vi.fn(async () => null);
+    expect(await createFeatureProbes({ navigator: { gpu: { requestAdapter } } }).webgpu()).toBe(
+      'navigator.gpu.requestAdapter() returned null (no usable GPU adapter; WebGPU may be disabled or the GPU blocklisted)',
+    );
+    expect(requestAdapter).toHaveBeenCalledWith({ powerPreference: 'high-performance' });
+    const throwing = { requestAdapter: async () => Promise.reject(new Error('GPU process crashed')) };
+    expect(await createFeatureProbes({ navigator: { gpu: throwing } }).webgpu()).toBe('navigator.gpu.requestAdapter() failed: GPU process crashed');
+    expect(await createFeatureProbes({ navigator: { gpu: { requestAdapter: async () => ({ features: new Set() }) } } }).webgpu()).toBeNull();
+  });
+
+  it('webgl: needs a WebGL2 context, and releases the probe context', async () => {
+    expect(await createFeatureProbes({ createCanvas: () => null }).webgl()).toBe('no OffscreenCanvas and no document to create a canvas for the WebGL2 check');
+    // Node has neither OffscreenCanvas nor document: the default canvas factory finds none
+    expect(await createFeatureProbes().webgl()).toBe('no OffscreenCanvas and no document to create a canvas for the WebGL2 check');
+    expect(await createFeatureProbes({ createCanvas: () => ({ getContext: () => null }) }).webgl()).toBe("getContext('webgl2') returned null (WebGL2 is unsupported or disabled)");
+    const boom = (): never => {
+      throw new Error('context lost');
+    };
+    expect(await createFeatureProbes({ createCanvas: () => ({ getContext: boom }) }).webgl()).toBe("getContext('webgl2') failed: context lost");
+    const loseContext = vi.fn();
+    const getContext = vi.fn(() => ({ getExtension: (n: string) => (n === 'WEBGL_lose_context' ? { loseContext } : null) }));
+    expect(await createFeatureProbes({ createCanvas: () => ({ getContext }) }).webgl()).toBeNull();
+    expect(getContext).toHaveBeenCalledWith('webgl2');
+    expect(loseContext).toHaveBeenCalledTimes(1);
+  });
+
+  it('wasm: needs WebAssembly', async () => {
+    expect(await createFeatureProbes({ webAssembly: null }).wasm()).toBe('WebAssembly is not available');
+    expect(await createFeatureProbes({ webAssembly: {} }).wasm()).toBe('WebAssembly is not available');
+    expect(await createFeatureProbes().wasm()).toBeNull(); // Node has WebAssembly
+  });
+
+  it('in Node, auto resolution with the real probes skips webgpu and webgl with their reasons', async () => {
+    const { a } = activator();
+    const r = await resolveWebBackend('auto', createFeatureProbes({ navigator: null }), a);
+    expect(r.active).toBe('wasm');
+    expect(r.skipped.map((s) => s.name)).toEqual(['webgpu', 'webgl']);
+  });
+});

@@ -1,0 +1,106 @@
+// Feature checks for the browser backends: each says why a backend cannot run here, or null.
+
+/** tfjs backends this package can select, fastest first. */
+export type WebBackendName = 'webgpu' | 'webgl' | 'wasm';
+
+/** Resolution order of `useWebBackend('auto')`. */
+export const WEB_BACKEND_ORDER: readonly WebBackendName[] = ['webgpu', 'webgl', 'wasm'];
+
+/** The part of `navigator.gpu` (WebGPU) the probe uses. */
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<object | null>;
+}
+
+/** The part of a WebGL2 context the probe uses. */
+interface GlLike {
+  getExtension(name: string): unknown;
+}
+
+/** Something with `getContext`, like an `HTMLCanvasElement` or `OffscreenCanvas`. */
+export interface ProbeCanvas {
+  getContext(kind: 'webgl2'): unknown;
+}
+
+/** What the probes look at; every field defaults to the browser's global. */
+export interface FeatureEnvironment {
+  /** Holds `gpu` (WebGPU); `null` means "no navigator". */
+  navigator?: { gpu?: GpuLike } | null;
+  /** Makes a throwaway canvas for the WebGL2 check; may return null when there is none. */
+  createCanvas?: () => ProbeCanvas | null;
+  /** The `WebAssembly` namespace; `null` means "not available". */
+  webAssembly?: { instantiate?: unknown } | null;
+}
+
+/** Feature checks by backend: resolve to null when the backend can be tried, else to the reason. */
+export type FeatureProbes = Record<WebBackendName, () => Promise<string | null>>;
+
+function message(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.split('\n')[0]!.slice(0, 300);
+}
+
+function defaultCanvas(): ProbeCanvas | null {
+  const g = globalThis as { OffscreenCanvas?: new (w: number, h: number) => ProbeCanvas; document?: { createElement(tag: 'canvas'): ProbeCanvas } };
+  if (typeof g.OffscreenCanvas === 'function') return new g.OffscreenCanvas(1, 1);
+  if (g.document && typeof g.document.createElement === 'function') return g.document.createElement('canvas');
+  return null;
+}
+
+function defaultNavigator(): { gpu?: GpuLike } | null {
+  const n = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return n ?? null;
+}
+
+/**
+ * The feature checks used by `useWebBackend`: WebGPU needs `navigator.gpu` and an adapter from
+ * `requestAdapter()`; WebGL needs a WebGL2 context; wasm needs `WebAssembly`. Pass an
+ * environment to test them without a browser.
+ *
+ * @example
+ * const probes = createFeatureProbes();
+ * await probes.webgpu(); // null, or e.g. 'navigator.gpu is missing (...)'
+ */
+export function createFeatureProbes(env: FeatureEnvironment = {}): FeatureProbes {
+  return {
+    async webgpu() {
+      const nav = env.navigator !== undefined ? env.navigator : defaultNavigator();
+      const gpu = nav?.gpu;
+      if (!gpu || typeof gpu.requestAdapter !== 'function') {
+        return 'navigator.gpu is missing (WebGPU needs a browser that supports it, enabled, in a secure context: https or localhost)';
+      }
+      let adapter: object | null;
+      try {
+        adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      } catch (err) {
+        return `navigator.gpu.requestAdapter() failed: ${message(err)}`;
+      }
+      if (!adapter) return 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter; WebGPU may be disabled or the GPU blocklisted)';
+      return null;
+    },
+    async webgl() {
+      let canvas: ProbeCanvas | null;
+      try {
+        canvas = (env.createCanvas ?? defaultCanvas)();
+      } catch (err) {
+        return `cannot create a canvas for the WebGL2 check: ${message(err)}`;
+      }
+      if (!canvas) return 'no OffscreenCanvas and no document to create a canvas for the WebGL2 check';
+      let gl: GlLike | null;
+      try {
+        gl = canvas.getContext('webgl2') as GlLike | null;
+      } catch (err) {
+        return `getContext('webgl2') failed: ${message(err)}`;
+      }
+      if (!gl) return "getContext('webgl2') returned null (WebGL2 is unsupported or disabled)";
+      // Free the probe's context at once: browsers cap the number of live WebGL contexts.
+      const lose = gl.getExtension('WEBGL_lose_context') as { loseContext?: () => void } | null;
+      lose?.loseContext?.();
+      return null;
+    },
+    async wasm() {
+      const wa = env.webAssembly !== undefined ? env.webAssembly : (globalThis as { WebAssembly?: { instantiate?: unknown } }).WebAssembly;
+      if (!wa || typeof wa.instantiate !== 'function') return 'WebAssembly is not available';
+      return null;
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// Jet-coloured anomaly maps blended over RGBA pixels (pure; the canvas part is in draw-overlay.ts).
+
+// matplotlib's `jet` as piecewise-linear [x, value] control points per channel.
+const JET: readonly (readonly (readonly [number, number])[])[] = [
+  [[0, 0], [0.35, 0], [0.66, 1], [0.89, 1], [1, 0.5]],
+  [[0, 0], [0.125, 0], [0.375, 1], [0.64, 1], [0.91, 0], [1, 0]],
+  [[0, 0.5], [0.11, 1], [0.34, 1], [0.65, 0], [1, 0]],
+];
+
+function channel(points: readonly (readonly [number, number])[], t: number): number {
+  let k = 1;
+  while (k < points.length - 1 && t > points[k]![0]) k++;
+  const [x0, y0] = points[k - 1]!;
+  const [x1, y1] = points[k]!;
+  return y0 + ((t - x0) / (x1 - x0)) * (y1 - y0);
+}
+
+/** 256 jet colours, RGB interleaved: entry i is jet(i / 255) rounded to 8 bits. Read-only. */
+export const JET_COLORS: Uint8Array = /* @__PURE__ */ (() => {
+  const lut = new Uint8Array(256 * 3);
+  for (let i = 0; i < 256; i++) for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(channel(JET[c]!, i / 255) * 255);
+  return lut;
+})();
+
+export interface HeatmapOptions {
+  /** Weight of the heatmap: 0 = image only, 1 = heatmap only. Default 0.5. */
+  opacity?: number;
+  /** Map value drawn dark blue (default: the map's minimum). */
+  min?: number;
+  /** Map value drawn dark red (default: the map's maximum). */
+  max?: number;
+}
+
+/** Checks the options and the map; returns opacity and the value range. */
+export function heatmapRange(fn: string, map: Float32Array, opts: HeatmapOptions): { opacity: number; min: number; max: number } {
+  if (!(map instanceof Float32Array)) throw new TypeError(`${fn}: map must be a Float32Array, got ${map === null ? 'null' : typeof map}`);
+  const opacity = opts.opacity ?? 0.5;
+  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1)) throw new RangeError(`${fn}: opacity must be in [0, 1], got ${String(opacity)}`);
+  for (const k of ['min', 'max'] as const) {
+    const v = opts[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new RangeError(`${fn}: ${k} must be a finite number, got ${String(v)}`);
+  }
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`${fn}: map[${i}] is ${v}; anomaly maps must be finite`);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const min = opts.min ?? lo;
+  const max = opts.max ?? hi;
+  if (max < min) throw new RangeError(`${fn}: max (${max}) is below min (${min})`);
+  return { opacity, min, max };
+}
+
+/** Source index pairs and weights of a half-pixel bilinear resize along one axis (edges clamped). */
+function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const w = new Float32Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const s = Math.max(0, (o + 0.5) * (inSize / outSize) - 0.5);
+    const lo = Math.min(Math.floor(s), inSize - 1);
+    i0[o] = lo;
+    i1[o] = Math.min(lo + 1, inSize - 1);
+    w[o] = s - lo;
+  }
+  return { i0, i1, w };
+}
+
+/**
+ * Blends the jet colours of a square `size x size` anomaly map over `width x height` RGBA
+ * pixels, in place: the map is resized bilinearly (pixel centres, like cv2.resize INTER_LINEAR),
+ * normalised to [0, 1] with `min`/`max` (clamped), coloured with `JET_COLORS[floor(255 t)]`
+ * and mixed as `round((1 - opacity) * pixel + opacity * colour)`; alpha becomes 255.
+ *
+ * @example
+ * const px = ctx.getImageData(0, 0, w, h);
+ * blendHeatmap(px.data, w, h, detection.anomalyMap, detection.size, { opacity: 0.5 });
+ * ctx.putImageData(px, 0, 0);
+ */
+export function blendHeatmap(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number, map: Float32Array, size: number, opts: HeatmapOptions = {}): void {
+  const fn = 'blendHeatmap';
+  for (const [k, v] of [['width', width], ['height', height], ['size', size]] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${fn}: ${k} must be a positive integer, got ${String(v)}`);
+  }
+  if (!(rgba instanceof Uint8ClampedArray || rgba instanceof Uint8Array) || rgba.length !== width * height * 4) {
+    throw new RangeError(`${fn}: pixels must be ${width} x ${height} x 4 = ${width * height * 4} bytes, got ${(rgba as { length?: number })?.length}`);
+  }
+  const { opacity, min, max } = heatmapRange(fn, map, opts);
+  if (map.length !== size * size) throw new RangeError(`${fn}: map has ${map.length} values, expected size * size = ${size * size}`);
+  const scale = max > min ? 1 / (max - min) : 0;
+  const keep = 1 - opacity;
+  const xs = axis(size, width);
+  const ys = axis(size, height);
+  for (let y = 0; y < height; y++) {
+    const r0 = ys.i0[y]! * size;
+    const r1 = ys.i1[y]! * size;
+    const wy = ys.w[y]!;
+    for (let x = 0; x < width; x++) {
+      const a = xs.i0[x]!;
+      const b = xs.i1[x]!;
+      const wx = xs.w[x]!;
+      const top = map[r0 + a]! + (map[r0 + b]! - map[r0 + a]!) * wx;
+      const bottom = map[r1 + a]! + (map[r1 + b]! - map[r1 + a]!) * wx;
+      const v = top + (bottom - top) * wy;
+      let t = (v - min) * scale;
+      t = Math.fround(t <= 0 ? 0 : t >= 1 ? 1 : t); // float32, as a normalised Float32Array map holds it
+      const k = Math.min(255, Math.floor(t * 255)) * 3;
+      const o = (y * width + x) * 4;
+      rgba[o] = Math.round(keep * rgba[o]! + opacity * JET_COLORS[k]!);
+      rgba[o + 1] = Math.round(keep * rgba[o + 1]! + opacity * JET_COLORS[k + 1]!);
+      rgba[o + 2] = Math.round(keep * rgba[o + 2]! + opacity * JET_COLORS[k + 2]!);
+      rgba[o + 3] = 255;
+    }
+  }
+}

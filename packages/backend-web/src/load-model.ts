@@ -1,0 +1,141 @@
+// CLIP weights, AA-CLIP checkpoints and tokenizers from URLs.
+import {
+  checkpointFromTensors,
+  ClipModel,
+  createClipTokenizerFromBpeGz,
+  createClipTokenizerFromHf,
+  normalizeClipStateDict,
+  readWeightFile,
+  type AAClipCheckpoint,
+  type ClipConfig,
+  type ClipTokenizerBuildOptions,
+  type TensorMap,
+  type Tokenizer,
+  type WeightFileFormat,
+} from '@aaclip/core';
+import { loadWeights, type LoadWeightsOptions } from './load-weights';
+
+export interface ClipBuildOptions {
+  /** Attention heads of the vision tower (default: the file's `clip_config` metadata, else width / 64). */
+  visionHeads?: number;
+  /** Attention heads of the text tower (default: the file's `clip_config` metadata, else width / 64). */
+  textHeads?: number;
+  /** MLP activation. Default 'gelu' (what AA-CLIP builds); 'quick_gelu' for OpenAI's own numbers. */
+  activation?: 'gelu' | 'quick_gelu';
+}
+
+export interface LoadClipFromUrlOptions extends LoadWeightsOptions, ClipBuildOptions {}
+
+export interface LoadedClip {
+  clip: ClipModel;
+  config: ClipConfig;
+  /** Keys of the file that the CLIP did not use (e.g. adapters of a combined file). */
+  unusedKeys: string[];
+  metadata: Record<string, string>;
+  format: WeightFileFormat;
+}
+
+/** Reads any supported weight file, naming `url` in errors. */
+export function readWeightBytes(bytes: Uint8Array, url: string): { tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat } {
+  try {
+    return readWeightFile(bytes);
+  } catch (e) {
+    throw new Error(`${url}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Builds a CLIP from read tensors (any supported layout); head counts come from the options,
+ * else from the `clip_config` metadata our files carry, else width / 64.
+ */
+export function clipFromTensors(tensors: TensorMap, metadata: Record<string, string>, opts: ClipBuildOptions, name: string): Omit<LoadedClip, 'metadata' | 'format'> {
+  let meta: ClipConfig | undefined;
+  if (metadata.clip_config !== undefined) {
+    try {
+      meta = JSON.parse(metadata.clip_config) as ClipConfig;
+    } catch (e) {
+      throw new Error(`${name}: metadata "clip_config" is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  let norm;
+  try {
+    norm = normalizeClipStateDict(tensors, {
+      visionHeads: opts.visionHeads ?? meta?.vision?.heads,
+      textHeads: opts.textHeads ?? meta?.text?.heads,
+      activation: opts.activation ?? meta?.activation,
+    });
+  } catch (e) {
+    throw new Error(`${name}: ${(e as Error).message}`);
+  }
+  const clip = ClipModel.fromWeights(norm.tensors, norm.config);
+  return { clip, config: norm.config, unusedKeys: norm.unusedKeys };
+}
+
+/**
+ * Downloads CLIP weights (safetensors in fp32/fp16/bf16, `torch.save` checkpoints, or OpenAI's
+ * TorchScript `.pt` releases; OpenAI, open_clip or Hugging Face names) and builds the model on
+ * the active backend. The file is cached like {@link loadWeights}.
+ *
+ * @example
+ * const { clip, config } = await loadClipFromUrl('/models/ViT-L-14-336.safetensors', { onProgress });
+ * clip.dispose();
+ */
+export async function loadClipFromUrl(url: string, opts: LoadClipFromUrlOptions = {}): Promise<LoadedClip> {
+  const bytes = await loadWeights(url, opts);
+  const { tensors, metadata, format } = readWeightBytes(bytes, url);
+  return { ...clipFromTensors(tensors, metadata, opts, url), metadata, format };
+}
+
+/** Adds the adapters and anchors of `next` to `into` (later files win on equal keys). */
+function mergeCheckpoint(into: AAClipCheckpoint, next: AAClipCheckpoint): void {
+  for (const [k, v] of next.adapters) into.adapters.set(k, v);
+  for (const [k, v] of next.anchors) into.anchors.set(k, v);
+  into.clipConfig ??= next.clipConfig;
+  into.aaclipConfig ??= next.aaclipConfig;
+  into.anchorInfo ??= next.anchorInfo;
+  into.training ??= next.training;
+  if (next.extra) into.extra = { ...next.extra, ...into.extra };
+}
+
+/**
+ * Downloads AA-CLIP adapters: our checkpoint (.safetensors with configs and anchors), a plain
+ * adapters .safetensors, or the official `text_adapter.pth` / `image_adapter_N.pth` files.
+ * Several URLs are merged into one checkpoint.
+ *
+ * @example
+ * const ckpt = await loadCheckpointFromUrl(['/models/text_adapter.pth', '/models/image_adapter_20.pth']);
+ */
+export async function loadCheckpointFromUrl(urls: string | readonly string[], opts: LoadWeightsOptions = {}): Promise<AAClipCheckpoint> {
+  const list = typeof urls === 'string' ? [urls] : [...urls];
+  if (list.length === 0) throw new Error('loadCheckpointFromUrl: no URL given');
+  let merged: AAClipCheckpoint | null = null;
+  for (const url of list) {
+    const { tensors, metadata } = readWeightBytes(await loadWeights(url, opts), url);
+    const ck = checkpointFromTensors(tensors, metadata, url);
+    if (merged) mergeCheckpoint(merged, ck);
+    else merged = ck;
+  }
+  return merged!;
+}
+
+/**
+ * Downloads a CLIP tokenizer vocabulary: OpenAI's `bpe_simple_vocab_16e6.txt.gz` (gzip bytes)
+ * or a Hugging Face `tokenizer.json`, told apart by content. Cached like {@link loadWeights}.
+ *
+ * @example
+ * const tokenizer = await loadTokenizerFromUrl('/models/bpe_simple_vocab_16e6.txt.gz');
+ */
+export async function loadTokenizerFromUrl(url: string, opts: LoadWeightsOptions & ClipTokenizerBuildOptions = {}): Promise<Tokenizer> {
+  const bytes = await loadWeights(url, opts);
+  const build: ClipTokenizerBuildOptions = { contextLength: opts.contextLength, padTokenId: opts.padTokenId };
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  try {
+    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return createClipTokenizerFromBpeGz(bytes, build);
+    if (bytes[i] === 0x7b /* '{' */) return createClipTokenizerFromHf({ tokenizerJson: bytes }, build);
+  } catch (e) {
+    throw new Error(`${url}: ${(e as Error).message}`);
+  }
+  const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new Error(`${url}: not a gzip BPE vocabulary (bpe_simple_vocab_16e6.txt.gz) nor a tokenizer.json (first bytes ${head})`);
+}
