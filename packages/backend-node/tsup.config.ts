@@ -1,12 +1,16 @@
 import { defineConfig } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts', 'src/parity-cli.ts'],
-  format: ['esm', 'cjs'],
-  dts: { entry: ['src/index.ts'] },
-  clean: true,
+const shared = {
+  clean: false,
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-  external: [/^@tensorflow\//, /^@aaclip\//],
-});
+  external: [/^@tensorflow\//, /^@aaclip\//, 'sharp'],
+} as const;
+
+export default defineConfig([
+  // the library: ESM + CJS + types
+  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: { entry: ['src/index.ts'] }, clean: true },
+  // the command-line programs: ESM only
+  { ...shared, entry: ['src/cli.ts', 'src/parity-cli.ts'], format: ['esm'], banner: { js: '#!/usr/bin/env node' } },
+]);

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 // The `aaclip` command line.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './cli/common';
@@ -58,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
 
 export const VERB_HELP = { detect: DETECT_HELP, train: TRAIN_HELP, eval: EVAL_HELP, convert: CONVERT_HELP, index: INDEX_HELP, demo: DEMO_HELP };
 
-const isMain = process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:fs')).realpathSync(process.argv[1]);
+const isMain = Boolean(process.argv[1]) && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]!);
 if (isMain) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // npm run parity -- --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE...] [--vocab FILE] [--backend cpu|wasm]
 import { parseCliArgs } from './cli-args';
 import { useBackend, formatBackendReport, ensureGradients, type NodeBackendName } from './backend';
