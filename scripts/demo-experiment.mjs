@@ -23,7 +23,7 @@ const cfg = {
 const tokenizer = new ByteTokenizer({ contextLength: 64 });
 const clip = ClipModel.fromWeights(randomClipWeights(cfg, Number(arg('seed', 1))), cfg);
 const levels = Array.from({ length: 4 }, (_, k) => Math.round(((k + 1) * LAYERS) / 4));
-const model = AAClipModel.create({ clip, seed: 2, config: { levels, imageAdaptUntil: Number(arg('adapt', LAYERS)), surgeryFrom: levels[0] } });
+const model = AAClipModel.create({ clip, seed: 2, config: { levels, imageAdaptUntil: Number(arg('adapt', LAYERS)), surgeryFrom: levels[0], imageAdaptWeight: Number(arg('aw', 0.1)) } });
 const train = generateDataset({ families: trainFamilies, size: SIZE, perFamily: { normal: Number(arg('nn', 40)), anomalous: Number(arg('na', 60)) }, seed: 7 });
 const source = { length: train.length, get: (i) => ({ image: train[i].image, mask: train[i].mask, label: train[i].label, className: train[i].family }) };
 let t0 = performance.now();

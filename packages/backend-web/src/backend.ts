@@ -191,5 +191,5 @@ export function formatWebBackendReport(r: WebBackendReport): string {
  * const { value, grads } = tf.variableGrads(() => loss());
  */
 export async function ensureGradients(): Promise<void> {
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
 }

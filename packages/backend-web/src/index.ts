@@ -24,7 +24,8 @@ export { loadWeights } from './load-weights';
 export type { LoadWeightsOptions, UrlProgressCallback, FetchLike } from './load-weights';
 export { DEFAULT_WEIGHT_CACHE, isWeightCached, clearWeightCache, weightCacheKey, defaultCacheStorage } from './weight-cache';
 export type { CacheLike, CacheStorageLike } from './weight-cache';
-export { loadClipFromUrl, loadCheckpointFromUrl, loadTokenizerFromUrl } from './load-model';
+export { loadClipFromUrl, loadCheckpointFromUrl, loadTokenizerFromUrl, readWeightBytes } from './load-model';
+export { readSafetensorsLazy } from './lazy-safetensors';
 export type { LoadClipFromUrlOptions, LoadedClip, ClipBuildOptions } from './load-model';
 
 // Detection

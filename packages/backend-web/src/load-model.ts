@@ -4,6 +4,7 @@ import {
   ClipModel,
   createClipTokenizerFromBpeGz,
   createClipTokenizerFromHf,
+  detectWeightFormat,
   normalizeClipStateDict,
   readWeightFile,
   type AAClipCheckpoint,
@@ -13,6 +14,7 @@ import {
   type Tokenizer,
   type WeightFileFormat,
 } from '@aaclip/core';
+import { readSafetensorsLazy } from './lazy-safetensors';
 import { loadWeights, type LoadWeightsOptions } from './load-weights';
 
 export interface ClipBuildOptions {
@@ -35,9 +37,13 @@ export interface LoadedClip {
   format: WeightFileFormat;
 }
 
-/** Reads any supported weight file, naming `url` in errors. */
+/**
+ * Reads any supported weight file, naming `url` in errors. Safetensors tensors are decoded
+ * lazily (see `readSafetensorsLazy`), so fp16 files are widened one tensor at a time.
+ */
 export function readWeightBytes(bytes: Uint8Array, url: string): { tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat } {
   try {
+    if (detectWeightFormat(bytes) === 'safetensors') return { ...readSafetensorsLazy(bytes), format: 'safetensors' };
     return readWeightFile(bytes);
   } catch (e) {
     throw new Error(`${url}: ${(e as Error).message}`);

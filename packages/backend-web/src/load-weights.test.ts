@@ -1,58 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { loadWeights, type FetchLike } from './load-weights';
-import { BYTE_LENGTH_HEADER, clearWeightCache, DEFAULT_WEIGHT_CACHE, isWeightCached, weightCacheKey, type CacheLike, type CacheStorageLike } from './weight-cache';
+import { FakeCaches, fakeFetch } from './test-fakes';
+import { BYTE_LENGTH_HEADER, clearWeightCache, DEFAULT_WEIGHT_CACHE, isWeightCached, weightCacheKey } from './weight-cache';
 
 const URL_A = 'https://models.test/clip.safetensors';
-const payload = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 255);
-
-/** A Cache Storage fake: named caches holding Responses by URL, with hooks to make calls fail. */
-class FakeCaches implements CacheStorageLike {
-  readonly stores = new Map<string, Map<string, Response>>();
-  readonly opened: string[] = [];
-  openError: Error | null = null;
-  putError: Error | null = null;
-
-  async open(name: string): Promise<CacheLike> {
-    this.opened.push(name);
-    if (this.openError) throw this.openError;
-    let m = this.stores.get(name);
-    if (!m) this.stores.set(name, (m = new Map()));
-    const store = m;
-    return {
-      match: async (key) => store.get(key)?.clone(),
-      put: async (key, res) => {
-        if (this.putError) throw this.putError;
-        store.set(key, res);
-      },
-      delete: async (key) => store.delete(key),
-    };
-  }
-
-  async delete(name: string): Promise<boolean> {
-    return this.stores.delete(name);
-  }
-}
-
-/** A fetch fake serving `files` in 5-byte chunks with Content-Length, counting requests. */
-function fakeFetch(files: Record<string, Uint8Array>): FetchLike & { requests: string[] } {
-  const requests: string[] = [];
-  const f = async (url: string, init?: RequestInit): Promise<Response> => {
-    requests.push(url);
-    const data = files[url];
-    if (!data) return new Response('missing', { status: 404, statusText: 'Not Found' });
-    let o = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (init?.signal?.aborted) return c.error(init.signal.reason);
-        if (o >= data.length) return c.close();
-        c.enqueue(data.slice(o, o + 5));
-        o += 5;
-      },
-    });
-    return new Response(body, { headers: { 'content-length': String(data.length) } });
-  };
-  return Object.assign(f, { requests });
-}
+const payload = (n: number): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 255);
 
 describe('loadWeights with Cache Storage', () => {
   it('downloads once with progress, stores the bytes, and serves the second load from the cache', async () => {

@@ -21,7 +21,7 @@ export interface MemoryReport {
   numBytes: number;
   /** WebGL/WebGPU: bytes in GPU buffers and textures, when reported. */
   numBytesInGPU?: number;
-  /** True when tfjs cannot account all memory (e.g. wasm). */
+  /** True when the backend calls its counts approximate (tfjs' cpu backend does). */
   unreliable: boolean;
 }
 

@@ -4,6 +4,7 @@
  * (IEEE binary16 and bfloat16) conversion.
  */
 import type { NamedTensor, TensorDType } from './named-tensor';
+import { WeightFormatError } from './weight-format-error';
 
 /** Element encodings found in weight files. */
 export type ElementKind = 'f64' | 'f32' | 'f16' | 'bf16' | 'i64' | 'i32' | 'i16' | 'i8' | 'u8' | 'bool';
@@ -137,7 +138,7 @@ export function decodeElements(
   const size = ELEMENT_SIZE[kind];
   const nbytes = count * size;
   if (!Number.isSafeInteger(count) || count < 0 || bytes.length < nbytes) {
-    throw new Error(`decodeElements: need ${nbytes} bytes for ${count} ${kind} elements, have ${bytes.length}`);
+    throw new WeightFormatError('TRUNCATED', `decodeElements: need ${nbytes} bytes for ${count} ${kind} elements, have ${bytes.length}`);
   }
   const src = bytes.subarray(0, nbytes);
   const dtype = DECODED_DTYPE[kind];

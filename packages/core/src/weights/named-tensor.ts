@@ -9,6 +9,8 @@
  * Data arrays may be zero-copy views into the caller's input buffer: mutating the input
  * mutates the tensors (and vice versa).
  */
+import { previewValue, WeightFormatError } from './weight-format-error';
+
 export type TensorDType = 'float32' | 'float64' | 'int32' | 'int64';
 
 /** A tensor's dtype, shape (row-major, contiguous) and values. */
@@ -23,6 +25,9 @@ export interface NamedTensor {
 /** Tensors by name, in file order. */
 export type TensorMap = Map<string, NamedTensor>;
 
+/** Most dimensions a tensor read from a file may have (torch allows 64). */
+export const MAX_TENSOR_RANK = 64;
+
 /**
  * Product of a shape's dimensions, checked to be a safe integer.
  *
@@ -31,7 +36,35 @@ export type TensorMap = Map<string, NamedTensor>;
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
-  if (!Number.isSafeInteger(n)) throw new Error(`shapeSize: shape [${shape.join(',')}] has too many elements`);
+  if (!Number.isSafeInteger(n)) throw new WeightFormatError('BAD_SHAPE', `shapeSize: shape [${shape.join(',')}] has too many elements`);
+  return n;
+}
+
+/**
+ * Element count of a shape read from a file, validated: non-negative safe integers, at
+ * most {@link MAX_TENSOR_RANK} dimensions, and `count * itemsize` a safe integer (checked
+ * without overflowing). Throws a `BAD_SHAPE` {@link WeightFormatError} naming `where`.
+ *
+ * @example checkedNumel([2, 3], 4, "entry 'w'") // 6
+ */
+export function checkedNumel(shape: unknown, itemsize: number, where: string): number {
+  if (!isValidShape(shape)) {
+    throw new WeightFormatError('BAD_SHAPE', `${where} has invalid shape ${previewValue(shape)} (expected non-negative integers)`);
+  }
+  if (shape.length > MAX_TENSOR_RANK) {
+    throw new WeightFormatError('BAD_SHAPE', `${where} has ${shape.length} dimensions, more than ${MAX_TENSOR_RANK}`);
+  }
+  let n = 1;
+  for (const d of shape) {
+    if (d === 0) return 0;
+  }
+  const limit = Math.floor(Number.MAX_SAFE_INTEGER / itemsize);
+  for (const d of shape) {
+    if (d > limit / n) {
+      throw new WeightFormatError('BAD_SHAPE', `${where} has shape [${shape.join(', ')}], too many elements to address`);
+    }
+    n *= d;
+  }
   return n;
 }
 
@@ -86,7 +119,7 @@ export function toFloat32(t: NamedTensor, name = 'tensor'): Float32Array {
 export function asBytes(input: Uint8Array | ArrayBuffer, fn: string): Uint8Array {
   if (input instanceof Uint8Array) return input;
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
-  throw new Error(`${fn}: expected a Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(input)}`);
+  throw new TypeError(`${fn}: expected a Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(input)}`);
 }
 
 /**

@@ -1,29 +1,45 @@
 /**
  * A minimal, safe interpreter for Python pickles (protocols 0-5, the opcodes `torch.save`
  * and TorchScript use). Nothing is ever executed: GLOBAL resolves only against an
- * allow-list of values and TypeScript callables ({@link defaultPickleGlobals}); any other
- * global either becomes a {@link PickleRecord} (default) or is an error.
+ * allow-list of values and TypeScript callables (see `pickle-globals.ts` for the list); any
+ * other global is refused with an `UNSAFE_GLOBAL` {@link WeightFormatError}, unless its
+ * module matches `recordClasses` or the caller chose `onUnknownGlobal: 'record'`, in which
+ * case it becomes an inert {@link PickleRecord} (still never called).
  *
  * Python values map to: None -> null, bool -> boolean, int -> number (bigint beyond 2^53),
  * float -> number, str -> string, bytes -> Uint8Array (a view of the input), list and
  * tuple -> Array, dict and OrderedDict -> Map, set -> Set.
+ *
+ * Bounds: every length and memo index is checked against the bytes that remain before use;
+ * integers are at most 1024 bytes, text lines 4096 bytes; the stack plus MARK depth is
+ * bounded by `maxStackDepth`, the memo by `maxMemoEntries`; the interpreter is a loop (no
+ * recursion). Every failure is a {@link WeightFormatError}.
  */
+import { defaultPickleGlobals } from './pickle-globals';
 import { PickleFunction, PickleGlobal, PickleRecord } from './pickle-values';
-import { torchPickleGlobals } from './torch-tensor';
+import { rewrapWeightError, WeightFormatError, type WeightFormatErrorCode } from './weight-format-error';
 
 export { PickleFunction, PickleGlobal, PickleRecord } from './pickle-values';
+export { defaultPickleGlobals } from './pickle-globals';
 
 export interface PickleOptions {
-  /** What a global outside the allow-list becomes: a record (default) or an error. */
+  /**
+   * What a global outside the allow-list (and outside `recordClasses`) does: `'error'`
+   * (default, an `UNSAFE_GLOBAL` error) or `'record'` (an inert record; nothing is called).
+   */
   onUnknownGlobal?: 'record' | 'error';
+  /** Module prefixes (e.g. `'__torch__.'`) whose classes become inert records. */
+  recordClasses?: readonly string[];
   /** Resolves BINPERSID / PERSID ids (torch storages). Without it, persistent ids are errors. */
   persistentLoad?: (pid: unknown) => unknown;
   /** Extra allow-listed globals by `module.name` (values or {@link PickleFunction}s). */
   globals?: Readonly<Record<string, unknown>>;
   /** Maximum stack length plus MARK depth (default 1,000,000). */
   maxStackDepth?: number;
-  /** Maximum number of memo entries (default 10,000,000). */
+  /** Maximum number of memo entries (default 1,000,000). */
   maxMemoEntries?: number;
+  /** Name of the pickle (e.g. `'model.pt:archive/data.pkl'`) used in error messages. */
+  fileName?: string;
 }
 
 function latin1(bytes: Uint8Array): string {
@@ -32,58 +48,14 @@ function latin1(bytes: Uint8Array): string {
   return s;
 }
 
-function encodeString(args: unknown[]): Uint8Array {
-  const [text, encoding = 'utf-8'] = args;
-  if (typeof text !== 'string') throw new Error(`_codecs.encode: expected a string, got ${typeof text}`);
-  const enc = String(encoding).toLowerCase();
-  if (enc === 'latin1' || enc === 'latin-1' || enc === 'iso-8859-1') {
-    const out = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 255) throw new Error(`_codecs.encode: character ${c} is not latin-1`);
-      out[i] = c;
-    }
-    return out;
-  }
-  if (enc === 'utf-8' || enc === 'utf8') return new TextEncoder().encode(text);
-  throw new Error(`_codecs.encode: unsupported encoding ${JSON.stringify(encoding)}`);
+function positiveInt(v: number | undefined, fallback: number, name: string): number {
+  const n = v ?? fallback;
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`unpickle: ${name} must be a positive integer, got ${String(v)}`);
+  return n;
 }
 
-function fillMap(map: Map<unknown, unknown>, init: unknown): Map<unknown, unknown> {
-  if (init instanceof Map) for (const [k, v] of init) map.set(k, v);
-  else if (Array.isArray(init)) {
-    for (const pair of init) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new Error('OrderedDict: items must be pairs');
-      map.set(pair[0], pair[1]);
-    }
-  }
-  return map;
-}
-
-/**
- * The allow-list used by default: collections.OrderedDict, builtins set/frozenset,
- * _codecs.encode, torch.device, torch.jit._pickle helpers and the torch tensor/storage
- * globals ({@link torchPickleGlobals}).
- *
- * @example Object.keys(defaultPickleGlobals()).includes('torch._utils._rebuild_tensor_v2') // true
- */
-export function defaultPickleGlobals(): Record<string, unknown> {
-  const fn = (name: string, call: (args: unknown[]) => unknown): [string, PickleFunction] => [name, new PickleFunction(name, call)];
-  const toSet = (args: unknown[]): Set<unknown> => new Set(Array.isArray(args[0]) ? args[0] : []);
-  const first = (args: unknown[]): unknown => args[0];
-  const entries: [string, unknown][] = [
-    fn('collections.OrderedDict', (args) => fillMap(new Map(), args[0])),
-    fn('builtins.set', toSet),
-    fn('builtins.frozenset', toSet),
-    fn('__builtin__.set', toSet),
-    fn('__builtin__.frozenset', toSet),
-    fn('_codecs.encode', encodeString),
-    fn('torch.device', (args) => args.filter((a) => a !== null && a !== undefined).join(':')),
-    ...['intlist', 'floatlist', 'boollist', 'tensorlist', 'doublelist'].map((k) => fn(`torch.jit._pickle.build_${k}`, first)),
-    fn('torch.jit._pickle.restore_type_tag', first),
-  ];
-  return { ...Object.fromEntries(entries), ...torchPickleGlobals() };
-}
+const MAX_LINE = 4096;
+const MAX_INT_BYTES = 1024;
 
 /**
  * Unpickles `data` safely.
@@ -92,9 +64,12 @@ export function defaultPickleGlobals(): Record<string, unknown> {
  * const root = unpickle(pklBytes, { persistentLoad: (pid) => storages.get(pid) });
  */
 export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
+  if (!(data instanceof Uint8Array)) throw new TypeError(`unpickle: expected a Uint8Array, got ${typeof data}`);
   const allowed: Record<string, unknown> = { ...defaultPickleGlobals(), ...(opts.globals ?? {}) };
-  const maxStack = opts.maxStackDepth ?? 1_000_000;
-  const maxMemo = opts.maxMemoEntries ?? 10_000_000;
+  const maxStack = positiveInt(opts.maxStackDepth, 1_000_000, 'maxStackDepth');
+  const maxMemo = positiveInt(opts.maxMemoEntries, 1_000_000, 'maxMemoEntries');
+  const recordClasses = opts.recordClasses ?? [];
+  const label = opts.fileName === undefined ? 'pickle' : `pickle ${opts.fileName}`;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8');
   let stack: unknown[] = [];
@@ -103,13 +78,12 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
   let pos = 0;
   let opPos = 0;
 
-  const fail = (msg: string): never => {
-    throw new Error(`pickle: ${msg} (opcode at byte ${opPos})`);
+  const fail = (code: WeightFormatErrorCode, msg: string): never => {
+    throw new WeightFormatError(code, `${label}: ${msg} (opcode at byte ${opPos})`);
   };
   const need = (n: number): number => {
-    if (!Number.isSafeInteger(n) || n < 0 || pos + n > data.length) {
-      fail(`needs ${n} bytes but only ${data.length - pos} remain (truncated or corrupt pickle)`);
-    }
+    if (!Number.isSafeInteger(n) || n < 0) fail('BAD_PICKLE', `invalid length ${n}`);
+    if (n > data.length - pos) fail('TRUNCATED', `needs ${n} bytes but only ${data.length - pos} remain (truncated or corrupt pickle)`);
     const at = pos;
     pos += n;
     return at;
@@ -119,7 +93,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
   const u32 = (): number => view.getUint32(need(4), true);
   const u64 = (): number => {
     const v = view.getBigUint64(need(8), true);
-    if (v > BigInt(data.length)) fail(`length ${v} exceeds the pickle size ${data.length}`);
+    if (v > BigInt(data.length - pos)) fail('TRUNCATED', `length ${v} exceeds the ${data.length - pos} bytes that remain`);
     return Number(v);
   };
   const bytes = (n: number): Uint8Array => {
@@ -127,42 +101,46 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
     return data.subarray(at, at + n);
   };
   const line = (): string => {
-    const end = data.indexOf(0x0a, pos);
-    if (end < 0 || end - pos > 4096) fail('unterminated text line');
-    const s = latin1(data.subarray(pos, end));
-    pos = end + 1;
+    const end = data.subarray(pos, pos + MAX_LINE + 1).indexOf(0x0a);
+    if (end < 0) fail(pos + MAX_LINE + 1 > data.length ? 'TRUNCATED' : 'BAD_PICKLE', `unterminated text line (more than ${MAX_LINE} bytes or truncated)`);
+    const s = latin1(data.subarray(pos, pos + end));
+    pos += end + 1;
     return s;
   };
   const push = (v: unknown): void => {
-    if (stack.length + metastack.length >= maxStack) fail(`stack depth exceeds maxStackDepth ${maxStack}`);
+    if (stack.length + metastack.length >= maxStack) fail('LIMIT', `stack depth exceeds maxStackDepth ${maxStack}`);
     stack.push(v);
   };
   const pop = (): unknown => {
-    if (stack.length === 0) fail('stack underflow');
+    if (stack.length === 0) fail('BAD_PICKLE', 'stack underflow');
     return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) fail('stack underflow');
+    if (stack.length === 0) fail('BAD_PICKLE', 'stack underflow');
     return stack[stack.length - 1];
   };
   const popMark = (): unknown[] => {
     const items = stack;
     const prev = metastack.pop();
-    if (prev === undefined) fail('no MARK on the stack');
+    if (prev === undefined) fail('BAD_PICKLE', 'no MARK on the stack');
     stack = prev!;
     return items;
   };
+  const memoIndex = (v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail('BAD_PICKLE', `invalid memo index ${String(v)}`);
+    return v as number;
+  };
   const memoPut = (idx: number, v: unknown): void => {
-    if (!memo.has(idx) && memo.size >= maxMemo) fail(`memo exceeds maxMemoEntries ${maxMemo}`);
+    if (!memo.has(idx) && memo.size >= maxMemo) fail('LIMIT', `memo exceeds maxMemoEntries ${maxMemo}`);
     memo.set(idx, v);
   };
   const memoGet = (idx: number): unknown => {
-    if (!memo.has(idx)) fail(`memo key ${idx} is not defined`);
+    if (!memo.has(idx)) fail('BAD_PICKLE', `memo key ${idx} is not defined`);
     return memo.get(idx);
   };
   const long = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
-    if (b.length > 1024) fail(`integer of ${b.length} bytes is too long`);
+    if (b.length > MAX_INT_BYTES) fail('LIMIT', `integer of ${b.length} bytes is too long (limit ${MAX_INT_BYTES})`);
     let v = 0n;
     for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
     if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
@@ -172,63 +150,71 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
     const t = s.endsWith('L') ? s.slice(0, -1) : s;
     if (t === '00') return false;
     if (t === '01') return true;
-    if (!/^[-+]?\d+$/.test(t)) fail(`bad integer literal ${JSON.stringify(s)}`);
+    if (!/^[-+]?\d+$/.test(t)) fail('BAD_PICKLE', `bad integer literal ${JSON.stringify(s.slice(0, 40))}`);
     const v = BigInt(t);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
   const resolveGlobal = (module: string, name: string): unknown => {
     const key = `${module}.${name}`;
     if (Object.prototype.hasOwnProperty.call(allowed, key)) return allowed[key];
-    if (opts.onUnknownGlobal === 'error') fail(`global '${key}' is not on the allow-list`);
-    return new PickleGlobal(module, name);
+    if (opts.onUnknownGlobal === 'record' || recordClasses.some((p) => key.startsWith(p))) return new PickleGlobal(module, name);
+    return fail('UNSAFE_GLOBAL', `global '${key.slice(0, 200)}' is not on the allow-list (refused; nothing was executed)`);
   };
   const call = (callable: unknown, args: unknown, what: string): unknown => {
-    if (!Array.isArray(args)) fail(`${what} arguments must be a tuple, got ${typeof args}`);
+    if (!Array.isArray(args)) fail('BAD_PICKLE', `${what} arguments must be a tuple, got ${describe(args)}`);
     const a = args as unknown[];
     if (callable instanceof PickleFunction) {
       try {
         return callable.call(a);
       } catch (e) {
-        fail(`${callable.qualifiedName}: ${(e as Error).message}`);
+        throw rewrapWeightError(e, 'BAD_PICKLE', `${label}: ${callable.qualifiedName} (opcode at byte ${opPos})`);
       }
     }
     if (callable instanceof PickleGlobal) return new PickleRecord(callable.qualifiedName, a);
-    return fail(`${what} on a value that is not callable (${describe(callable)})`);
+    return fail('BAD_PICKLE', `${what} on a value that is not callable (${describe(callable)})`);
   };
   const persistent = (pid: unknown): unknown => {
-    if (!opts.persistentLoad) fail('persistent id found but no persistentLoad was given');
+    if (!opts.persistentLoad) fail('UNSUPPORTED', 'persistent id found but no persistentLoad was given');
     try {
       return opts.persistentLoad!(pid);
     } catch (e) {
-      return fail((e as Error).message);
+      throw rewrapWeightError(e, 'BAD_PICKLE', `${label}: persistent id (opcode at byte ${opPos})`);
     }
   };
   const setItems = (target: unknown, kv: unknown[]): void => {
-    if (kv.length % 2 !== 0) fail('SETITEMS with an odd number of items');
+    if (kv.length % 2 !== 0) fail('BAD_PICKLE', 'SETITEMS with an odd number of items');
     let map: Map<unknown, unknown> | undefined;
     if (target instanceof Map) map = target;
     else if (target instanceof PickleRecord) map = target.entries ??= new Map();
-    else fail(`SETITEM on ${describe(target)}`);
+    else fail('BAD_PICKLE', `SETITEM on ${describe(target)}`);
     for (let i = 0; i < kv.length; i += 2) map!.set(kv[i], kv[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]): void => {
-    if (Array.isArray(target)) for (const it of items) target.push(it);
-    else if (target instanceof Set) for (const it of items) target.add(it);
-    else if (target instanceof PickleRecord) (target.items ??= []).push(...items);
-    else fail(`APPEND on ${describe(target)}`);
+    let list: unknown[] | undefined;
+    if (Array.isArray(target)) list = target;
+    else if (target instanceof PickleRecord) list = target.items ??= [];
+    else if (target instanceof Set) {
+      for (const it of items) target.add(it);
+      return;
+    } else fail('BAD_PICKLE', `APPEND on ${describe(target)}`);
+    for (const it of items) list!.push(it);
   };
 
   for (;;) {
     opPos = pos;
     const op = u8();
     switch (op) {
-      case 0x80: u8(); break; // PROTO
+      case 0x80: { // PROTO
+        const v = u8();
+        if (v > 5) fail('UNSUPPORTED', `pickle protocol ${v} (supported: 0-5)`);
+        break;
+      }
       case 0x95: u64(); break; // FRAME: frames are only a buffering hint
       case 0x2e: // STOP
-        if (stack.length !== 1 || metastack.length !== 0) fail(`STOP with ${stack.length} values on the stack`);
+        if (stack.length !== 1 || metastack.length !== 0) fail('BAD_PICKLE', `STOP with ${stack.length} values on the stack`);
         return stack[0];
       case 0x28: // MARK
-        if (metastack.length + stack.length >= maxStack) fail(`stack depth exceeds maxStackDepth ${maxStack}`);
+        if (metastack.length + stack.length >= maxStack) fail('LIMIT', `stack depth exceeds maxStackDepth ${maxStack}`);
         metastack.push(stack);
         stack = [];
         break;
@@ -245,7 +231,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
       case 0x8a: push(long(bytes(u8()))); break; // LONG1
       case 0x8b: { // LONG4
         const n = view.getInt32(need(4), true);
-        if (n < 0) fail('negative LONG4 length');
+        if (n < 0) fail('BAD_PICKLE', `negative LONG4 length ${n}`);
         push(long(bytes(n)));
         break;
       }
@@ -255,7 +241,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
       case 0x46: { // FLOAT
         const s = line();
         const v = Number(s);
-        if (s.trim() === '' || (Number.isNaN(v) && !/nan/i.test(s))) fail(`bad float literal ${JSON.stringify(s)}`);
+        if (s.trim() === '' || (Number.isNaN(v) && !/nan/i.test(s))) fail('BAD_PICKLE', `bad float literal ${JSON.stringify(s.slice(0, 40))}`);
         push(v);
         break;
       }
@@ -270,11 +256,11 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
       case 0x96: push(bytes(u64()).slice()); break; // BYTEARRAY8
       case 0x71: memoPut(u8(), top()); break; // BINPUT
       case 0x72: memoPut(u32(), top()); break; // LONG_BINPUT
-      case 0x70: memoPut(Number(textInt(line())), top()); break; // PUT
+      case 0x70: memoPut(memoIndex(textInt(line())), top()); break; // PUT
       case 0x94: memoPut(memo.size, top()); break; // MEMOIZE
       case 0x68: push(memoGet(u8())); break; // BINGET
       case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
-      case 0x67: push(memoGet(Number(textInt(line())))); break; // GET
+      case 0x67: push(memoGet(memoIndex(textInt(line())))); break; // GET
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
       case 0x32: push(top()); break; // DUP
@@ -293,7 +279,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
+        if (typeof module !== 'string' || typeof name !== 'string') fail('BAD_PICKLE', 'STACK_GLOBAL needs two strings');
         push(resolveGlobal(module as string, name as string));
         break;
       }
@@ -310,7 +296,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
       case 0x51: push(persistent(pop())); break; // BINPERSID
       case 0x50: push(persistent(line())); break; // PERSID
       default:
-        fail(`unsupported opcode 0x${op.toString(16).padStart(2, '0')}`);
+        fail('UNSUPPORTED', `unsupported opcode 0x${op.toString(16).padStart(2, '0')}`);
     }
   }
 }
@@ -318,7 +304,10 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
 function describe(v: unknown): string {
   if (v === null) return 'None';
   if (v instanceof PickleRecord) return `record ${v.__class__}`;
+  if (v instanceof PickleFunction) return `function ${v.qualifiedName}`;
   if (v instanceof Map) return 'dict';
   if (Array.isArray(v)) return 'list/tuple';
+  if (v instanceof Set) return 'set';
+  if (v instanceof Uint8Array) return 'bytes';
   return typeof v;
 }

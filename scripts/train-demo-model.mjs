@@ -1,0 +1,72 @@
+// Trains the embedded demo model with this project's own trainer and writes
+// packages/backend-node/models/demo.safetensors. Deterministic (seeded); run with
+//   npm run build && node scripts/train-demo-model.mjs
+// The model: a small CLIP-shaped network (random-initialised frozen backbone, byte-level
+// tokenizer, AA-CLIP adapters trained on synthetic textures of TRAIN_FAMILIES). It is not
+// CLIP; `aaclip demo` evaluates it on the other texture families, which it never saw.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  AAClipModel, ClipModel, ByteTokenizer, randomClipWeights, generateDataset, trainAAClip,
+  writeSafetensors, CHECKPOINT_FORMAT,
+} from '@aaclip/core';
+import { useBackend, ensureGradients, writeFileAtomic } from '@aaclip/backend-node';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const OUT = join(here, '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
+export const TRAIN_FAMILIES = ['stripes', 'mesh', 'wood', 'leather', 'tiles', 'metal'];
+const SIZE = 128;
+const cfg = {
+  embedDim: 64,
+  activation: 'gelu',
+  vision: { imageSize: SIZE, patchSize: 8, width: 96, layers: 6, heads: 3 },
+  text: { contextLength: 64, vocabSize: 259, width: 64, heads: 2, layers: 2 },
+};
+const AACLIP = { levels: [2, 3, 5, 6], imageAdaptUntil: 6, surgeryFrom: 2, imageAdaptWeight: 0.5 };
+
+await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
+await ensureGradients();
+const t0 = performance.now();
+const tokenizer = new ByteTokenizer({ contextLength: cfg.text.contextLength });
+const weights = randomClipWeights(cfg, 1);
+const clip = ClipModel.fromWeights(weights, cfg);
+const model = AAClipModel.create({ clip, seed: 2, config: AACLIP });
+const train = generateDataset({ families: TRAIN_FAMILIES, size: SIZE, perFamily: { normal: 40, anomalous: 80 }, seed: 7 });
+const source = { length: train.length, get: (i) => ({ image: train[i].image, mask: train[i].mask, label: train[i].label, className: train[i].family }) };
+let last = 0;
+const res = await trainAAClip(model, source, {
+  classes: TRAIN_FAMILIES,
+  tokenizer,
+  seed: 3,
+  prompts: { onWarning: () => undefined },
+  stage1: { epochs: 1, batchSize: 16, lr: 1e-3 },
+  stage2: { epochs: 4, batchSize: 8, lr: 2e-3 },
+  onStep: (s) => {
+    if (performance.now() - last > 10_000) {
+      last = performance.now();
+      console.log(`stage ${s.stage} epoch ${s.epoch + 1}/${s.epochs} step ${s.step + 1}/${s.stepsPerEpoch} loss ${s.loss.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  },
+});
+// one file: CLIP weights (OpenAI layout), adapters, anchors of the training families, configs
+const tensors = new Map();
+for (const [k, t] of weights) if (k !== 'logit_scale') tensors.set(k, { dtype: 'float16', shape: t.shape, data: t.data });
+for (const [k, a] of res.checkpoint.adapters) tensors.set(k, { dtype: 'float32', shape: a.shape, data: a.data });
+for (const [c, a] of res.checkpoint.anchors) tensors.set(`anchors.${c}`, { dtype: 'float32', shape: a.shape, data: a.data });
+const bytes = writeSafetensors(tensors, {
+  format: CHECKPOINT_FORMAT,
+  clip_config: JSON.stringify(cfg),
+  aaclip_config: JSON.stringify(model.config),
+  tokenizer: JSON.stringify(tokenizer.toConfig()),
+  anchor_classes: JSON.stringify([...res.checkpoint.anchors.keys()]),
+  demo_train_families: JSON.stringify(TRAIN_FAMILIES),
+  description: 'AA-CLIP demo model: small CLIP-shaped network with a frozen random backbone and adapters trained on synthetic textures by scripts/train-demo-model.mjs. Not OpenAI CLIP.',
+  stage1_losses: JSON.stringify(res.stage1?.epochLosses ?? []),
+  stage2_losses: JSON.stringify(res.stage2?.epochLosses ?? []),
+});
+mkdirSync(dirname(OUT), { recursive: true });
+await writeFileAtomic(OUT, bytes);
+console.log(`wrote ${OUT} (${(bytes.length / 2 ** 20).toFixed(2)} MiB) in ${((performance.now() - t0) / 1000).toFixed(0)} s; losses`, res.stage1?.epochLosses, res.stage2?.epochLosses);
+model.dispose();
+clip.dispose();
