@@ -66,9 +66,9 @@ describe('aaclip CLI', () => {
   it('index writes the jsonl manifest and refuses to overwrite it', async () => {
     const out = join(dir, 'manifest.jsonl');
     const r = await aaclip(['index', join(dir, 'mvtec'), '--format', 'mvtec', '--out', out, '--json']);
-    expect(JSON.parse(r.stdout)).toMatchObject({ images: 16, normal: 12, anomalous: 4, classes: ['carpet'] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ images: 12, normal: 8, anomalous: 4, classes: ['carpet'] });
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(16);
+    expect(lines).toHaveLength(12);
     expect(lines.find((l) => l.label === 1)).toMatchObject({ class_name: 'carpet' });
     expect(lines.find((l) => l.label === 1).mask_path).toMatch(/ground_truth\/scratch\/\d_mask\.png$/);
     const again = await aaclip(['index', join(dir, 'mvtec'), '--out', out], { expectFail: true });

@@ -16,13 +16,41 @@ function ushortSamples(buf: Uint8Array): Uint16Array {
   return new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
+/** Default bound on width x height of a decoded image (8192 x 8192). */
+export const DEFAULT_MAX_IMAGE_PIXELS = 2 ** 26;
+
+/** Raster formats decodeImage accepts from libvips (as sharp's `metadata().format` names them). */
+export const DECODABLE_IMAGE_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'tiff', 'gif', 'heif'];
+
+/** Options of {@link decodeImage} and {@link decodeImageFile}. */
+export interface DecodeImageOptions {
+  /**
+   * Largest width x height accepted (default {@link DEFAULT_MAX_IMAGE_PIXELS}). Checked from
+   * the header before any pixel buffer is allocated, so a small file declaring huge
+   * dimensions fails fast.
+   */
+  maxPixels?: number;
+}
+
+/** BMP width x height from its header, or undefined when the header is too short to say. */
+function bmpPixels(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 26) return undefined;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerSize = dv.getUint32(14, true);
+  if (headerSize === 12) return dv.getUint16(18, true) * dv.getUint16(20, true);
+  return Math.abs(dv.getInt32(18, true)) * Math.abs(dv.getInt32(22, true));
+}
+
 /**
  * Decodes image bytes to a {@link RawImage} without resizing, rotating or colour management:
  * the stored sample values, as Pillow's `Image.open` sees them.
  *
- * - Formats: everything sharp's libvips reads (PNG, JPEG, TIFF, WebP, GIF, AVIF/HEIF, ...)
- *   plus BMP (decoded by `decodeBmp`, since libvips has no BMP loader). Multi-page files give
- *   their first page.
+ * - Formats: PNG, JPEG, TIFF, WebP, GIF and AVIF/HEIF (through sharp's libvips) plus BMP
+ *   (decoded by `decodeBmp`, since libvips has no BMP loader). Other formats libvips knows
+ *   (SVG, PDF, FITS, its own .v files, ...) are refused. Multi-page files give their first page.
+ * - Hostile files: dimensions are checked against `maxPixels` before decoding; corrupt,
+ *   truncated (libvips fails on the first decoder warning) or unsupported data always
+ *   raises an `ImageDecodeError`, never another error type.
  * - Channels: gray -> 1, gray + alpha -> 2, colour -> 3, colour + alpha -> 4; palette images
  *   are expanded to RGB(A); CMYK is converted to RGB.
  * - Depth: 16-bit files stay 16-bit (`Uint16Array`, 0..65535; `toRgb` keeps the high byte);
@@ -31,22 +59,43 @@ function ushortSamples(buf: Uint8Array): Uint16Array {
  *
  * @param bytes the encoded file.
  * @param nameForErrors file name used in error messages.
- * @throws ImageDecodeError naming `nameForErrors` for empty, corrupt, truncated or unsupported data.
+ * @throws ImageDecodeError naming `nameForErrors` for empty, corrupt, truncated, oversized or unsupported data.
  * @example
  * const img = await decodeImage(new Uint8Array(await fetchBytes()), 'upload.png');
  */
-export async function decodeImage(bytes: Uint8Array, nameForErrors = 'image data'): Promise<RawImage> {
+export async function decodeImage(bytes: Uint8Array, nameForErrors = 'image data', opts: DecodeImageOptions = {}): Promise<RawImage> {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`decodeImage(${nameForErrors}): bytes must be a Uint8Array, got ${typeof bytes}`);
   }
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS;
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+    throw new RangeError(`decodeImage(${nameForErrors}): maxPixels must be a positive integer, got ${String(opts.maxPixels)}`);
+  }
   if (bytes.length === 0) throw new ImageDecodeError(nameForErrors, 'the file is empty');
-  if (isBmp(bytes)) return decodeBmp(bytes, nameForErrors);
+  const tooBig = (w: number, h: number): ImageDecodeError =>
+    new ImageDecodeError(nameForErrors, `${w} x ${h} pixels is more than maxPixels ${maxPixels}`);
+  if (isBmp(bytes)) {
+    const px = bmpPixels(bytes);
+    if (px !== undefined && px > maxPixels) throw new ImageDecodeError(nameForErrors, `BMP of ${px} pixels is more than maxPixels ${maxPixels}`);
+    try {
+      return decodeBmp(bytes, nameForErrors);
+    } catch (e) {
+      if (e instanceof ImageDecodeError) throw e;
+      throw new ImageDecodeError(nameForErrors, `BMP: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
   try {
-    const meta = await sharp(bytes, { ignoreIcc: true }).metadata();
+    const input = { ignoreIcc: true, limitInputPixels: maxPixels, failOn: 'warning' } as const;
+    const meta = await sharp(bytes, input).metadata();
+    if (!DECODABLE_IMAGE_FORMATS.includes(String(meta.format))) {
+      throw new ImageDecodeError(nameForErrors, `unsupported image format ${String(meta.format)} (accepted: ${DECODABLE_IMAGE_FORMATS.join(', ')}, bmp)`);
+    }
+    if (meta.width === undefined || meta.height === undefined) throw new ImageDecodeError(nameForErrors, 'the header has no dimensions');
+    if (meta.width * meta.height > maxPixels) throw tooBig(meta.width, meta.height);
     const gray = meta.space === 'b-w' || meta.space === 'grey16';
     const deep = meta.depth === 'ushort';
     // Convert to RGB(A) (gray is replicated exactly), then collapse gray back to one band.
-    const { data, info } = await sharp(bytes, { ignoreIcc: true })
+    const { data, info } = await sharp(bytes, input)
       .toColourspace(deep ? 'rgb16' : 'srgb')
       .raw({ depth: deep ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -54,6 +103,10 @@ export async function decodeImage(bytes: Uint8Array, nameForErrors = 'image data
     const rgbChannels = info.channels;
     if (rgbChannels !== 3 && rgbChannels !== 4) {
       throw new ImageDecodeError(nameForErrors, `unexpected ${rgbChannels} channels after decoding`);
+    }
+    if (width * height > maxPixels) throw tooBig(width, height);
+    if (data.length !== width * height * rgbChannels * (deep ? 2 : 1)) {
+      throw new ImageDecodeError(nameForErrors, `decoded ${data.length} bytes for ${width} x ${height} x ${rgbChannels}`);
     }
     const samples = deep ? ushortSamples(data) : plainBytes(data);
     if (!gray) return { width, height, channels: rgbChannels, data: samples };
@@ -81,9 +134,9 @@ export async function decodeImage(bytes: Uint8Array, nameForErrors = 'image data
  * const img = await decodeImageFile('bottle/test/broken_large/000.png');
  * const x = preprocessImage(img, 336);
  */
-export async function decodeImageFile(path: string): Promise<RawImage> {
+export async function decodeImageFile(path: string, opts: DecodeImageOptions = {}): Promise<RawImage> {
   const bytes = await readFile(path);
-  return decodeImage(plainBytes(bytes), path);
+  return decodeImage(plainBytes(bytes), path, opts);
 }
 
 /** 8-bit copy of 0..1 float samples (clamped, rounded). */

@@ -12,7 +12,8 @@ export type { BackendReport, NodeBackendName } from './backend';
 export { writeFileAtomic } from './fs-utils';
 export { readWeightFile, loadClip, loadAdapters, sniffWeightFormat } from './weights-io';
 export type { LoadClipOptions, WeightFileFormat } from './weights-io';
-export { decodeImage, decodeImageFile, encodePng, writePngAtomic } from './image-io';
+export { decodeImage, decodeImageFile, encodePng, writePngAtomic, DEFAULT_MAX_IMAGE_PIXELS, DECODABLE_IMAGE_FORMATS } from './image-io';
+export type { DecodeImageOptions } from './image-io';
 export { runParity, formatParityTable, encodeParityOutputs } from './parity';
 export type { ParityOptions, ParityResult, ParityRow } from './parity';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
@@ -38,6 +39,7 @@ export {
   sampleKShot,
   DatasetLoader,
   DatasetLoadError,
+  ManifestError,
 } from './datasets/index';
 export type {
   DatasetFormat,

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import {
   ClipModel,
+  WeightFormatError,
+  checkFinite,
   checkpointFromTensors,
   decodeCheckpoint,
   normalizeClipStateDict,
@@ -20,7 +22,7 @@ export function sniffWeightFormat(bytes: Uint8Array, path: string): WeightFileFo
     const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
     if (n > 1 && n < bytes.length && bytes[8] === 0x7b /* '{' */) return 'safetensors';
   }
-  throw new Error(`${path}: not a safetensors file nor a PyTorch zip checkpoint (first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+  throw new WeightFormatError("NOT_RECOGNIZED", `not a safetensors file nor a PyTorch zip checkpoint (first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`, { file: path });
 }
 
 /** Reads every tensor of a weight file (.safetensors, torch.save .pt/.pth/.bin, or a TorchScript release .pt). */
@@ -32,15 +34,12 @@ export async function readWeightFile(path: string): Promise<{ tensors: TensorMap
     throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
   }
   const format = sniffWeightFormat(bytes, path);
-  try {
-    if (format === 'safetensors') {
-      const r = readSafetensors(bytes);
-      return { tensors: r.tensors, metadata: r.metadata, format };
-    }
-    return { tensors: readTorchFile(bytes), metadata: {}, format };
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+  // typed reader errors (WeightFormatError with code, file and key) pass through unchanged
+  if (format === 'safetensors') {
+    const r = readSafetensors(bytes, { fileName: path });
+    return { tensors: r.tensors, metadata: r.metadata, format };
   }
+  return { tensors: readTorchFile(bytes, { fileName: path }), metadata: {}, format };
 }
 
 export interface LoadClipOptions {
@@ -60,6 +59,7 @@ export interface LoadClipOptions {
  */
 export async function loadClip(path: string, opts: LoadClipOptions = {}): Promise<{ clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> }> {
   const { tensors, metadata } = await readWeightFile(path);
+  checkFinite(tensors, path);
   let norm;
   try {
     norm = normalizeClipStateDict(tensors, { visionHeads: opts.visionHeads, textHeads: opts.textHeads, activation: opts.activation });
@@ -83,6 +83,7 @@ export async function loadAdapters(paths: string | readonly string[]): Promise<A
   let merged: AAClipCheckpoint | null = null;
   for (const p of list) {
     const { tensors, metadata, format } = await readWeightFile(p);
+    checkFinite(tensors, p);
     let ck: AAClipCheckpoint;
     try {
       ck = format === 'safetensors' ? decodeCheckpointFromRead(tensors, metadata, p) : checkpointFromTensors(tensors, {}, p);

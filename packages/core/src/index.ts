@@ -187,3 +187,11 @@ export {
   overlayMaskOutline,
 } from './synthetic/index';
 export type { TextureFamily, DefectKind, SyntheticSample, GenerateSampleOptions, GenerateDatasetOptions } from './synthetic/index';
+
+// Typed reader errors and weight checks
+export { WeightFormatError, NonFiniteWeightError, WEIGHT_FORMAT_ERROR_CODES } from './weights/weight-format-error';
+export type { WeightFormatErrorCode, WeightErrorContext } from './weights/weight-format-error';
+export { checkFinite } from './weights/check-finite';
+export { MAX_TENSOR_RANK } from './weights/named-tensor';
+export type { WeightReadOptions } from './weights/read-weights';
+export type { TorchReadOptions } from './weights/torch-zip';

@@ -1,5 +1,5 @@
 // AA-CLIP jsonl manifests: one {"image_path", "label", "class_name", "mask_path"} object a line.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../fs-utils';
 import { mapLimit, pathKind, pickClasses } from './scan';
@@ -17,6 +17,49 @@ export interface ReadManifestOptions {
   verify?: boolean;
   /** Keep only these classes. */
   classes?: readonly string[];
+  /** Largest manifest file accepted, in bytes (default 256 MiB). */
+  maxBytes?: number;
+}
+
+/** Longest manifest line accepted (1 MiB); real lines are a few hundred bytes. */
+export const MAX_MANIFEST_LINE = 1 << 20;
+
+/**
+ * What is wrong with a manifest line: `INVALID_UTF8` (bytes that are not UTF-8),
+ * `INVALID_JSON`, `NOT_AN_OBJECT`, `INVALID_FIELD` (a missing or mistyped field) or
+ * `LIMIT` (a line or file over the size bounds).
+ */
+export type ManifestErrorCode = 'INVALID_UTF8' | 'INVALID_JSON' | 'NOT_AN_OBJECT' | 'INVALID_FIELD' | 'LIMIT';
+
+/**
+ * A malformed manifest: names the file (`path`), the 1-based `line` (0 when the problem is
+ * the whole file) and a `code`. A {@link DatasetLayoutError}, so existing handlers catch it.
+ *
+ * @example
+ * try { parseManifest(text, root, 'm.jsonl'); } catch (e) { if (e instanceof ManifestError) console.log(e.line, e.code); }
+ */
+export class ManifestError extends DatasetLayoutError {
+  readonly code: ManifestErrorCode;
+  /** 1-based line number, or 0 for whole-file problems. */
+  readonly line: number;
+  constructor(file: string, line: number, code: ManifestErrorCode, message: string) {
+    super(file, message);
+    this.code = code;
+    this.line = line;
+  }
+}
+
+/** A bounded, never-throwing rendering of a JSON value for messages (survives deep nesting). */
+function show(v: unknown, depth = 2): string {
+  if (v === undefined) return 'undefined';
+  if (v === null || typeof v !== 'object') {
+    const s = typeof v === 'string' ? JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v) : String(v);
+    return s;
+  }
+  if (depth <= 0) return Array.isArray(v) ? '[…]' : '{…}';
+  if (Array.isArray(v)) return `[${v.slice(0, 4).map((x) => show(x, depth - 1)).join(',')}${v.length > 4 ? ',…' : ''}]`;
+  const keys = Object.keys(v);
+  return `{${keys.slice(0, 4).map((k) => `${JSON.stringify(k.slice(0, 40))}:${show((v as Record<string, unknown>)[k], depth - 1)}`).join(',')}${keys.length > 4 ? ',…' : ''}}`;
 }
 
 /** Options of {@link writeManifest}. */
@@ -42,10 +85,12 @@ function labelOf(v: unknown): 0 | 1 | undefined {
  * `split` ('train' | 'test', default 'test') and `defect_type` are read.
  *
  * @param name file name used in error messages.
+ * @throws ManifestError naming `name`, the line and a code for bad JSON or bad fields.
  * @example
  * parseManifest('{"image_path": "a/b.png", "label": 0, "class_name": "a"}\n', '/data', 'm.jsonl');
  */
 export function parseManifest(text: string, root: string, name = 'manifest'): { items: DatasetItem[]; lines: number[] } {
+  if (typeof text !== 'string') throw new TypeError(`parseManifest(${name}): text must be a string, got ${typeof text}`);
   const items: DatasetItem[] = [];
   const lines: number[] = [];
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -53,40 +98,49 @@ export function parseManifest(text: string, root: string, name = 'manifest'): { 
     const line = i + 1;
     if (raw.trim() === '') return;
     const where = `${name}:${line}`;
+    const bad = (code: ManifestErrorCode, msg: string): never => {
+      throw new ManifestError(name, line, code, `${where}: ${msg}`);
+    };
+    if (raw.length > MAX_MANIFEST_LINE) bad('LIMIT', `line of ${raw.length} characters is longer than ${MAX_MANIFEST_LINE}`);
     let obj: unknown;
     try {
       obj = JSON.parse(raw);
     } catch (e) {
-      throw new DatasetLayoutError(name, `${where}: invalid JSON (${e instanceof Error ? e.message : String(e)})`);
+      bad('INVALID_JSON', `invalid JSON (${e instanceof Error ? e.message : String(e)})`);
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      throw new DatasetLayoutError(name, `${where}: expected a JSON object, got ${raw.slice(0, 80)}`);
+      bad('NOT_AN_OBJECT', `expected a JSON object, got ${raw.slice(0, 80)}`);
     }
     const o = obj as Record<string, unknown>;
+    const pathField = (field: string, v: string): void => {
+      if (v.includes('\0')) bad('INVALID_FIELD', `${field} contains a NUL character: ${show(v)}`);
+    };
     if (typeof o.image_path !== 'string' || o.image_path === '') {
-      throw new DatasetLayoutError(name, `${where}: image_path must be a non-empty string, got ${JSON.stringify(o.image_path)}`);
+      bad('INVALID_FIELD', `image_path must be a non-empty string, got ${show(o.image_path)}`);
     }
+    pathField('image_path', o.image_path as string);
     const label = labelOf(o.label);
     if (label === undefined) {
-      throw new DatasetLayoutError(name, `${where}: label must be 0 or 1, got ${JSON.stringify(o.label)}`);
+      bad('INVALID_FIELD', `label must be 0 or 1, got ${show(o.label)}`);
     }
     if (typeof o.class_name !== 'string' || o.class_name === '') {
-      throw new DatasetLayoutError(name, `${where}: class_name must be a non-empty string, got ${JSON.stringify(o.class_name)}`);
+      bad('INVALID_FIELD', `class_name must be a non-empty string, got ${show(o.class_name)}`);
     }
     const mask = o.mask_path;
     if (mask !== undefined && mask !== null && typeof mask !== 'string') {
-      throw new DatasetLayoutError(name, `${where}: mask_path must be a string, got ${JSON.stringify(mask)}`);
+      bad('INVALID_FIELD', `mask_path must be a string, got ${show(mask)}`);
     }
+    if (typeof mask === 'string') pathField('mask_path', mask);
     const split = o.split ?? 'test';
     if (split !== 'train' && split !== 'test') {
-      throw new DatasetLayoutError(name, `${where}: split must be "train" or "test", got ${JSON.stringify(o.split)}`);
+      bad('INVALID_FIELD', `split must be "train" or "test", got ${show(o.split)}`);
     }
     const at = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
     const item: DatasetItem = {
-      imagePath: at(o.image_path),
+      imagePath: at(o.image_path as string),
       maskPath: typeof mask === 'string' && mask !== '' ? at(mask) : null,
-      label,
-      className: o.class_name,
+      label: label!,
+      className: o.class_name as string,
       split: split as DatasetSplit,
     };
     if (typeof o.defect_type === 'string' && o.defect_type !== '') item.defectType = o.defect_type;
@@ -99,8 +153,9 @@ export function parseManifest(text: string, root: string, name = 'manifest'): { 
 /**
  * Reads an AA-CLIP jsonl manifest. Items keep the file's order.
  *
- * @throws DatasetLayoutError naming the manifest (and line) for a missing file, bad JSON,
- *   bad fields, or (with `verify`) an image or mask that does not exist.
+ * @throws ManifestError (a DatasetLayoutError) naming the manifest, line and code for
+ *   non-UTF-8 bytes, bad JSON or bad fields; DatasetLayoutError for a missing file or (with
+ *   `verify`) an image or mask that does not exist.
  * @example
  * // official manifest, paths relative to the dataset root:
  * const index = await readManifest('AA-CLIP/dataset/metadata/VisA/full-shot.jsonl', { dataRoot: '/data/VisA' });
@@ -112,7 +167,10 @@ export async function readManifest(path: string, opts: ReadManifestOptions = {})
   const file = resolve(path);
   if ((await pathKind(file)) !== 'file') throw new DatasetLayoutError(file, `readManifest: manifest ${file} not found`);
   const root = resolve(opts.dataRoot ?? dirname(file));
-  const parsed = parseManifest(await readFile(file, 'utf8'), root, file);
+  const maxBytes = opts.maxBytes ?? 256 * 2 ** 20;
+  const { size } = await stat(file);
+  if (size > maxBytes) throw new ManifestError(file, 0, 'LIMIT', `readManifest: ${file} is ${size} bytes, more than maxBytes ${maxBytes}`);
+  const parsed = parseManifest(decodeUtf8Lines(await readFile(file), file), root, file);
   const found = [...new Set(parsed.items.map((it) => it.className))].sort();
   const classes = pickClasses(found, opts.classes, file, 'readManifest');
   const keep = parsed.items.map((it) => classes.includes(it.className));
@@ -135,6 +193,27 @@ export async function readManifest(path: string, opts: ReadManifestOptions = {})
     }
   }
   return { format: 'jsonl', root, items, classes };
+}
+
+/** Decodes UTF-8 strictly; invalid bytes are a ManifestError naming the first bad line. */
+function decodeUtf8Lines(bytes: Uint8Array, file: string): string {
+  const strict = new TextDecoder('utf-8', { fatal: true });
+  try {
+    return strict.decode(bytes);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl < 0 ? bytes.length : nl;
+      try {
+        strict.decode(bytes.subarray(start, end));
+      } catch {
+        throw new ManifestError(file, line, 'INVALID_UTF8', `${file}:${line}: the line is not valid UTF-8`);
+      }
+      if (nl < 0) throw new ManifestError(file, 0, 'INVALID_UTF8', `${file}: the file is not valid UTF-8`);
+      start = nl + 1;
+    }
+  }
 }
 
 /** Checks one item before it is written (errors name the index and image). */

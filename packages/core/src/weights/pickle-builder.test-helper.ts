@@ -20,7 +20,7 @@ export function pk(...chunks: Chunk[]): Uint8Array {
   const out: number[] = [];
   for (const c of chunks) {
     if (typeof c === 'number') out.push(c);
-    else out.push(...c);
+    else for (const b of c) out.push(b);
   }
   return new Uint8Array(out);
 }

@@ -38,7 +38,7 @@ describe('unpickle: values produced by CPython', () => {
   }
 
   it('turns unknown classes into records with their BUILD state', () => {
-    const v = unpickle(hex(FOO));
+    const v = unpickle(hex(FOO), { onUnknownGlobal: 'record' });
     expect(v).toBeInstanceOf(PickleRecord);
     const r = v as PickleRecord;
     expect(r.__class__).toBe('mymod.Foo');
@@ -58,17 +58,18 @@ describe('unpickle: values produced by CPython', () => {
 });
 
 describe('unpickle: safety', () => {
-  it('never calls anything: os.system becomes an inert record', () => {
+  it('never calls anything: os.system is refused by default, an inert record when asked', () => {
     const data = pk(OP.PROTO2, glob('os', 'system'), str('rm -rf /'), OP.TUPLE1, OP.REDUCE, OP.STOP);
-    const r = unpickle(data) as PickleRecord;
+    expect(() => unpickle(data)).toThrow(/'os.system' is not on the allow-list/);
+    expect(() => unpickle(data, { onUnknownGlobal: 'error' })).toThrow(expect.objectContaining({ code: 'UNSAFE_GLOBAL' }));
+    const r = unpickle(data, { onUnknownGlobal: 'record' }) as PickleRecord;
     expect(r).toBeInstanceOf(PickleRecord);
     expect(r.__class__).toBe('os.system');
     expect(r.args).toEqual(['rm -rf /']);
-    expect(() => unpickle(data, { onUnknownGlobal: 'error' })).toThrow(/'os.system' is not on the allow-list/);
   });
 
-  it('leaves an uncalled unknown global as a reference', () => {
-    const v = unpickle(pk(OP.PROTO2, glob('numpy', 'float32'), OP.STOP));
+  it('leaves an uncalled unknown global as a reference in record mode', () => {
+    const v = unpickle(pk(OP.PROTO2, glob('numpy', 'float32'), OP.STOP), { onUnknownGlobal: 'record' });
     expect(v).toEqual(new PickleGlobal('numpy', 'float32'));
   });
 

@@ -38,8 +38,10 @@ export interface PickleOptions {
   maxStackDepth?: number;
   /** Maximum number of memo entries (default 1,000,000). */
   maxMemoEntries?: number;
-  /** Name of the pickle (e.g. `'model.pt:archive/data.pkl'`) used in error messages. */
+  /** File name (or label) used in error messages and as the errors' `file`. */
   fileName?: string;
+  /** The pickle's name inside its container (e.g. `'archive/data.pkl'`), for messages. */
+  member?: string;
 }
 
 function latin1(bytes: Uint8Array): string {
@@ -69,7 +71,8 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
   const maxStack = positiveInt(opts.maxStackDepth, 1_000_000, 'maxStackDepth');
   const maxMemo = positiveInt(opts.maxMemoEntries, 1_000_000, 'maxMemoEntries');
   const recordClasses = opts.recordClasses ?? [];
-  const label = opts.fileName === undefined ? 'pickle' : `pickle ${opts.fileName}`;
+  const label = opts.member === undefined ? 'pickle' : `pickle ${opts.member}`;
+  const file = opts.fileName;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const utf8 = new TextDecoder('utf-8');
   let stack: unknown[] = [];
@@ -79,7 +82,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
   let opPos = 0;
 
   const fail = (code: WeightFormatErrorCode, msg: string): never => {
-    throw new WeightFormatError(code, `${label}: ${msg} (opcode at byte ${opPos})`);
+    throw new WeightFormatError(code, `${label}: ${msg} (opcode at byte ${opPos})`, { file });
   };
   const need = (n: number): number => {
     if (!Number.isSafeInteger(n) || n < 0) fail('BAD_PICKLE', `invalid length ${n}`);
@@ -167,7 +170,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
       try {
         return callable.call(a);
       } catch (e) {
-        throw rewrapWeightError(e, 'BAD_PICKLE', `${label}: ${callable.qualifiedName} (opcode at byte ${opPos})`);
+        throw rewrapWeightError(e, 'BAD_PICKLE', `${label}: ${callable.qualifiedName} (opcode at byte ${opPos})`, { file });
       }
     }
     if (callable instanceof PickleGlobal) return new PickleRecord(callable.qualifiedName, a);
@@ -178,7 +181,7 @@ export function unpickle(data: Uint8Array, opts: PickleOptions = {}): unknown {
     try {
       return opts.persistentLoad!(pid);
     } catch (e) {
-      throw rewrapWeightError(e, 'BAD_PICKLE', `${label}: persistent id (opcode at byte ${opPos})`);
+      throw rewrapWeightError(e, 'BAD_PICKLE', `${label}: persistent id (opcode at byte ${opPos})`, { file });
     }
   };
   const setItems = (target: unknown, kv: unknown[]): void => {

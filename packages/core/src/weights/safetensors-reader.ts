@@ -159,7 +159,7 @@ function parseEntry(name: string, raw: unknown, dataStart: number, dataLength: n
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (typeof dtype !== 'string') bad('BAD_HEADER', `has no string dtype (got ${previewValue(dtype)})`);
   const kind = Object.prototype.hasOwnProperty.call(DTYPES, dtype as string) ? DTYPES[dtype as string] : undefined;
-  if (!kind) bad('UNSUPPORTED', `has unsupported dtype ${previewValue(dtype)} (supported: ${Object.keys(DTYPES).join(', ')})`);
+  if (!kind) bad('UNSUPPORTED', `has unsupported dtype ${(dtype as string).slice(0, 40)} (supported: ${Object.keys(DTYPES).join(', ')})`);
   let numel = 0;
   try {
     numel = checkedNumel(shape, ELEMENT_SIZE[kind!], `entry '${name}'`);

@@ -124,11 +124,12 @@ describe('readTorchCheckpoint on constructed archives', () => {
     expect(() => readTorchCheckpoint(missing)).toThrow(/no member archive\/data\/7/);
   });
 
-  it('refuses unknown globals in error mode and records them otherwise', () => {
+  it('refuses unknown globals by default and records them when asked', () => {
     const pkl = pk(OP.PROTO2, OP.EMPTY_DICT, str('x'), glob('numpy.core.multiarray', 'scalar'), OP.EMPTY_TUPLE, OP.REDUCE, OP.SETITEM, OP.STOP);
     const bytes = torchZip(pkl, {});
     expect(() => readTorchCheckpoint(bytes, { onUnknownGlobal: 'error' })).toThrow(/'numpy.core.multiarray.scalar' is not on the allow-list/);
-    const { root } = readTorchCheckpoint(bytes);
+    expect(() => readTorchCheckpoint(bytes)).toThrow(expect.objectContaining({ code: 'UNSAFE_GLOBAL' }));
+    const { root } = readTorchCheckpoint(bytes, { onUnknownGlobal: 'record' });
     expect((root as Map<string, unknown>).get('x')).toBeInstanceOf(PickleRecord);
   });
 

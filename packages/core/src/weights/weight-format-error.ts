@@ -109,10 +109,13 @@ export class NonFiniteWeightError extends WeightFormatError {
  * @example try { inner(); } catch (e) { throw rewrapWeightError(e, 'BAD_PICKLE', 'pickle data.pkl'); }
  */
 export function rewrapWeightError(e: unknown, fallback: WeightFormatErrorCode, prefix: string, context: WeightErrorContext = {}): WeightFormatError {
-  const inner = e instanceof Error ? e.message : String(e);
-  const code = e instanceof WeightFormatError ? e.code : fallback;
-  const key = context.key ?? (e instanceof WeightFormatError ? e.key : undefined);
-  return new WeightFormatError(code, `${prefix}: ${inner}`, { ...context, key, cause: e });
+  let inner = e instanceof Error ? e.message : String(e);
+  if (e instanceof WeightFormatError) {
+    // the file is named once, by the outermost layer
+    if (e.file !== undefined && inner.startsWith(`${e.file}: `)) inner = inner.slice(e.file.length + 2);
+    return new WeightFormatError(e.code, `${prefix}: ${inner}`, { ...context, file: context.file ?? e.file, key: context.key ?? e.key, cause: e });
+  }
+  return new WeightFormatError(fallback, `${prefix}: ${inner}`, { ...context, cause: e });
 }
 
 /**
