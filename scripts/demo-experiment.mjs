@@ -21,7 +21,19 @@ const cfg = {
   text: { contextLength: 64, vocabSize: 259, width: 64, heads: 2, layers: 2 },
 };
 const tokenizer = new ByteTokenizer({ contextLength: 64 });
-const clip = ClipModel.fromWeights(randomClipWeights(cfg, Number(arg('seed', 1))), cfg);
+const weights = randomClipWeights(cfg, Number(arg('seed', 1)));
+if (arg('center', '0') === '1') {
+  // block 0: uniform attention with V = -I, out_proj = I, no MLP: x_i <- x_i - mean_j x_j
+  const W = WIDTH;
+  const inp = weights.get('visual.transformer.resblocks.0.attn.in_proj_weight').data;
+  inp.fill(0);
+  for (let i = 0; i < W; i++) inp[(2 * W + i) * W + i] = -1;
+  const out = weights.get('visual.transformer.resblocks.0.attn.out_proj.weight').data;
+  out.fill(0);
+  for (let i = 0; i < W; i++) out[i * W + i] = 1;
+  weights.get('visual.transformer.resblocks.0.mlp.c_proj.weight').data.fill(0);
+}
+const clip = ClipModel.fromWeights(weights, cfg);
 const levels = Array.from({ length: 4 }, (_, k) => Math.round(((k + 1) * LAYERS) / 4));
 const model = AAClipModel.create({ clip, seed: 2, config: { levels, imageAdaptUntil: Number(arg('adapt', LAYERS)), surgeryFrom: levels[0], imageAdaptWeight: Number(arg('aw', 0.1)) } });
 const train = generateDataset({ families: trainFamilies, size: SIZE, perFamily: { normal: Number(arg('nn', 40)), anomalous: Number(arg('na', 60)) }, seed: 7 });
@@ -36,7 +48,7 @@ const res = await trainAAClip(model, source, {
 });
 console.log('train seconds', ((performance.now() - t0) / 1000).toFixed(1), 'stage losses', res.stage1?.epochLosses, res.stage2?.epochLosses);
 // evaluate on unseen families
-const det = createDetector({ clip, adapters: res.checkpoint.adapters, tokenizer, ownsClip: false });
+const det = createDetector({ clip, adapters: res.checkpoint.adapters, tokenizer, ownsClip: false, config: model.config });
 const evalSet = (families) => {
   const out = [];
   for (const f of families) {

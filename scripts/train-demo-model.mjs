@@ -23,13 +23,26 @@ const cfg = {
   vision: { imageSize: SIZE, patchSize: 8, width: 96, layers: 6, heads: 3 },
   text: { contextLength: 64, vocabSize: 259, width: 64, heads: 2, layers: 2 },
 };
-const AACLIP = { levels: [2, 3, 5, 6], imageAdaptUntil: 6, surgeryFrom: 2, imageAdaptWeight: 0.5 };
+const AACLIP = { levels: [2, 3, 5, 6], imageAdaptUntil: 6, surgeryFrom: 2, imageAdaptWeight: 0.1 };
 
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
 await ensureGradients();
 const t0 = performance.now();
 const tokenizer = new ByteTokenizer({ contextLength: cfg.text.contextLength });
 const weights = randomClipWeights(cfg, 1);
+// Block 1 is set by hand to centre the patch tokens on the image: uniform attention (q = k = 0),
+// V = -I, out_proj = I and no MLP, so x_i <- x_i - mean_j x_j. Anomalies are deviations from an
+// image's own texture; this gives the frozen random backbone that cue. The rest stays random.
+{
+  const W = cfg.vision.width;
+  const inProj = weights.get('visual.transformer.resblocks.0.attn.in_proj_weight').data;
+  inProj.fill(0);
+  for (let i = 0; i < W; i++) inProj[(2 * W + i) * W + i] = -1;
+  const outProj = weights.get('visual.transformer.resblocks.0.attn.out_proj.weight').data;
+  outProj.fill(0);
+  for (let i = 0; i < W; i++) outProj[i * W + i] = 1;
+  weights.get('visual.transformer.resblocks.0.mlp.c_proj.weight').data.fill(0);
+}
 const clip = ClipModel.fromWeights(weights, cfg);
 const model = AAClipModel.create({ clip, seed: 2, config: AACLIP });
 const train = generateDataset({ families: TRAIN_FAMILIES, size: SIZE, perFamily: { normal: 40, anomalous: 80 }, seed: 7 });
@@ -41,7 +54,7 @@ const res = await trainAAClip(model, source, {
   seed: 3,
   prompts: { onWarning: () => undefined },
   stage1: { epochs: 1, batchSize: 16, lr: 1e-3 },
-  stage2: { epochs: 4, batchSize: 8, lr: 2e-3 },
+  stage2: { epochs: 3, batchSize: 8, lr: 1e-3 },
   onStep: (s) => {
     if (performance.now() - last > 10_000) {
       last = performance.now();

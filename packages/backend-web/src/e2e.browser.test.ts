@@ -1,10 +1,10 @@
-// End-to-end test of the browser example in a real browser: builds examples/browser with Vite,
-// serves it on 127.0.0.1, drives Debian's Chromium (headless, WebGPU on SwiftShader) through
+// End-to-end test of examples/browser in a real browser: builds the app with Vite, serves it on
+// 127.0.0.1, drives Debian's Chromium headless (WebGPU on the SwiftShader adapter) through
 // playwright-core, and runs detection through the app's hook `window.__aaclip` on WebGPU, WebGL
-// and wasm. The maps must match the Node wasm result of the same model and image, the defect
+// and wasm. Each map must match the Node wasm result for the same model and image, the defect
 // must score above the background, and the fixture model must reproduce the PyTorch reference.
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeImage, encodePng, loadDetector } from '@aaclip/backend-node';
@@ -12,28 +12,76 @@ import { addDefect, generateTexture, preprocessImage, readSafetensors, type Defe
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AAClipHook, BackendChoice, BatchRequest, BatchResponse, DetectRequest, DetectResponse } from '../../../examples/browser/src/hook-types';
+import type { AAClipHook, BatchRequest, BatchResponse, DetectRequest, DetectResponse } from '../../../examples/browser/src/hook-types';
 import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
-import { maskMeans, maxAbsDiff, range } from '../../../examples/browser/test/map-stats';
+import { maskMeans, maxAbsDiff } from '../../../examples/browser/test/map-stats';
 import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
 import { fixture, fixturesRoot, repoRoot } from '../../../test-utils/fixtures';
 import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';
+
+type Backend = 'webgpu' | 'webgl' | 'wasm';
+type Check = 'demo.map' | 'demo.score' | 'fixture.map' | 'fixture.pred';
+
+/**
+ * Where the browser backends differ from the Node wasm result (demo.*) or from the float64
+ * PyTorch reference (fixture.*), why, and the largest difference allowed. Tolerances are about
+ * 3x the largest difference measured here (Chromium 150, SwiftShader), given as `measured`.
+ */
+interface KnownDifference {
+  backend: Backend;
+  check: Check;
+  tolerance: number;
+  measured: number;
+  reason: string;
+}
+
+const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
+  { backend: 'wasm', check: 'demo.map', tolerance: 0, measured: 0, reason: 'none: the same tfjs wasm binary and kernels as in Node, on the same CPU' },
+  { backend: 'wasm', check: 'demo.score', tolerance: 0, measured: 0, reason: 'none (as demo.map)' },
+  {
+    backend: 'webgpu',
+    check: 'demo.map',
+    tolerance: 2e-5,
+    measured: 6.0e-6,
+    reason: 'tfjs-webgpu sums matmuls in shared-memory tiles (another float32 summation order) and evaluates exp/erf/tanh with WGSL built-ins on SwiftShader, not the wasm libm',
+  },
+  { backend: 'webgpu', check: 'demo.score', tolerance: 1.5e-6, measured: 2.5e-7, reason: 'as demo.map, on the pooled det feature' },
+  {
+    backend: 'webgl',
+    check: 'demo.map',
+    tolerance: 2e-5,
+    measured: 6.2e-6,
+    reason: 'tfjs-webgl packs 2x2 texels and sums matmuls in another order; GLSL exp/log/pow come from ANGLE on SwiftShader. Storage is float32 here (WEBGL_RENDER_FLOAT32_CAPABLE; backend-web refuses 16-bit WebGL in auto mode)',
+  },
+  { backend: 'webgl', check: 'demo.score', tolerance: 1.5e-6, measured: 3.7e-7, reason: 'as demo.map, on the pooled det feature' },
+  // fixture: float32 against float64; the float32 noise floor of the reference itself is 1.0e-5 (maps) and 2.2e-8 (preds)
+  ...(['webgpu', 'webgl', 'wasm'] as const).flatMap((backend): KnownDifference[] => [
+    { backend, check: 'fixture.map', tolerance: 3e-5, measured: { webgpu: 1.06e-5, webgl: 6.4e-6, wasm: 9.4e-6 }[backend], reason: 'float32 through 24 blocks vs the float64 reference (its own float32 noise floor is 1.0e-5)' },
+    { backend, check: 'fixture.pred', tolerance: 1e-7, measured: 3.8e-8, reason: 'float32 vs float64 (noise floor 2.2e-8)' },
+  ]),
+];
+
+function tolerance(backend: Backend, check: Check): number {
+  const k = KNOWN_DIFFERENCES.find((d) => d.backend === backend && d.check === check);
+  if (!k) throw new Error(`KNOWN_DIFFERENCES has no entry for ${backend} ${check}`);
+  return k.tolerance;
+}
 
 type HookWindow = Window & { __aaclip?: AAClipHook };
 
 const EXAMPLE = resolve(repoRoot, 'examples', 'browser');
 const OUTPUT = join(EXAMPLE, 'test-output');
 const MODEL = process.env.AACLIP_EXAMPLE_MODEL ? resolve(process.env.AACLIP_EXAMPLE_MODEL) : resolve(repoRoot, 'packages', 'backend-node', 'models', 'demo.safetensors');
-/** The generated test image: a texture family the demo model was not trained on, one defect. */
+/** The generated image: a texture family the demo model was not trained on, with one defect. */
 const SAMPLE = { family: 'carpet' as TextureFamily, defect: 'stain' as DefectKind, seed: 7 };
 
 let outDir = '';
-let server: StaticServer;
-let browser: Chromium;
-const pages = new Map<string, Page>();
+let server: StaticServer | undefined;
+let browser: Chromium | undefined;
+const pages = new Map<Backend, Page>();
 const consoleLines: string[] = [];
 const offsite: string[] = [];
-let node: { png: string; mask: Uint8Array; width: number; height: number; size: number; map: Float32Array; score: number; imageScore: number };
+let node: { png: string; mask: Uint8Array; width: number; height: number; size: number; map: Float32Array; score: number };
 
 beforeAll(async () => {
   if (!existsSync(MODEL)) throw new Error(`demo model missing: ${MODEL} (build it with \`node scripts/train-demo-model.mjs\`, or set AACLIP_EXAMPLE_MODEL)`);
@@ -45,25 +93,24 @@ beforeAll(async () => {
   server = await serveStatic({ '/': outDir, '/__fixtures/': fixturesRoot });
   browser = await launchChromium();
   browser.context.on('request', (r) => {
-    if (!r.url().startsWith(server.url)) offsite.push(r.url());
+    if (!r.url().startsWith(server!.url) && !r.url().startsWith('data:')) offsite.push(r.url());
   });
 
-  // Node reference: the same model and image on the wasm backend
+  // Node reference: the same model and image (PNG round trip, as the page gets it) on wasm
   await tf.setBackend('wasm');
   const { detector, bundle } = await loadDetector({ model: MODEL, prompts: { onWarning: () => undefined } });
   try {
     const size = bundle.config.vision.imageSize;
     const { image, mask } = addDefect(generateTexture(SAMPLE.family, size, SAMPLE.seed), SAMPLE.defect, SAMPLE.seed);
-    const pngBytes = await encodePng(image);
-    const decoded = await decodeImage(pngBytes, 'sample.png');
-    const x = tf.tensor4d(preprocessImage(decoded, size), [1, size, size, 3]);
+    const png = await encodePng(image);
+    const x = tf.tensor4d(preprocessImage(await decodeImage(png, 'sample.png'), size), [1, size, size, 3]);
     const [d] = await detector.detect(x, { className: SAMPLE.family });
     x.dispose();
-    node = { png: Buffer.from(pngBytes).toString('base64'), mask, width: image.width, height: image.height, size: d!.size, map: d!.anomalyMap, score: d!.score, imageScore: d!.imageScore };
+    node = { png: Buffer.from(png).toString('base64'), mask, width: image.width, height: image.height, size: d!.size, map: d!.anomalyMap, score: d!.score };
   } finally {
     detector.dispose();
   }
-  console.log(`e2e setup: vite build ${((t1 - t0) / 1000).toFixed(1)} s, browser + Node reference ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  console.log(`e2e setup: vite build ${((t1 - t0) / 1000).toFixed(1)} s, server + Chromium + Node reference ${((performance.now() - t1) / 1000).toFixed(1)} s`);
 }, 180_000);
 
 afterAll(async () => {
@@ -73,55 +120,66 @@ afterAll(async () => {
 });
 
 /** The app's page for one backend (opened once; the model then comes from Cache Storage). */
-async function appPage(backend: BackendChoice): Promise<Page> {
-  let page = pages.get(backend);
-  if (page) return page;
-  page = await browser.context.newPage();
+async function appPage(backend: Backend): Promise<Page> {
+  const open = pages.get(backend);
+  if (open) return open;
+  const page = await browser!.context.newPage();
   page.on('console', (m) => consoleLines.push(`[${backend}] ${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => consoleLines.push(`[${backend}] page error: ${e.message}`));
-  await page.goto(`${server.url}index.html?backend=${backend}`);
+  await page.goto(`${server!.url}index.html?backend=${backend}`);
   await page.waitForFunction(() => (window as HookWindow).__aaclip !== undefined, undefined, { timeout: 30_000 });
   pages.set(backend, page);
   return page;
 }
 
-async function hookDetect(page: Page, req: DetectRequest): Promise<DetectResponse> {
+/** Awaits a page call; a failure carries the page's last console lines. */
+async function withConsole<T>(call: Promise<T>): Promise<T> {
   try {
-    return await page.evaluate((r) => (window as HookWindow).__aaclip!.detect(r), req);
+    return await call;
   } catch (e) {
-    throw new Error(`${(e as Error).message}\nbrowser console:\n${consoleLines.slice(-20).join('\n')}`);
+    throw new Error(`${(e as Error).message}\nlast browser console lines:\n${consoleLines.slice(-15).join('\n')}`);
   }
 }
 
-async function hookBatch(page: Page, req: BatchRequest): Promise<BatchResponse> {
-  try {
-    return await page.evaluate((r) => (window as HookWindow).__aaclip!.detectBatch(r), req);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\nbrowser console:\n${consoleLines.slice(-20).join('\n')}`);
-  }
-}
+const detect = (page: Page, req: DetectRequest): Promise<DetectResponse> => withConsole(page.evaluate((r) => (window as HookWindow).__aaclip!.detect(r), req));
+const detectBatch = (page: Page, req: BatchRequest): Promise<BatchResponse> => withConsole(page.evaluate((r) => (window as HookWindow).__aaclip!.detectBatch(r), req));
 
-describe('browser example (Chromium, real backends)', () => {
-  it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: demo model on a generated defect matches Node wasm', async (backend) => {
+const report = (msg: string): void => console.log(msg);
+
+describe('browser example in Chromium (examples/browser)', () => {
+  it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: demo model on a generated defect matches Node wasm, defect above background', async (backend) => {
     const page = await appPage(backend);
-    const r = await hookDetect(page, { backend: backend === 'webgpu' ? 'auto' : backend, image: { base64: node.png }, className: SAMPLE.family });
+    // WebGPU is reached through 'auto', which must pick it: that also checks the auto order
+    const r = await detect(page, { backend: backend === 'webgpu' ? 'auto' : backend, image: { base64: node.png }, className: SAMPLE.family });
+    if (backend === 'webgpu' && r.backend.active !== 'webgpu') {
+      const why = r.backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+      throw new Error(`WebGPU is not available in this Chromium (auto picked ${r.backend.active}; ${why}). Flags used: --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader`);
+    }
+    expect(r.backend.active).toBe(backend);
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, `demo-${backend}.png`), fullPage: true });
-    const diff = maxAbsDiff(r.anomalyMap, node.map);
-    const m = maskMeans(r.anomalyMap, r.size, node.mask, node.width, node.height);
-    console.log(`${backend}: load ${r.loadMs.toFixed(0)} ms, detect ${r.detectMs.toFixed(0)} ms, max |map - node| ${diff.toExponential(3)} (range ${range(node.map).toFixed(3)}), |score - node| ${Math.abs(r.score - node.score).toExponential(3)}, |imageScore - node| ${Math.abs(r.imageScore - node.imageScore).toExponential(3)}, mask ${m.inside.toFixed(4)} vs ${m.outside.toFixed(4)} (${(100 * m.fraction).toFixed(1)} %)`);
-    expect(r.backend.active).toBe(backend);
+
     expect(r.size).toBe(node.size);
+    expect([r.imageWidth, r.imageHeight]).toEqual([node.width, node.height]);
+    const mapDiff = maxAbsDiff(r.anomalyMap, node.map);
+    const scoreDiff = Math.abs(r.score - node.score);
+    const m = maskMeans(r.anomalyMap, r.size, node.mask, node.width, node.height);
+    report(
+      `${backend}: load ${r.loadMs.toFixed(0)} ms, detect ${r.detectMs.toFixed(0)} ms; max |map - Node| ${mapDiff.toExponential(2)}, ` +
+        `|score - Node| ${scoreDiff.toExponential(2)}; defect ${m.inside.toFixed(3)} vs background ${m.outside.toFixed(3)} (${(100 * m.fraction).toFixed(1)} % of the map)`,
+    );
+    expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.map'));
+    expect(scoreDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.score'));
     expect(m.inside).toBeGreaterThan(m.outside);
   }, 180_000);
 
-  it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: fixture model reproduces the reference maps and image scores', async (backend) => {
-    const inputs = readSafetensors(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(fixture('inputs.safetensors'))))).tensors;
-    const expected = readSafetensors(new Uint8Array(await import('node:fs').then((fs) => fs.readFileSync(fixture('expected.safetensors'))))).tensors;
+  it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: fixture model reproduces the reference anomaly maps and image scores', async (backend) => {
+    const inputs = readSafetensors(new Uint8Array(readFileSync(fixture('inputs.safetensors')))).tensors;
+    const expected = readSafetensors(new Uint8Array(readFileSync(fixture('expected.safetensors')))).tensors;
     const im = inputs.get('images')!;
     const [b, , s] = im.shape as [number, number, number, number];
     const page = await appPage(backend);
-    const r = await hookBatch(page, {
+    const r = await detectBatch(page, {
       backend,
       modelUrl: '/__fixtures/aaclip-tiny/clip-openai.safetensors',
       adapterUrl: '/__fixtures/aaclip-tiny/adapters.safetensors',
@@ -134,16 +192,21 @@ describe('browser example (Chromium, real backends)', () => {
       data: Array.from(nchwToNhwc(im.data as Float32Array, im.shape)),
       className: 'bottle',
     });
+    expect(r.backend.active).toBe(backend);
+    expect(r.size).toBe(s);
     const refMap = expected.get('test.anomaly_map.industrial')!.data as Float64Array;
     const refPred = expected.get('test.image_pred')!.data as Float64Array;
     for (let i = 0; i < b; i++) {
-      const ref = refMap.subarray(i * s * s, (i + 1) * s * s);
-      console.log(`${backend} fixture image ${i}: detect ${r.detectMs.toFixed(0)} ms, max |map - ref| ${maxAbsDiff(r.anomalyMaps[i]!, ref).toExponential(3)} (range ${range(ref).toFixed(3)}), |pred - ref| ${Math.abs(r.imageScores[i]! - refPred[i]!).toExponential(3)}`);
+      const mapDiff = maxAbsDiff(r.anomalyMaps[i]!, refMap.subarray(i * s * s, (i + 1) * s * s));
+      const predDiff = Math.abs(r.imageScores[i]! - refPred[i]!);
+      report(`${backend} fixture image ${i}: detect (batch of ${b}) ${r.detectMs.toFixed(0)} ms; max |map - ref| ${mapDiff.toExponential(2)}, |pred - ref| ${predDiff.toExponential(2)}`);
+      expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'fixture.map'));
+      expect(predDiff).toBeLessThanOrEqual(tolerance(backend, 'fixture.pred'));
     }
-    expect(r.backend.active).toBe(backend);
   }, 180_000);
 
-  it('fetched nothing outside the test server', () => {
+  it('fetched nothing from outside the test server (works offline)', () => {
+    expect(pages.size).toBe(3);
     expect(offsite).toEqual([]);
   });
 });

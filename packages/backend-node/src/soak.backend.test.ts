@@ -1,0 +1,43 @@
+// A detection service loop: memory and tensor count must stay flat.
+import * as tf from '@tensorflow/tfjs-core';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addDefect, generateTexture, normalizeClip } from '@aaclip/core';
+import { repoRoot } from '../../../test-utils/fixtures';
+import { loadDetector } from './model-bundle';
+
+const MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
+const N = Number(process.env.AACLIP_SOAK ?? 1000);
+
+describe('detection service loop', () => {
+  it(`runs ${N} detections with a flat tensor count and flat RSS`, async () => {
+    const { detector } = await loadDetector({ model: MODEL });
+    const size = 64;
+    const img = addDefect(generateTexture('tiles', size, 1), 'spot', 2).image;
+    const input = tf.tensor4d(normalizeClip(img), [1, size, size, 3]);
+    const warm = 50;
+    let tensorsAfterWarmup = 0;
+    let rssAfterWarmup = 0;
+    let score = 0;
+    for (let i = 0; i < N; i++) {
+      const [d] = await detector.detect(input, { className: 'tiles' });
+      score = d!.score;
+      if (i === warm - 1) {
+        if (global.gc) global.gc();
+        tensorsAfterWarmup = tf.memory().numTensors;
+        rssAfterWarmup = process.memoryUsage().rss;
+      }
+    }
+    if (global.gc) global.gc();
+    const tensorsEnd = tf.memory().numTensors;
+    const rssEnd = process.memoryUsage().rss;
+    console.log(`${N} detections: tensors ${tensorsAfterWarmup} -> ${tensorsEnd}, RSS ${(rssAfterWarmup / 2 ** 20).toFixed(0)} -> ${(rssEnd / 2 ** 20).toFixed(0)} MiB (${(((rssEnd - rssAfterWarmup) / rssAfterWarmup) * 100).toFixed(2)}%)`);
+    expect(Number.isFinite(score)).toBe(true);
+    expect(tensorsEnd).toBe(tensorsAfterWarmup);
+    expect((rssEnd - rssAfterWarmup) / rssAfterWarmup).toBeLessThan(0.05);
+    input.dispose();
+    const before = tf.memory().numTensors;
+    detector.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+});
