@@ -14,7 +14,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AAClipHook, BatchRequest, BatchResponse, DetectRequest, DetectResponse } from '../../../examples/browser/src/hook-types';
 import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
-import { maskMeans, maxAbsDiff } from '../../../examples/browser/test/map-stats';
+import { maskMeans, maxAbs, maxAbsDiff } from '../../../examples/browser/test/map-stats';
 import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
 import { fixture, fixturesRoot, repoRoot } from '../../../test-utils/fixtures';
 import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';
@@ -22,42 +22,53 @@ import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';
 type Backend = 'webgpu' | 'webgl' | 'wasm';
 type Check = 'demo.map' | 'demo.score' | 'fixture.map' | 'fixture.pred';
 
-/**
- * Where the browser backends differ from the Node wasm result (demo.*) or from the float64
- * PyTorch reference (fixture.*), why, and the largest difference allowed. Tolerances are about
- * 3x the largest difference measured here (Chromium 150, SwiftShader), given as `measured`.
- */
 interface KnownDifference {
   backend: Backend;
   check: Check;
   tolerance: number;
-  measured: number;
+  /** Largest differences measured (see below). */
+  measured: number[];
   reason: string;
 }
 
+/**
+ * Where the browser backends differ from the Node wasm result (demo.*) or from the float64
+ * PyTorch reference (fixture.*), why, and the largest difference allowed. Measured with Chromium
+ * 150 on SwiftShader. demo.map is max |browser - Node| / max(1, max |map|); the demo entries hold
+ * for the trained demo model and for an untrained model of the same shape (`measured` gives
+ * both, trained first), so a retrained demo model keeps passing. Tolerances are about 3x the
+ * largest measured value.
+ */
 const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
-  { backend: 'wasm', check: 'demo.map', tolerance: 0, measured: 0, reason: 'none: the same tfjs wasm binary and kernels as in Node, on the same CPU' },
-  { backend: 'wasm', check: 'demo.score', tolerance: 0, measured: 0, reason: 'none (as demo.map)' },
+  { backend: 'wasm', check: 'demo.map', tolerance: 0, measured: [0, 0], reason: 'none: the same tfjs wasm kernels as in Node, on the same CPU' },
+  { backend: 'wasm', check: 'demo.score', tolerance: 0, measured: [0, 0], reason: 'none (as demo.map)' },
   {
     backend: 'webgpu',
     check: 'demo.map',
-    tolerance: 2e-5,
-    measured: 6.0e-6,
-    reason: 'tfjs-webgpu sums matmuls in shared-memory tiles (another float32 summation order) and evaluates exp/erf/tanh with WGSL built-ins on SwiftShader, not the wasm libm',
+    tolerance: 1e-5,
+    measured: [9.8e-7, 2.9e-6],
+    reason: 'tfjs-webgpu sums matmuls in shared-memory tiles (another float32 summation order) and takes exp/erf/tanh from WGSL built-ins on SwiftShader, not from the wasm libm',
   },
-  { backend: 'webgpu', check: 'demo.score', tolerance: 1.5e-6, measured: 2.5e-7, reason: 'as demo.map, on the pooled det feature' },
+  { backend: 'webgpu', check: 'demo.score', tolerance: 2e-6, measured: [1.5e-8, 3.6e-7], reason: 'as demo.map, through the pooled det feature and the map maximum' },
   {
     backend: 'webgl',
     check: 'demo.map',
-    tolerance: 2e-5,
-    measured: 6.2e-6,
-    reason: 'tfjs-webgl packs 2x2 texels and sums matmuls in another order; GLSL exp/log/pow come from ANGLE on SwiftShader. Storage is float32 here (WEBGL_RENDER_FLOAT32_CAPABLE; backend-web refuses 16-bit WebGL in auto mode)',
+    tolerance: 1e-5,
+    measured: [7.0e-7, 2.9e-6],
+    reason:
+      'tfjs-webgl packs 2x2 texels and sums matmuls in another order; GLSL exp/log/pow come from ANGLE on SwiftShader. Values are stored as float32 here (WEBGL_RENDER_FLOAT32_CAPABLE; backend-web refuses 16-bit-only WebGL in auto mode)',
   },
-  { backend: 'webgl', check: 'demo.score', tolerance: 1.5e-6, measured: 3.7e-7, reason: 'as demo.map, on the pooled det feature' },
-  // fixture: float32 against float64; the float32 noise floor of the reference itself is 1.0e-5 (maps) and 2.2e-8 (preds)
+  { backend: 'webgl', check: 'demo.score', tolerance: 2e-6, measured: [3.0e-8, 6.3e-7], reason: 'as demo.map, through the pooled det feature and the map maximum' },
+  // fixture: float32 against the float64 reference, whose own float32 noise floor is 1.0e-5 (maps) and 2.2e-8 (preds)
   ...(['webgpu', 'webgl', 'wasm'] as const).flatMap((backend): KnownDifference[] => [
-    { backend, check: 'fixture.map', tolerance: 3e-5, measured: { webgpu: 1.06e-5, webgl: 6.4e-6, wasm: 9.4e-6 }[backend], reason: 'float32 through 24 blocks vs the float64 reference (its own float32 noise floor is 1.0e-5)' },
-    { backend, check: 'fixture.pred', tolerance: 1e-7, measured: 3.8e-8, reason: 'float32 vs float64 (noise floor 2.2e-8)' },
+    {
+      backend,
+      check: 'fixture.map',
+      tolerance: 3e-5,
+      measured: [{ webgpu: 1.06e-5, webgl: 6.4e-6, wasm: 9.4e-6 }[backend]],
+      reason: 'float32 through 24 blocks vs float64 (reference noise floor 1.0e-5); WebGPU/WebGL add the summation-order and built-in differences above',
+    },
+    { backend, check: 'fixture.pred', tolerance: 1e-7, measured: [3.8e-8], reason: 'float32 vs float64 (reference noise floor 2.2e-8)' },
   ]),
 ];
 
@@ -73,7 +84,7 @@ const EXAMPLE = resolve(repoRoot, 'examples', 'browser');
 const OUTPUT = join(EXAMPLE, 'test-output');
 const MODEL = process.env.AACLIP_EXAMPLE_MODEL ? resolve(process.env.AACLIP_EXAMPLE_MODEL) : resolve(repoRoot, 'packages', 'backend-node', 'models', 'demo.safetensors');
 /** The generated image: a texture family the demo model was not trained on, with one defect. */
-const SAMPLE = { family: 'carpet' as TextureFamily, defect: 'stain' as DefectKind, seed: 7 };
+const SAMPLE = { family: 'carpet' as TextureFamily, defect: 'missing' as DefectKind, seed: 1 };
 
 let outDir = '';
 let server: StaticServer | undefined;
@@ -161,11 +172,12 @@ describe('browser example in Chromium (examples/browser)', () => {
 
     expect(r.size).toBe(node.size);
     expect([r.imageWidth, r.imageHeight]).toEqual([node.width, node.height]);
-    const mapDiff = maxAbsDiff(r.anomalyMap, node.map);
+    // relative to the map's magnitude: float32 rounding scales with it, and a retrained demo model may change it
+    const mapDiff = maxAbsDiff(r.anomalyMap, node.map) / Math.max(1, maxAbs(node.map));
     const scoreDiff = Math.abs(r.score - node.score);
     const m = maskMeans(r.anomalyMap, r.size, node.mask, node.width, node.height);
     report(
-      `${backend}: load ${r.loadMs.toFixed(0)} ms, detect ${r.detectMs.toFixed(0)} ms; max |map - Node| ${mapDiff.toExponential(2)}, ` +
+      `${backend}: load ${r.loadMs.toFixed(0)} ms, detect ${r.detectMs.toFixed(0)} ms; max |map - Node| / max |map| ${mapDiff.toExponential(2)}, ` +
         `|score - Node| ${scoreDiff.toExponential(2)}; defect ${m.inside.toFixed(3)} vs background ${m.outside.toFixed(3)} (${(100 * m.fraction).toFixed(1)} % of the map)`,
     );
     expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.map'));

@@ -1,0 +1,96 @@
+// Types of the programmatic hook `window.__aaclip` (used by the end-to-end test; no runtime code,
+// so tests can import them without the app).
+
+/** A backend choice of the app's select. */
+export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm';
+
+/** Which model to run: the embedded demo model by default. */
+export interface ModelRequest {
+  /** Backend to run on (default: the select's value). */
+  backend?: BackendChoice;
+  /** Weights URL (default: the demo model served with the app). */
+  modelUrl?: string;
+  /** AA-CLIP checkpoint URL, when the adapters are not inside the model file. */
+  adapterUrl?: string;
+  /** CLIP BPE vocabulary / tokenizer.json URL, for models without a tokenizer in their metadata. */
+  tokenizerUrl?: string;
+  /** Model input size (default: the model's). */
+  imageSize?: number;
+  /** Attention heads, for weight files that do not say (e.g. plain OpenAI state dicts). */
+  visionHeads?: number;
+  textHeads?: number;
+  /** Class-name table of the prompts (e.g. 'mvtec'). */
+  promptDataset?: string;
+}
+
+/** A generated texture with one synthetic defect (see generateTexture / addDefect in @aaclip/core). */
+export interface GeneratedImage {
+  family: string;
+  defect: string;
+  seed: number;
+  size: number;
+}
+
+/** One image: PNG/JPEG bytes in base64, a URL, or a generated sample. */
+export type ImageRequest = { base64: string; type?: string } | { url: string } | { generate: GeneratedImage };
+
+export interface DetectRequest extends ModelRequest {
+  image: ImageRequest;
+  className: string;
+  domain?: 'industrial' | 'medical';
+}
+
+/** What the app reports about the backend in use. */
+export interface BackendInfo {
+  active: string;
+  tfjsName: string;
+  how: string;
+  skipped: { name: string; reason: string }[];
+}
+
+export interface DetectResponse {
+  backend: BackendInfo;
+  className: string;
+  /** Side of the (square) maps. */
+  size: number;
+  score: number;
+  imageScore: number;
+  mapMax: number;
+  /** Raw AA-CLIP anomaly map, size * size values, row-major. */
+  anomalyMap: number[];
+  /** Size of the decoded image. */
+  imageWidth: number;
+  imageHeight: number;
+  /** Milliseconds spent selecting the backend and loading the model (0 when reused). */
+  loadMs: number;
+  /** Milliseconds of the detection itself (preprocessing included). */
+  detectMs: number;
+}
+
+/** A preprocessed batch [B, S, S, 3] (CLIP-normalised, NHWC), flattened. */
+export interface BatchRequest extends ModelRequest {
+  shape: [number, number, number, number];
+  data: number[];
+  className: string;
+  /** Classes whose anchors are computed up front. */
+  classNames?: string[];
+}
+
+export interface BatchResponse {
+  backend: BackendInfo;
+  size: number;
+  /** One anomaly map (size * size) per image. */
+  anomalyMaps: number[][];
+  imageScores: number[];
+  detectMs: number;
+}
+
+/** `window.__aaclip`, set once the app has started. */
+export interface AAClipHook {
+  /** Runs a detection through the app, as the UI does, and shows it on the page. */
+  detect(req: DetectRequest): Promise<DetectResponse>;
+  /** Runs the detector on a preprocessed batch (numerical checks). */
+  detectBatch(req: BatchRequest): Promise<BatchResponse>;
+  /** URL of the embedded demo model. */
+  demoModelUrl: string;
+}
