@@ -97,6 +97,16 @@ describe('aaclip CLI', () => {
       expect(res.imageScore).toBeLessThan(1);
     }
     expect(JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).className).toBe('carpet');
+    // one unreadable image: reported and skipped, or the run stops with the file named
+    const { writeFileSync } = await import('node:fs');
+    const bad = join(dir, 'broken.png');
+    writeFileSync(bad, 'not an image');
+    const skip = JSON.parse((await aaclip(['detect', bad, imgs[0]!, '--class', 'carpet', '--out', join(dir, 'detect-skip'), '--on-error', 'skip', '--json'])).stdout);
+    expect(skip.results).toHaveLength(1);
+    expect(skip.skipped[0].image).toBe(bad);
+    const stop = await aaclip(['detect', bad, '--class', 'carpet', '--out', join(dir, 'detect-stop')], { expectFail: true });
+    expect(stop.code).toBe(1);
+    expect(stop.stderr).toContain(`cannot decode image ${bad}`);
   });
 
   it('eval prints the table and writes JSON, Markdown and HTML reports', async () => {

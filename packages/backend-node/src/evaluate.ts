@@ -38,7 +38,8 @@ export async function evaluateClass(
   className: string,
   domain: Domain,
   count: number,
-  getSample: (i: number) => Promise<EvalSample>,
+  /** Returns null for an image to leave out (e.g. unreadable, with --on-error skip). */
+  getSample: (i: number) => Promise<EvalSample | null>,
   opts: { batchSize?: number; cases?: number; onImage?: () => void; promptClass?: string } = {},
 ): Promise<ClassEvaluation> {
   const t0 = Date.now();
@@ -49,32 +50,38 @@ export async function evaluateClass(
   let size = 0;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const samples = await Promise.all(Array.from({ length: n }, (_, k) => getSample(start + k)));
+    const loaded = await Promise.all(Array.from({ length: n }, async (_, k) => ({ s: await getSample(start + k), index: start + k })));
+    const kept = loaded.filter((x): x is { s: EvalSample; index: number } => x.s !== null);
+    for (let k = 0; k < n - kept.length; k++) opts.onImage?.();
+    if (kept.length === 0) continue;
+    const samples = kept.map((x) => x.s);
     size = Math.round(Math.sqrt(samples[0]!.image.length / 3));
-    const x = new Float32Array(n * size * size * 3);
+    const m = samples.length;
+    const x = new Float32Array(m * size * size * 3);
     samples.forEach((s, k) => x.set(s.image, k * size * size * 3));
-    const images = tf.tensor4d(x, [n, size, size, 3]);
+    const images = tf.tensor4d(x, [m, size, size, 3]);
     let dets;
     try {
       dets = await detector.detect(images, { className: opts.promptClass ?? className, domain });
     } finally {
       images.dispose();
     }
-    const maps = new Float32Array(n * size * size);
-    const masks = new Uint8Array(n * size * size);
+    const maps = new Float32Array(m * size * size);
+    const masks = new Uint8Array(m * size * size);
     dets.forEach((d, k) => {
       maps.set(d.anomalyMap, k * size * size);
       if (samples[k]!.mask) masks.set(samples[k]!.mask!, k * size * size);
       let mx = -Infinity;
       for (const v of d.anomalyMap) if (v > mx) mx = v;
-      perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: start + k });
+      perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: kept[k]!.index });
     });
     const preds = Float32Array.from(dets.map((d) => d.imageScore));
     const labels = Float32Array.from(samples.map((s) => s.label));
-    official.update({ pixelPreds: maps, pixelLabels: masks, imagePreds: preds, imageLabels: labels, shape: [n, size, size] });
-    pixels.update(maps, masks, [n, size, size]);
-    for (let k = 0; k < n; k++) opts.onImage?.();
+    official.update({ pixelPreds: maps, pixelLabels: masks, imagePreds: preds, imageLabels: labels, shape: [m, size, size] });
+    pixels.update(maps, masks, [m, size, size]);
+    for (let k = 0; k < m; k++) opts.onImage?.();
   }
+  if (perImage.length === 0) throw new Error(`class "${className}": no image could be evaluated`);
   const off = official.compute();
   const pix = pixels.compute();
   // the fused image score of the official evaluation, for F1-max, the histogram and the cases
@@ -106,7 +113,7 @@ export async function evaluateClass(
   const pick = async (list: typeof order): Promise<ReportCase[]> => {
     const out: ReportCase[] = [];
     for (const c of list) {
-      const s = await getSample(c.index);
+      const s = (await getSample(c.index))!;
       const t = tf.tensor4d(s.image, [1, size, size, 3]);
       try {
         const [d] = await detector.detect(t, { className: opts.promptClass ?? className, domain });

@@ -24,6 +24,7 @@ Finds and localises anomalies: writes an overlay PNG per image and scores.json.
   --opacity X         overlay opacity 0..1 (default 0.5)
   --force             overwrite existing outputs
   --resume            skip images whose overlay already exists
+  --on-error E        skip | stop (default stop) for unreadable images
 ${COMMON_HELP}`;
 
 export async function detectCommand(argv: string[], defaultModel: () => string): Promise<number> {
@@ -40,6 +41,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     opacity: 'string',
     force: 'boolean',
     resume: 'boolean',
+    'on-error': 'string',
   }, { h: 'help' });
   if (values.help) {
     console.log(DETECT_HELP);
@@ -52,6 +54,9 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   if (domain !== 'industrial' && domain !== 'medical') throw new CliError(`detect: --domain must be industrial or medical, got "${domain}"`, 2);
   for (const p of positionals) if (!existsSync(p)) throw new CliError(`detect: image not found: ${p}`, 2);
   const opacity = numOption(values.opacity, 'opacity', 0.5);
+  const onError = (values['on-error'] as string | undefined) ?? 'stop';
+  if (onError !== 'skip' && onError !== 'stop') throw new CliError(`detect: --on-error must be skip or stop, got "${onError}"`, 2);
+  const skipped: { image: string; reason: string }[] = [];
   const ctx = await setup(values);
   const outDir = resolve((values.out as string | undefined) ?? 'aaclip-detect');
   const scoresPath = join(outDir, 'scores.json');
@@ -69,7 +74,16 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   try {
     for (const path of positionals) {
       const overlayPath = join(outDir, `${basename(path, extname(path))}.overlay.png`);
-      const raw = await decodeImageFile(path);
+      let raw;
+      try {
+        raw = await decodeImageFile(path);
+      } catch (e) {
+        if (onError === 'stop') throw new CliError(`detect: ${(e as Error).message} (use --on-error skip to go on)`, 1);
+        skipped.push({ image: resolve(path), reason: (e as Error).message });
+        ctx.log(`warning: skipped ${path}: ${(e as Error).message}`);
+        bar.tick(1, `${basename(path)} skipped`);
+        continue;
+      }
       const input = tf.tensor4d(preprocessImage(raw, size), [1, size, size, 3]);
       let det;
       try {
@@ -89,7 +103,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     detector.dispose();
   }
   bar.finish();
-  const doc = { className, domain, size, model: (values.model as string | undefined) ?? 'demo', results };
+  const doc = { className, domain, size, model: (values.model as string | undefined) ?? 'demo', results, skipped };
   await writeFileAtomic(scoresPath, `${JSON.stringify(doc, null, 2)}\n`, { overwrite: true });
   if (ctx.json) console.log(JSON.stringify(doc));
   else for (const r of results) console.log(`${r.score.toFixed(4)}  image ${r.imageScore.toFixed(4)}  map max ${r.mapMax.toFixed(4)}  ${r.image} -> ${r.overlay}`);

@@ -32,6 +32,7 @@ score histograms) to DIR.
   --batch N           images per forward (default 4)
   --out DIR           report folder (an existing report needs --force)
   --resume            reuse the classes already finished in DIR
+  --on-error E        skip | stop (default stop) for unreadable images or bad masks
   --force             overwrite an existing report
 ${COMMON_HELP}`;
 
@@ -67,7 +68,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
   const { values } = parseCliArgs(argv, {
     ...COMMON_OPTIONS,
     data: 'string', format: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string',
-    classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean',
+    classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string',
   }, { h: 'help' });
   if (values.help) {
     console.log(EVAL_HELP);
@@ -79,8 +80,11 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
   if (existsSync(join(outDir, 'report.json')) && !values.force && !values.resume) {
     throw new CliError(`eval: a report exists in ${outDir} (use --force to overwrite or --resume to finish it)`, 2);
   }
+  const onError = (values['on-error'] as string | undefined) ?? 'stop';
+  if (onError !== 'skip' && onError !== 'stop') throw new CliError(`eval: --on-error must be skip or stop, got "${onError}"`, 2);
   const ctx = await setup(values);
   const t0 = Date.now();
+  const skipped: { path: string; reason: string }[] = [];
   const format = ((values.format as string | undefined) ?? 'auto') as DatasetFormat | 'auto';
   const index = await readDataset(values.data as string, format);
   let classes = index.classes;
@@ -118,8 +122,17 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
       const loader = new DatasetLoader(items, { size });
       const bar = new Progress(`eval ${c}`, items.length, { quiet: ctx.quiet });
       const r = await evaluateClass(detector, c, domain, items.length, async (i) => {
-        const s = await loader.get(i);
-        return { image: s.image, rgb: s.rgb, mask: s.mask, label: s.item.label, path: s.item.imagePath };
+        try {
+          const s = await loader.get(i);
+          return { image: s.image, rgb: s.rgb, mask: s.mask, label: s.item.label, path: s.item.imagePath };
+        } catch (e) {
+          if (onError === 'stop') throw new CliError(`eval: ${(e as Error).message} (use --on-error skip to leave such images out)`, 1);
+          if (!skipped.some((x) => x.path === items[i]!.imagePath)) {
+            skipped.push({ path: items[i]!.imagePath, reason: (e as Error).message });
+            ctx.log(`warning: skipped ${items[i]!.imagePath}: ${(e as Error).message}`);
+          }
+          return null;
+        }
       }, { batchSize: batch, onImage: () => bar.tick() });
       bar.finish();
       results.push(r);
@@ -140,9 +153,10 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
     average,
     runtime: { seconds, backend: backendReport()?.active ?? 'unknown' },
   }, { force: values.force === true || values.resume === true });
-  if (ctx.json) console.log(JSON.stringify({ classes: results.map((r) => ({ className: r.report.className, metrics: r.report.metrics, official: r.official })), average, seconds, report: written }));
+  if (ctx.json) console.log(JSON.stringify({ classes: results.map((r) => ({ className: r.report.className, metrics: r.report.metrics, official: r.official })), average, skipped, seconds, report: written }));
   else {
     console.log(formatMetricTable(rows, average));
+    if (skipped.length) console.log(`\nskipped ${skipped.length} image(s):\n${skipped.map((x) => `  ${x.path}: ${x.reason}`).join('\n')}`);
     console.log(`\nreport: ${written.html}\n        ${written.markdown}\n        ${written.json}\n(${seconds.toFixed(1)} s)`);
   }
   return 0;

@@ -1,23 +1,16 @@
 // Seeded k-shot sampling per class.
+import { mulberry32 } from '@aaclip/core';
 import type { DatasetItem, DatasetSplit } from './types';
 
 /**
- * A small seeded PRNG (mulberry32): uniform floats in [0, 1) from a 32-bit state.
+ * A small seeded PRNG (mulberry32, the same generator as core's trainer): uniform floats in
+ * [0, 1) from a 32-bit state.
  *
  * @example
  * const rand = seededRandom(42);
  * rand(); // same sequence for the same seed, on every platform
  */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = mulberry32;
 
 /** 32-bit FNV-1a hash of a string's UTF-16 code units, mixed with `seed`. */
 function hashString(text: string, seed: number): number {
