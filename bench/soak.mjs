@@ -1,5 +1,5 @@
 // 10,000 detections in one process on the demo model: prints tensor count and RSS growth.
-//   npm run build && node --expose-gc bench/soak.mjs [N]
+//   npm run build && node --expose-gc bench/soak.mjs [N] [size]
 import * as tf from '@tensorflow/tfjs-core';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ const N = Number(process.argv[2] ?? 10_000);
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
 const model = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
 const { detector } = await loadDetector({ model });
-const size = 128;
+const size = Number(process.argv[3] ?? 128);
 const input = tf.tensor4d(normalizeClip(addDefect(generateTexture('tiles', size, 1), 'spot', 2).image), [1, size, size, 3]);
 const t0 = performance.now();
 let base = null;

@@ -13,7 +13,7 @@ const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
 const MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
 let dir: string;
 
-function runCli(args: string[], killWhen?: () => boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+function runCli(args: string[], killWhen?: () => boolean, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, AACLIP_BACKEND: 'wasm' } });
     let stdout = '';
@@ -24,7 +24,7 @@ function runCli(args: string[], killWhen?: () => boolean): Promise<{ code: numbe
       ? setInterval(() => {
           if (killWhen()) {
             clearInterval(timer);
-            child.kill('SIGKILL');
+            child.kill(signal);
           }
         }, 50)
       : undefined;
@@ -81,5 +81,15 @@ describe('training survives kill -9', () => {
     expect([...got.adapters.keys()].sort()).toEqual([...ref.adapters.keys()].sort());
     for (const [k, v] of ref.adapters) expect(got.adapters.get(k)!.data, k).toEqual(v.data);
     for (const [k, v] of ref.anchors) expect(got.anchors.get(k)!.data, k).toEqual(v.data);
+
+    // SIGTERM: the process saves a final checkpoint itself and exits 130; --resume then finishes the same run
+    const ckTerm = join(dir, 'term', 'checkpoint.safetensors');
+    const term = await runCli(args(join(dir, 'term')), () => inStage2(ckTerm), 'SIGTERM');
+    expect(term.code).toBe(130);
+    expect(term.stderr).toContain('SIGTERM: saving a checkpoint');
+    expect(decodeCheckpoint(readFileSync(ckTerm)).training!.stage).toBe(2);
+    expect((await runCli([...args(join(dir, 'term')), '--resume'])).code).toBe(0);
+    const fin = decodeCheckpoint(readFileSync(join(dir, 'term', 'adapters.safetensors')));
+    for (const [k, v] of ref.adapters) expect(fin.adapters.get(k)!.data, k).toEqual(v.data);
   });
 });
