@@ -121,6 +121,9 @@ describe('aaclip CLI', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('| carpet');
     const again = await aaclip(['eval', '--data', join(dir, 'mvtec'), '--out', out], { expectFail: true });
     expect(again.stderr).toContain('use --force');
+    const missing = await aaclip(['eval', '--data', join(dir, 'mvtec'), '--out', join(dir, 'eval2'), '--classes', 'bottle'], { expectFail: true });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('classes not in the dataset: bottle (it has carpet)');
   });
 
   it('train runs both stages, checkpoints, and resumes', async () => {
