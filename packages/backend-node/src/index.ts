@@ -10,7 +10,7 @@ export const VERSION = '0.1.0';
 export { useBackend, backendReport, formatBackendReport, ensureGradients, NODE_BACKEND_ORDER } from './backend';
 export type { BackendReport, NodeBackendName } from './backend';
 export { writeFileAtomic } from './fs-utils';
-export { readWeightFile, loadClip, loadAdapters, sniffWeightFormat } from './weights-io';
+export { readWeightFile, loadClip, loadAdapters, sniffWeightFormat, openSafetensorsFile } from './weights-io';
 export type { LoadClipOptions, WeightFileFormat } from './weights-io';
 export { decodeImage, decodeImageFile, encodePng, writePngAtomic, DEFAULT_MAX_IMAGE_PIXELS, DECODABLE_IMAGE_FORMATS } from './image-io';
 export type { DecodeImageOptions } from './image-io';

@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import {
   ClipModel,
@@ -5,22 +6,26 @@ import {
   checkFinite,
   checkpointFromTensors,
   decodeCheckpoint,
+  decodeSafetensorsEntry,
   normalizeClipStateDict,
+  parseSafetensorsHeader,
   readSafetensors,
+  safetensorsHeaderSize,
   readTorchFile,
   type AAClipCheckpoint,
   type ClipConfig,
+  type NamedTensor,
   type TensorMap,
 } from '@aaclip/core';
 
 /** The container formats a weight file can be in, by its first bytes. */
 export type WeightFileFormat = 'safetensors' | 'torch-zip';
 
-export function sniffWeightFormat(bytes: Uint8Array, path: string): WeightFileFormat {
+export function sniffWeightFormat(bytes: Uint8Array, path: string, fileSize = bytes.length): WeightFileFormat {
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
   if (bytes.length >= 9) {
     const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-    if (n > 1 && n < bytes.length && bytes[8] === 0x7b /* '{' */) return 'safetensors';
+    if (n > 1 && n < fileSize && bytes[8] === 0x7b /* '{' */) return 'safetensors';
   }
   throw new WeightFormatError("NOT_RECOGNIZED", `not a safetensors file nor a PyTorch zip checkpoint (first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`, { file: path });
 }
@@ -42,6 +47,51 @@ export async function readWeightFile(path: string): Promise<{ tensors: TensorMap
   return { tensors: readTorchFile(bytes, { fileName: path }), metadata: {}, format };
 }
 
+function readAt(fd: number, offset: number, length: number, path: string): Uint8Array {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, offset + done);
+    if (n === 0) throw new WeightFormatError('TRUNCATED', `unexpected end of file at byte ${offset + done}`, { file: path });
+    done += n;
+  }
+  return buf;
+}
+
+/**
+ * Opens a .safetensors file without reading its tensors: only the header is read, and each
+ * tensor's `data` is read from disk (positional read) when it is accessed, then dropped. A
+ * model builder that turns one tensor at a time into a backend tensor never holds a second
+ * copy of the file in memory (a 1.7 GB ViT-L file costs its backend tensors, not 2 x 1.7 GB).
+ * Call `close()` when done.
+ */
+export function openSafetensorsFile(path: string): { tensors: TensorMap; metadata: Record<string, string>; close(): void } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const first = readAt(fd, 0, Math.min(8, size), path);
+    const headerEnd = safetensorsHeaderSize(first, { fileName: path });
+    const header = parseSafetensorsHeader(readAt(fd, 0, headerEnd, path), { fileSize: size, fileName: path });
+    const tensors: TensorMap = new Map();
+    for (const entry of header.entries) {
+      const probe = decodeSafetensorsEntry({ ...entry, shape: [0], byteLength: 0 } as typeof entry, new Uint8Array(0));
+      const lazy = {
+        dtype: probe.dtype,
+        shape: [...entry.shape],
+        sourceDtype: probe.sourceDtype,
+        get data(): NamedTensor['data'] {
+          return decodeSafetensorsEntry(entry, readAt(fd, entry.byteOffset, entry.byteLength, path), { fileName: path }).data;
+        },
+      } as NamedTensor;
+      tensors.set(entry.name, lazy);
+    }
+    return { tensors, metadata: header.metadata, close: () => closeSync(fd) };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
 export interface LoadClipOptions {
   /** Override the inferred head counts (default width / 64). */
   visionHeads?: number;
@@ -58,7 +108,31 @@ export interface LoadClipOptions {
  * const { clip, config } = await loadClip('ViT-L-14-336px.pt');
  */
 export async function loadClip(path: string, opts: LoadClipOptions = {}): Promise<{ clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> }> {
-  const { tensors, metadata } = await readWeightFile(path);
+  // .safetensors: streamed tensor by tensor (no second copy of the file); .pt: read whole
+  let head: Uint8Array;
+  let size = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      size = fstatSync(fd).size;
+      head = readAt(fd, 0, Math.min(16, size), path);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof WeightFormatError) throw e;
+    throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
+  }
+  const streamed = sniffWeightFormat(head, path, size) === 'safetensors' ? openSafetensorsFile(path) : null;
+  const { tensors, metadata } = streamed ?? (await readWeightFile(path));
+  try {
+    return buildClip(path, tensors, metadata, opts);
+  } finally {
+    streamed?.close();
+  }
+}
+
+function buildClip(path: string, tensors: TensorMap, metadata: Record<string, string>, opts: LoadClipOptions): { clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> } {
   checkFinite(tensors, path);
   let norm;
   try {
