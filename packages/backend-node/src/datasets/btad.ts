@@ -1,6 +1,6 @@
 // BTAD (beanTech Anomaly Detection) reader.
-import { basename, join, resolve } from 'node:path';
-import { assertRoot, isImageName, listDir, listImages, pathKind, pickClasses, requireDir, stemOf, StemLookup } from './scan';
+import { basename, join } from 'node:path';
+import { isImageName, listDir, listImages, pathKind, splitFolders, stemOf, StemLookup } from './scan';
 import { DatasetLayoutError, makeIndex, type DatasetIndex, type DatasetItem, type ReaderOptions } from './types';
 
 const LAYOUT = '<root>/<01|02|03>/{train/ok, test/ok, test/ko, ground_truth/ko}';
@@ -20,23 +20,7 @@ const FOLDERS = { train: ['ok'], test: ['ok', 'ko'] } as const;
  */
 export async function readBtad(rootArg: string, opts: ReaderOptions = {}): Promise<DatasetIndex> {
   const reader = 'readBtad';
-  assertRoot(rootArg, reader);
-  const root = resolve(rootArg);
-  await requireDir(root, `${reader}: dataset root`, LAYOUT);
-  const { dirs } = await listDir(root);
-  const found: string[] = [];
-  for (const d of dirs) {
-    if ((await pathKind(join(root, d, 'train'))) === 'dir' || (await pathKind(join(root, d, 'test'))) === 'dir') {
-      found.push(d);
-    }
-  }
-  if (found.length === 0) {
-    throw new DatasetLayoutError(
-      root,
-      `${reader}: no product folder with train/ or test/ under ${root} (folders: ${dirs.join(', ') || 'none'}); expected ${LAYOUT}`,
-    );
-  }
-  const classes = pickClasses(found, opts.classes, root, reader);
+  const { root, classes } = await splitFolders(rootArg, reader, LAYOUT, 'product', opts.classes);
   const masks = new StemLookup();
   const items: DatasetItem[] = [];
   for (const className of classes) {

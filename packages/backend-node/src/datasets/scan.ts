@@ -1,6 +1,6 @@
 // File-system helpers shared by the dataset readers.
 import { readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { DatasetLayoutError } from './types';
 
 /** File extensions (lower case, with the dot) taken as images. */
@@ -137,4 +137,30 @@ export async function mapLimit<T, R>(inputs: readonly T[], limit: number, fn: (x
   };
   await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
   return out;
+}
+
+/**
+ * Resolves a dataset root and the folders under it that hold `train/` or `test/` (the classes
+ * of the MVTec, MPDD and BTAD layouts), filtered by `wanted`. Errors name the root and list
+ * what was found; `noun` says what a folder is ('class', 'product').
+ */
+export async function splitFolders(
+  rootArg: unknown,
+  reader: string,
+  layout: string,
+  noun: string,
+  wanted: readonly string[] | undefined,
+): Promise<{ root: string; classes: string[] }> {
+  assertRoot(rootArg, reader);
+  const root = resolve(rootArg);
+  await requireDir(root, `${reader}: dataset root`, layout);
+  const { dirs } = await listDir(root);
+  const found: string[] = [];
+  for (const d of dirs) {
+    if ((await pathKind(join(root, d, 'train'))) === 'dir' || (await pathKind(join(root, d, 'test'))) === 'dir') found.push(d);
+  }
+  if (found.length === 0) {
+    throw new DatasetLayoutError(root, `${reader}: no ${noun} folder with train/ or test/ under ${root} (folders: ${dirs.join(', ') || 'none'}); expected ${layout}`);
+  }
+  return { root, classes: pickClasses(found, wanted, root, reader) };
 }
