@@ -4,6 +4,7 @@
  * (ImageDecodeError, ManifestError). Anything else is a crash and fails the test.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { bmp24Header } from '../../../test-utils/bmp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -124,17 +125,7 @@ function tamperBmp(bmp: Uint8Array, rng: Rng): Uint8Array {
 }
 
 function bmp24(w: number, h: number): Uint8Array {
-  const row = Math.ceil((w * 3) / 4) * 4;
-  const buf = new Uint8Array(54 + row * h);
-  const dv = new DataView(buf.buffer);
-  buf.set([0x42, 0x4d]);
-  dv.setUint32(2, buf.length, true);
-  dv.setUint32(10, 54, true);
-  dv.setUint32(14, 40, true);
-  dv.setInt32(18, w, true);
-  dv.setInt32(22, h, true);
-  dv.setUint16(26, 1, true);
-  dv.setUint16(28, 24, true);
+  const { buf } = bmp24Header(w, h);
   for (let i = 54; i < buf.length; i++) buf[i] = (i * 37) & 0xff;
   return buf;
 }

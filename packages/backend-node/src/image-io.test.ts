@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { bmp24Header } from '../../../test-utils/bmp';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,17 +29,7 @@ async function viaFile(name: string, bytes: Uint8Array) {
 
 /** Minimal 24-bit bottom-up BMP writer (BITMAPINFOHEADER, BI_RGB) for RGB input. */
 function bmp24(w: number, h: number, rgb: Uint8Array): Uint8Array {
-  const rowSize = Math.ceil((w * 3) / 4) * 4;
-  const buf = new Uint8Array(54 + rowSize * h);
-  const dv = new DataView(buf.buffer);
-  buf.set([0x42, 0x4d]);
-  dv.setUint32(2, buf.length, true);
-  dv.setUint32(10, 54, true);
-  dv.setUint32(14, 40, true);
-  dv.setInt32(18, w, true);
-  dv.setInt32(22, h, true);
-  dv.setUint16(26, 1, true);
-  dv.setUint16(28, 24, true);
+  const { buf, rowSize } = bmp24Header(w, h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const s = (y * w + x) * 3;

@@ -80,7 +80,9 @@ export function openSafetensorsFile(path: string): { tensors: TensorMap; metadat
         shape: [...entry.shape],
         sourceDtype: probe.sourceDtype,
         get data(): NamedTensor['data'] {
-          return decodeSafetensorsEntry(entry, readAt(fd, entry.byteOffset, entry.byteLength, path), { fileName: path }).data;
+          const t = decodeSafetensorsEntry(entry, readAt(fd, entry.byteOffset, entry.byteLength, path), { fileName: path });
+          checkFinite(new Map([[entry.name, t]]), path); // checked as it is read: no second pass over the file
+          return t.data;
         },
       } as NamedTensor;
       tensors.set(entry.name, lazy);
@@ -126,6 +128,7 @@ export async function loadClip(path: string, opts: LoadClipOptions = {}): Promis
   const streamed = sniffWeightFormat(head, path, size) === 'safetensors' ? openSafetensorsFile(path) : null;
   const { tensors, metadata } = streamed ?? (await readWeightFile(path));
   try {
+    if (!streamed) checkFinite(tensors, path); // streamed tensors are checked as they are read
     return buildClip(path, tensors, metadata, opts);
   } finally {
     streamed?.close();
@@ -133,7 +136,6 @@ export async function loadClip(path: string, opts: LoadClipOptions = {}): Promis
 }
 
 function buildClip(path: string, tensors: TensorMap, metadata: Record<string, string>, opts: LoadClipOptions): { clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> } {
-  checkFinite(tensors, path);
   let norm;
   try {
     norm = normalizeClipStateDict(tensors, { visionHeads: opts.visionHeads, textHeads: opts.textHeads, activation: opts.activation });
@@ -156,14 +158,7 @@ export async function loadAdapters(paths: string | readonly string[]): Promise<A
   if (list.length === 0) throw new Error('loadAdapters: no adapter file given');
   let merged: AAClipCheckpoint | null = null;
   for (const p of list) {
-    const { tensors, metadata, format } = await readWeightFile(p);
-    checkFinite(tensors, p);
-    let ck: AAClipCheckpoint;
-    try {
-      ck = format === 'safetensors' ? decodeCheckpointFromRead(tensors, metadata, p) : checkpointFromTensors(tensors, {}, p);
-    } catch (e) {
-      throw new Error(`${p}: ${(e as Error).message}`);
-    }
+    const ck = await readCheckpointFile(p);
     if (!merged) merged = ck;
     else {
       for (const [k, v] of ck.adapters) merged.adapters.set(k, v);
@@ -176,8 +171,29 @@ export async function loadAdapters(paths: string | readonly string[]): Promise<A
   return merged!;
 }
 
-function decodeCheckpointFromRead(tensors: TensorMap, metadata: Record<string, string>, name: string): AAClipCheckpoint {
-  return checkpointFromTensors(tensors, metadata, name);
+/**
+ * One adapter file as a checkpoint. A .safetensors file (often a whole model file with CLIP
+ * weights) is opened streamed, so only its adapter, anchor and optimiser tensors are read; a
+ * torch file (the official .pth) is read whole.
+ */
+async function readCheckpointFile(p: string): Promise<AAClipCheckpoint> {
+  const fd = openSync(p, 'r');
+  let head: Uint8Array;
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+    head = readAt(fd, 0, Math.min(16, size), p);
+  } finally {
+    closeSync(fd);
+  }
+  const streamed = sniffWeightFormat(head, p, size) === 'safetensors' ? openSafetensorsFile(p) : null;
+  try {
+    const { tensors, metadata } = streamed ?? (await readWeightFile(p));
+    if (!streamed) checkFinite(tensors, p); // streamed tensors are checked as they are read
+    return checkpointFromTensors(tensors, streamed ? metadata : {}, p); // its errors name the file
+  } finally {
+    streamed?.close();
+  }
 }
 
 /** Kept for callers holding bytes already. */

@@ -1,26 +1,8 @@
 // Jet-coloured anomaly maps blended over RGBA pixels (pure; the canvas part is in draw-overlay.ts).
+import { JET_LUT } from '@aaclip/core';
 
-// matplotlib's `jet` as piecewise-linear [x, value] control points per channel.
-const JET: readonly (readonly (readonly [number, number])[])[] = [
-  [[0, 0], [0.35, 0], [0.66, 1], [0.89, 1], [1, 0.5]],
-  [[0, 0], [0.125, 0], [0.375, 1], [0.64, 1], [0.91, 0], [1, 0]],
-  [[0, 0.5], [0.11, 1], [0.34, 1], [0.65, 0], [1, 0]],
-];
-
-function channel(points: readonly (readonly [number, number])[], t: number): number {
-  let k = 1;
-  while (k < points.length - 1 && t > points[k]![0]) k++;
-  const [x0, y0] = points[k - 1]!;
-  const [x1, y1] = points[k]!;
-  return y0 + ((t - x0) / (x1 - x0)) * (y1 - y0);
-}
-
-/** 256 jet colours, RGB interleaved: entry i is jet(i / 255) rounded to 8 bits. Read-only. */
-export const JET_COLORS: Uint8Array = /* @__PURE__ */ (() => {
-  const lut = new Uint8Array(256 * 3);
-  for (let i = 0; i < 256; i++) for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(channel(JET[c]!, i / 255) * 255);
-  return lut;
-})();
+/** 256 jet colours, RGB interleaved: core's `JET_LUT` (entry i is jet(i / 255) in 8 bits). Read-only. */
+export const JET_COLORS: Uint8Array = JET_LUT;
 
 export interface HeatmapOptions {
   /** Weight of the heatmap: 0 = image only, 1 = heatmap only. Default 0.5. */

@@ -1,5 +1,6 @@
 // Test-only helpers: tiny on-disk datasets in each layout (imported by *.test.ts only).
 import { mkdir, writeFile } from 'node:fs/promises';
+import { bmp24Header } from '../../../../test-utils/bmp';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 
@@ -25,17 +26,7 @@ export function writeMask(path: string, w = W, h = H, value = 255): Promise<void
 
 /** Minimal 24-bit BMP (bottom-up, BI_RGB). */
 export async function writeBmp(path: string, w = W, h = H, seed = 1): Promise<void> {
-  const rowSize = Math.ceil((w * 3) / 4) * 4;
-  const buf = new Uint8Array(54 + rowSize * h);
-  const dv = new DataView(buf.buffer);
-  buf.set([0x42, 0x4d]);
-  dv.setUint32(2, buf.length, true);
-  dv.setUint32(10, 54, true);
-  dv.setUint32(14, 40, true);
-  dv.setInt32(18, w, true);
-  dv.setInt32(22, h, true);
-  dv.setUint16(26, 1, true);
-  dv.setUint16(28, 24, true);
+  const { buf } = bmp24Header(w, h);
   for (let i = 54; i < buf.length; i++) buf[i] = (i * 5 + seed) % 256;
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, buf);

@@ -58,13 +58,7 @@ export class ScoreBuffer {
     const n = this.length;
     if (this.chunks.length === 1 && this.full === 0) return this.current.subarray(0, this.used);
     const out = this.wide ? new Float64Array(n) : new Float32Array(n);
-    let off = 0;
-    for (let i = 0; i < this.chunks.length; i++) {
-      const c = this.chunks[i]!;
-      const len = i === this.chunks.length - 1 ? this.used : c.length;
-      out.set(len === c.length ? c : c.subarray(0, len), off);
-      off += len;
-    }
+    concatChunks<Float32Array | Float64Array>(this.chunks, this.used, out);
     this.chunks = n > 0 ? [out] : [];
     this.current = n > 0 ? out : this.current;
     this.full = 0;
@@ -107,13 +101,7 @@ export class Uint32Buffer {
     const n = this.length;
     if (this.chunks.length === 1 && this.full === 0) return this.current.subarray(0, this.used);
     const out = new Uint32Array(n);
-    let off = 0;
-    for (let i = 0; i < this.chunks.length; i++) {
-      const c = this.chunks[i]!;
-      const len = i === this.chunks.length - 1 ? this.used : c.length;
-      out.set(c.subarray(0, len), off);
-      off += len;
-    }
+    concatChunks<Uint32Array>(this.chunks, this.used, out);
     this.chunks = n > 0 ? [out] : [];
     this.current = n > 0 ? out : this.current;
     this.full = 0;
@@ -127,4 +115,16 @@ export class Uint32Buffer {
     this.used = 0;
     this.full = 0;
   }
+}
+
+/** Copies full chunks and the first `lastUsed` values of the last one into `out`, in order. */
+function concatChunks<T extends Float32Array | Float64Array | Uint32Array>(chunks: readonly T[], lastUsed: number, out: T): T {
+  let off = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    const len = i === chunks.length - 1 ? lastUsed : c.length;
+    out.set(len === c.length ? c : (c.subarray(0, len) as T), off);
+    off += len;
+  }
+  return out;
 }
