@@ -10,7 +10,10 @@ const shared = {
 
 export default defineConfig([
   // the library: ESM + CJS + types
-  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: { entry: ['src/index.ts'] }, clean: true },
+  // (shims: import.meta.url in the CJS build, used to find the backend and the pool's worker script)
+  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: { entry: ['src/index.ts'] }, clean: true, shims: true },
   // the command-line programs: ESM only
   { ...shared, entry: ['src/cli.ts', 'src/parity-cli.ts'], format: ['esm'], banner: { js: '#!/usr/bin/env node' } },
+  // the DetectorPool worker thread: its own file, dist/pool-worker.js
+  { ...shared, entry: { 'pool-worker': 'src/pool/worker.ts' }, format: ['esm'] },
 ]);

@@ -97,6 +97,9 @@ describe('aaclip CLI', () => {
       expect(res.imageScore).toBeLessThan(1);
     }
     expect(JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).className).toBe('carpet');
+    // a pool of worker threads gives the same scores
+    const pooled = JSON.parse((await aaclip(['detect', ...imgs, '--class', 'carpet', '--out', join(dir, 'detect-pool'), '--workers', '2', '--json'])).stdout);
+    expect(pooled.results.map((x: { score: number }) => x.score)).toEqual(doc.results.map((x: { score: number }) => x.score));
     // one unreadable image: reported and skipped, or the run stops with the file named
     const { writeFileSync } = await import('node:fs');
     const bad = join(dir, 'broken.png');

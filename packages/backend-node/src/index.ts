@@ -60,6 +60,18 @@ export type {
   SkippedItem,
 } from './datasets/index';
 export { loadBundle, loadDetector, TOKENIZER_METADATA_KEY } from './model-bundle';
+/**
+ * Detection on several cores: worker threads, each with its own wasm backend and its own copy
+ * of the vision weights (streamed from the file by the worker), a batch split across them, the
+ * same results as one Detector.
+ *
+ * @example
+ * const pool = await createDetectorPool({ model: 'vitl14-336.safetensors', adapters: ['adapters.safetensors'], vocab: ['bpe_simple_vocab_16e6.txt.gz'] });
+ * const results = await pool.detect(images, 'bottle'); // images: Float32Array[] (preprocessImage output)
+ * await pool.dispose();
+ */
+export { createDetectorPool, DetectorPool } from './pool/detector-pool';
+export type { DetectorPoolOptions, PoolImages, PoolPromptOptions, AnchorData } from './pool/detector-pool';
 export type { BundleOptions, LoadedBundle } from './model-bundle';
 export {
   writeEvaluationReport,

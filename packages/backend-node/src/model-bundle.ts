@@ -27,6 +27,8 @@ export interface BundleOptions {
   /** CLIP BPE vocabulary (bpe_simple_vocab_16e6.txt.gz, vocab.json + merges.txt, or tokenizer.json). */
   vocab?: string[];
   activation?: 'gelu' | 'quick_gelu';
+  /** Load the vision tower only (no text weights are read; anchors must come from elsewhere). */
+  visionOnly?: boolean;
 }
 
 export interface LoadedBundle {
@@ -61,7 +63,7 @@ async function readTokenizerFiles(vocab: string[] | undefined, modelPath: string
  * found beside the model). Without a tokenizer, detection needs anchors stored in the model.
  */
 export async function loadBundle(opts: BundleOptions): Promise<LoadedBundle> {
-  const { clip, config, metadata } = await loadClip(opts.model, { activation: opts.activation });
+  const { clip, config, metadata } = await loadClip(opts.model, { activation: opts.activation, visionOnly: opts.visionOnly });
   try {
     let checkpoint: AAClipCheckpoint | null = null;
     try {

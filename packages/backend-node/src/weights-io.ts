@@ -100,6 +100,22 @@ export interface LoadClipOptions {
   textHeads?: number;
   /** Default 'gelu' (what AA-CLIP builds); 'quick_gelu' for OpenAI's own numbers. */
   activation?: 'gelu' | 'quick_gelu';
+  /**
+   * Build the vision tower only: text-tower tensors are never read (a worker that only runs
+   * images needs no text weights). `config.text` is then undefined.
+   */
+  visionOnly?: boolean;
+}
+
+/** Keys of the vision tower in OpenAI/open_clip (`visual.*`) and Hugging Face (`vision_model.*`, `visual_projection.*`) names. */
+function isVisionKey(key: string): boolean {
+  let k = key;
+  for (;;) {
+    if (k.startsWith('module.')) k = k.slice(7);
+    else if (k.startsWith('state_dict.')) k = k.slice(11);
+    else break;
+  }
+  return k.startsWith('visual.') || k.startsWith('vision_model.') || k.startsWith('visual_projection.');
 }
 
 /**
@@ -126,7 +142,9 @@ export async function loadClip(path: string, opts: LoadClipOptions = {}): Promis
     throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
   }
   const streamed = sniffWeightFormat(head, path, size) === 'safetensors' ? openSafetensorsFile(path) : null;
-  const { tensors, metadata } = streamed ?? (await readWeightFile(path));
+  const read = streamed ?? (await readWeightFile(path));
+  const { metadata } = read;
+  const tensors = opts.visionOnly ? new Map([...read.tensors].filter(([k]) => isVisionKey(k))) : read.tensors;
   try {
     if (!streamed) checkFinite(tensors, path); // streamed tensors are checked as they are read
     return buildClip(path, tensors, metadata, opts);

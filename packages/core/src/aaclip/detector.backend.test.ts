@@ -70,6 +70,27 @@ describe('createDetector / detect', () => {
     det.dispose();
   });
 
+  it('setAnchors gives a detector without a text tower the anchors computed elsewhere, bit for bit', async () => {
+    const images = tf.tensor4d(nchwToNhwc(im.data as Float32Array, im.shape), [2, S, S, 3]);
+    const withText = createDetector({ clip: loadTinyClip(), adapters: tinyAdapters(), tokenizer });
+    const want = await withText.detect(images, { className: 'screw' });
+    const a = withText.exportAnchors().get('screw')!;
+    withText.dispose();
+    const start = tf.memory().numTensors;
+    const det = createDetector({ clip: loadTinyClip(), adapters: tinyAdapters(), anchors: new Map() });
+    det.setAnchors('screw', { shape: a.shape, data: a.data.map((v) => v + 1) }); // replaced below
+    det.setAnchors('screw', a);
+    expect(det.classes).toEqual(['screw']);
+    const got = await det.detect(images, { className: 'screw' });
+    expect(maxDiff(got[0]!.anomalyMap, want[0]!.anomalyMap)).toBe(0);
+    expect(got[1]!.imageScore).toBe(want[1]!.imageScore);
+    expect(() => det.setAnchors('screw', { shape: [3, 2], data: new Float32Array(6) })).toThrow(/expected \[32, 2\]/);
+    expect(() => det.setAnchors('', a)).toThrow(/non-empty string/);
+    det.dispose();
+    images.dispose();
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(start);
+  });
+
   it('refuses adapters without image adapters, and missing anchors and tokenizer', () => {
     const clip = loadTinyClip();
     const textOnly = new Map([...tinyAdapters()].filter(([k]) => k.startsWith('text_adapter.')));

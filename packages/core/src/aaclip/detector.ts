@@ -93,6 +93,18 @@ export class Detector {
     return this.fixedAnchors.get(className)!;
   }
 
+  /**
+   * Sets (or replaces) the [E, 2] anchors of a class, e.g. anchors computed by another detector
+   * over the same weights (a worker pool computes them once and hands them to every worker).
+   */
+  setAnchors(className: string, anchors: AnchorInput): void {
+    this.assertLive();
+    if (typeof className !== 'string' || className.trim() === '') throw new Error(`setAnchors: className must be a non-empty string, got ${JSON.stringify(className)}`);
+    const t = toAnchorTensor(className, anchors, this.model.clip.config.embedDim);
+    this.fixedAnchors.get(className)?.dispose();
+    this.fixedAnchors.set(className, t);
+  }
+
   /** Runs detection on a batch [B, S, S, 3]; returns one result per image. */
   async detect(images: tf.Tensor4D, opts: DetectOptions): Promise<Detection[]> {
     this.assertLive();

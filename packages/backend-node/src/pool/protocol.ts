@@ -1,0 +1,78 @@
+/*
+ * Messages between a DetectorPool (main thread) and its workers. Everything here is
+ * structured-clone data: Float32Arrays travel as transferred buffers, never copied twice.
+ */
+import type { ClipConfig, Domain } from '@aaclip/core';
+import type { PromptSet } from '@aaclip/prompts';
+import type { NodeBackendName } from '../backend';
+
+/** The prompt options a worker can receive (no functions: a registry cannot cross threads). */
+export interface PoolPromptOptions {
+  /** A built-in prompt-set name, or a prompt set. */
+  promptSet?: string | PromptSet;
+  /** Class-name table (e.g. 'mvtec'). */
+  dataset?: string;
+}
+
+/** `workerData` of a pool worker. */
+export interface WorkerInit {
+  index: number;
+  model: string;
+  adapters?: string[];
+  vocab?: string[];
+  activation?: 'gelu' | 'quick_gelu';
+  backend: NodeBackendName;
+  /** Load the text tower and tokenizer too (the worker that computes anchors). */
+  text: boolean;
+  prompts?: PoolPromptOptions;
+  domain?: Domain;
+}
+
+export interface AnchorData {
+  shape: [number, number];
+  data: Float32Array;
+}
+
+export type WorkerRequest =
+  | { type: 'anchors'; id: number; className: string }
+  | {
+      type: 'detect';
+      id: number;
+      className: string;
+      /** Sent the first time this worker meets a class whose anchors were computed elsewhere. */
+      anchors?: AnchorData;
+      /** NHWC float32, [batch, size, size, 3] row-major. */
+      images: Float32Array;
+      batch: number;
+      size: number;
+      domain?: Domain;
+      levelMaps?: boolean;
+    }
+  | { type: 'memory'; id: number };
+
+export interface WorkerReadyInfo {
+  backend: NodeBackendName;
+  config: ClipConfig;
+  /** Classes with anchors stored in the model/adapter files. */
+  storedClasses: string[];
+  /** Whether this worker can compute anchors from class names (text tower + tokenizer). */
+  canComputeAnchors: boolean;
+  loadSeconds: number;
+}
+
+export interface WorkerDetection {
+  size: number;
+  anomalyMap: Float32Array;
+  probabilityMap: Float32Array;
+  levelMaps?: Float32Array[];
+  imageScore: number;
+  mapMax: number;
+  score: number;
+}
+
+export type WorkerReply =
+  | { type: 'ready'; info: WorkerReadyInfo }
+  | { type: 'init-error'; message: string }
+  | { type: 'ok'; id: number; result: unknown }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'warning'; message: string };
