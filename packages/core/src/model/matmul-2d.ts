@@ -35,10 +35,16 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
  * `x @ w (+ bias)` where `w` is a frozen weight ([in, out], already transposed from the
  * checkpoint's [out, in]). The gradient flows to `x` only: dX = dY w^T, computed as a plain
  * 2-D matMul against an explicit transpose; no gradient work is spent on the frozen weight.
+ * A trainable `tf.Variable` weight is the exception: then `w` and `bias` get gradients too.
  */
 export function frozenLinear(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
   if (x.shape[1] !== w.shape[0]) {
     throw new Error(`frozenLinear: input width ${x.shape[1]} does not match weight [${w.shape}]`);
+  }
+  if (w instanceof tf.Variable && w.trainable) {
+    // a backbone being trained (e.g. a demo backbone's pretraining): gradients reach w and bias
+    const y = matMul2d(x, w);
+    return (bias ? tf.add(y, bias) : y) as tf.Tensor2D;
   }
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xx = args[0] as tf.Tensor2D;
