@@ -27,6 +27,7 @@ const one = (i) => tf.tensor4d(images[i], [1, size, size, 3]);
   await detector.detect(t, { className });
   t.dispose();
 }
+let c0 = process.cpuUsage();
 let t0 = performance.now();
 for (let i = 0; i < count; i++) {
   const t = one(i);
@@ -34,6 +35,8 @@ for (let i = 0; i < count; i++) {
   t.dispose();
 }
 const singleSeconds = (performance.now() - t0) / 1000;
+const cpuSeconds = (c) => (c.user + c.system) / 1e6;
+const singleCpu = cpuSeconds(process.cpuUsage(c0));
 // one thread, the whole set as batches of 8
 t0 = performance.now();
 for (let b0 = 0; b0 < count; b0 += 8) {
@@ -49,9 +52,11 @@ detector.dispose();
 
 const pool = await createDetectorPool({ model, workers, backend });
 await pool.detect(images.slice(0, workers), className); // warm-up
+c0 = process.cpuUsage();
 t0 = performance.now();
 await pool.detect(images, className);
 const poolSeconds = (performance.now() - t0) / 1000;
+const poolCpu = cpuSeconds(process.cpuUsage(c0));
 await pool.dispose();
 emit({
   case: `demo model detect (${size} px)`,
@@ -63,5 +68,9 @@ emit({
   singleBatch8ImagesPerSecond: count / singleBatchSeconds,
   poolImagesPerSecond: count / poolSeconds,
   speedup: singleSeconds / poolSeconds,
+  // CPU time (all threads) per image: the pool's should be close to one thread's; on an idle
+  // machine the wall-time speedup is then close to the worker count
+  singleCpuMsPerImage: (singleCpu / count) * 1000,
+  poolCpuMsPerImage: (poolCpu / count) * 1000,
   peakRssMiB: peakRssMiB(),
 });
