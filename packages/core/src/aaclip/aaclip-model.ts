@@ -137,30 +137,55 @@ export class AAClipModel {
    * seg projections at the levels and the det projection of the last block.
    */
   forward(images: tf.Tensor4D): AAClipForward {
-    const ia = this.imageAdapters;
-    const { levels, imageAdaptUntil: until, imageAdaptWeight: w, relu } = this.config;
-    const last = this.clip.config.vision.layers;
-    const collect = [...new Set([...levels, last])];
     let grid = 0;
     const out = tf.tidy(() => {
       const r = this.clip.encodeImage(images, {
-        collect,
+        collect: this.collectedBlocks(),
         pooled: false,
-        afterBlock: (i, x) => (i <= until ? residualAdapt(ia.layers[i - 1]!, x, w) : x),
+        afterBlock: (i, x) => this.adaptBlock(i, x),
       });
       grid = r.grid;
-      const project = (tokens: tf.Tensor3D, layer: AdapterLinear): tf.Tensor3D => {
-        const [B, N, W] = tokens.shape;
-        const flat = tf.reshape(tf.slice(tokens, [0, 1, 0], [B, N - 1, W]), [B * (N - 1), W]) as tf.Tensor2D; // [B*g*g, W]
+      const { seg, det } = this.headFeatures(r.tokens);
+      return { seg, det };
+    });
+    return { seg: out.seg, det: out.det, grid };
+  }
+
+  /** The blocks (1-indexed) whose sequences the stage-2 head reads: the levels and the last. */
+  collectedBlocks(): number[] {
+    return [...new Set([...this.config.levels, this.clip.config.vision.layers])].sort((a, b) => a - b);
+  }
+
+  /** The image adapter after block `i` (1-indexed) on x [rows, W]; x itself past `imageAdaptUntil`. */
+  adaptBlock(i: number, x: tf.Tensor2D): tf.Tensor2D {
+    const { imageAdaptUntil: until, imageAdaptWeight: w } = this.config;
+    return i <= until ? residualAdapt(this.imageAdapters.layers[i - 1]!, x, w) : x;
+  }
+
+  /**
+   * The stage-2 head on collected sequences (block -> [B, 1 + g*g, W], see `collectedBlocks`):
+   * ln_post, seg projections per level and the det projection of the last block.
+   */
+  headFeatures(tokens: ReadonlyMap<number, tf.Tensor3D>): { seg: tf.Tensor3D[]; det: tf.Tensor2D } {
+    const ia = this.imageAdapters;
+    const relu = this.config.relu;
+    return tf.tidy(() => {
+      const project = (seq: tf.Tensor3D, layer: AdapterLinear): tf.Tensor3D => {
+        const [B, N, W] = seq.shape;
+        const flat = tf.reshape(tf.slice(seq, [0, 1, 0], [B, N - 1, W]), [B * (N - 1), W]) as tf.Tensor2D; // [B*g*g, W]
         let y = layer.apply(this.clip.visual.ln_post.apply(flat) as tf.Tensor2D); // [B*g*g, E]
         if (relu) y = tf.leakyRelu(y, 0.01) as tf.Tensor2D;
         return tf.reshape(l2Normalize(y), [B, N - 1, y.shape[1]]) as tf.Tensor3D; // [B, g*g, E]
       };
-      const seg = levels.map((l, j) => project(r.tokens.get(l)!, ia.segProj[j]!));
-      const det = tf.mean(project(r.tokens.get(last)!, ia.detProj), 1) as tf.Tensor2D; // [B, E]
-      return { seg, det };
-    });
-    return { seg: out.seg, det: out.det, grid };
+      const get = (block: number): tf.Tensor3D => {
+        const t = tokens.get(block);
+        if (!t) throw new Error(`headFeatures: no sequence for block ${block} (needs ${this.collectedBlocks().join(', ')})`);
+        return t;
+      };
+      const seg = this.config.levels.map((l, j) => project(get(l), ia.segProj[j]!));
+      const det = tf.mean(project(get(this.clip.config.vision.layers), ia.detProj), 1) as tf.Tensor2D; // [B, E]
+      return { seg, det } as unknown as tf.TensorContainer;
+    }) as unknown as { seg: tf.Tensor3D[]; det: tf.Tensor2D };
   }
 
   /** Trainable variables of a stage: 1 = text adapters, 2 = image adapters. */

@@ -63,13 +63,21 @@ export function stage2Loss(
   batch: Stage2Batch,
   anchors: ReadonlyMap<string, tf.Tensor2D>,
 ): { loss: tf.Scalar; ce: tf.Scalar; seg: tf.Scalar } {
+  return tf.tidy(() => stage2LossFromFeatures(model.forward(batch.images), batch, anchors));
+}
+
+/** The stage-2 loss parts from head features already computed (see `AAClipModel.headFeatures`). */
+export function stage2LossFromFeatures(
+  f: { seg: tf.Tensor3D[]; det: tf.Tensor2D; grid: number },
+  batch: Pick<Stage2Batch, 'masks' | 'labels' | 'classes'>,
+  anchors: ReadonlyMap<string, tf.Tensor2D>,
+): { loss: tf.Scalar; ce: tf.Scalar; seg: tf.Scalar } {
   return tf.tidy(() => {
     const A = batch.classes.map((c) => {
       const a = anchors.get(c);
       if (!a) throw new Error(`stage2Loss: no anchors for class "${c}"`);
       return a;
     });
-    const f = model.forward(batch.images);
     const size = batch.masks.shape[1];
     const ce = detCrossEntropy(f.det, A, batch.labels);
     const segTerms = f.seg.map((s) => segmentationLoss(trainingSoftmaxMap(similarity(s, A), f.grid, size), batch.masks));

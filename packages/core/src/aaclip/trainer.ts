@@ -6,6 +6,7 @@ import { Adam, multiStepLr } from './adam';
 import { augmentPair, stageAugmentOptions, type AugmentImage, type AugmentOptions } from './augment';
 import { mulberry32 } from './aaclip-model';
 import type { TrainingCheckpoint } from './checkpoint';
+import { stage2GradientsCheckpointed } from './checkpointed-gradients';
 import { adapterGradients, stage1Loss, stage2Loss, type ClassTokens } from './stage-losses';
 
 /** One training sample at the training size. */
@@ -47,6 +48,13 @@ export interface StageOptions {
   classTokens?: ReadonlyMap<string, ClassTokens>;
   /** Stage 2: frozen stage-1 anchors per class ([E, 2]). */
   anchors?: ReadonlyMap<string, tf.Tensor2D>;
+  /**
+   * Stage 2: recompute the vision blocks one at a time in the backward pass instead of keeping
+   * the whole forward on the tape (`stage2GradientsCheckpointed`; one extra forward, a fraction
+   * of the memory). 'auto' (default) does so when the plain tape would exceed about 1 GiB,
+   * e.g. ViT-L at 336 px and up, which otherwise cannot fit a 4 GiB wasm heap.
+   */
+  checkpoint?: boolean | 'auto';
   /** Emit a checkpoint every N optimiser steps (and always at the end of each epoch). */
   checkpointEvery?: number;
   onCheckpoint?: (ckpt: TrainingCheckpoint, reason: 'interval' | 'epoch' | 'stop') => void | Promise<void>;
@@ -61,6 +69,19 @@ export interface StageResult {
   epochLosses: number[];
   steps: number;
   stopped: boolean;
+}
+
+/**
+ * Whether a stage-2 step should recompute blocks: the plain tape holds, per block and image,
+ * the attention maps (heads x N^2) and about 16 sequence-sized tensors (N x W), float32.
+ */
+export function recomputeBlocks(model: AAClipModel, imageShape: readonly number[], mode: boolean | 'auto'): boolean {
+  if (mode !== 'auto') return mode;
+  const v = model.clip.config.vision;
+  const g = Math.floor(imageShape[1]! / v.patchSize);
+  const N = 1 + g * g;
+  const tapeBytes = v.layers * imageShape[0]! * (v.heads * N * N + 16 * N * v.width) * 4;
+  return tapeBytes > 2 ** 30;
 }
 
 /** Deterministic sub-seed from (seed, a, b). */
@@ -202,7 +223,9 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
               tf.dispose(feats.levels);
             }
           } else {
-            const { value, grads } = adapterGradients(model, 2, () => stage2Loss(model, batch, opts.anchors!).loss);
+            const { value, grads } = recomputeBlocks(model, batch.images.shape, opts.checkpoint ?? 'auto')
+              ? stage2GradientsCheckpointed(model, batch, opts.anchors!)
+              : adapterGradients(model, 2, () => stage2Loss(model, batch, opts.anchors!).loss);
             optimizer.applyGradients(grads);
             tf.dispose([...grads.values()]);
             lossValue = value;
