@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFusedKernels, setFusedKernelsEnabled } from '@aaclip/core';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -78,6 +79,15 @@ function parseName(v: string, where: string): NodeBackendName | 'auto' {
 let lastReport: BackendReport | null = null;
 
 /**
+ * Registers core's fused kernels (LayerNorm, GELU/QuickGELU, attention head slices) for the
+ * active backend; AACLIP_FUSED=0 turns them off (composite tfjs ops, for A/B runs).
+ */
+function useFusedKernels(): void {
+  if (process.env.AACLIP_FUSED === '0') setFusedKernelsEnabled(false);
+  else registerFusedKernels(tf.getBackend());
+}
+
+/**
  * Selects the tfjs backend: the one named (argument, else $AACLIP_BACKEND), or the first that
  * works in the order cuda (tfjs-node-gpu), native-cpu (tfjs-node), wasm, cpu. A named backend
  * that fails is an error. The report says which is active and why each earlier one was skipped.
@@ -96,6 +106,7 @@ export async function useBackend(name?: NodeBackendName | 'auto'): Promise<Backe
     const why = await tryBackend(n as NodeBackendName);
     if (why) throw new Error(`backend "${n}" is not available: ${why}`);
     await tf.ready();
+    useFusedKernels();
     lastReport = { active: n as NodeBackendName, tfjsName: tf.getBackend(), how, skipped: [] };
     return lastReport;
   }
@@ -104,6 +115,7 @@ export async function useBackend(name?: NodeBackendName | 'auto'): Promise<Backe
     const why = await tryBackend(n);
     if (!why) {
       await tf.ready();
+      useFusedKernels();
       lastReport = { active: n, tfjsName: tf.getBackend(), how, skipped };
       return lastReport;
     }

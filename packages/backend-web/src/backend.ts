@@ -1,5 +1,6 @@
 // Selects the tfjs backend in the browser: webgpu, then webgl, then wasm, each after a feature check.
 import * as tf from '@tensorflow/tfjs-core';
+import { registerFusedKernels } from '@aaclip/core';
 import { createFeatureProbes, WEB_BACKEND_ORDER, type FeatureProbes, type WebBackendName } from './feature-probes';
 
 /** File names of the tfjs wasm binaries (for a per-file {@link WasmPaths} map). */
@@ -23,6 +24,12 @@ export interface WebBackendOptions {
   probes?: FeatureProbes;
   /** What loads and starts a tfjs backend (default: the real tfjs packages). For tests. */
   activator?: BackendActivator;
+  /**
+   * Register @aaclip/core's fused kernels (LayerNorm, GELU/QuickGELU, attention head slices)
+   * for the chosen backend: WGSL on webgpu, SIMD on wasm; webgl keeps tfjs' ops. Default true;
+   * false leaves the registry as it is (composite ops unless registered elsewhere).
+   */
+  fusedKernels?: boolean;
 }
 
 export interface WebBackendReport {
@@ -163,6 +170,7 @@ let queue: Promise<unknown> = Promise.resolve();
 export function useWebBackend(name: WebBackendName | 'auto' = 'auto', opts: WebBackendOptions = {}): Promise<WebBackendReport> {
   const run = async (): Promise<WebBackendReport> => {
     const report = await resolveWebBackend(name, opts.probes ?? createFeatureProbes(), opts.activator ?? tfjsActivator, { wasmPaths: opts.wasmPaths });
+    if (opts.fusedKernels !== false) registerFusedKernels(report.tfjsName);
     lastReport = report;
     return report;
   };

@@ -19,6 +19,12 @@ export { LayerNorm } from './model/layer-norm';
 export { gelu, quickGelu, applyActivation } from './model/activations';
 export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
+// Fused kernels in tfjs' kernel registry (cpu JS, wasm SIMD on the wasm heap, WebGPU WGSL) and their op functions
+export { registerFusedKernels, unregisterFusedKernels } from './kernels/register';
+export { layerNorm, biasActivation, headSlice, setFusedKernelsEnabled, fusedKernelsEnabled, fusedKernelActive, FUSED_KERNELS_FLAG } from './kernels/fused-ops';
+export type { FusedActivation, HeadSliceOptions } from './kernels/fused-ops';
+export { FUSED_KERNEL_NAMES } from './kernels/names';
+export type { FusedKernelName, HeadSliceAttrs, LayerNormAttrs } from './kernels/names';
 export { bicubicResampleMatrix, resizePositionEmbedding } from './model/position-embedding';
 export { randomClipWeights, gaussianSampler } from './model/random-weights';
 export { takeWeight, transpose2d } from './model/weight-source';

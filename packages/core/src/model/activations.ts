@@ -1,21 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { biasActivation } from '../kernels/fused-ops';
 
 export type Activation = 'gelu' | 'quick_gelu';
 
-const SQRT1_2 = Math.SQRT1_2;
-
-/** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)). */
+/** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)). One fused kernel where registered (see registerFusedKernels). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1)));
+  return biasActivation('gelu', x);
 }
 
-/** OpenAI's QuickGELU: x * sigmoid(1.702 x). */
+/** OpenAI's QuickGELU: x * sigmoid(1.702 x). One fused kernel where registered. */
 export function quickGelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(tf.mul(x, 1.702))));
+  return biasActivation('quick_gelu', x);
 }
 
-export function applyActivation(kind: Activation, x: tf.Tensor): tf.Tensor {
-  if (kind === 'gelu') return gelu(x);
-  if (kind === 'quick_gelu') return quickGelu(x);
-  throw new Error(`unknown activation "${kind as string}" (expected 'gelu' or 'quick_gelu')`);
+/** `kind(x + bias)`, the bias (over the last axis) optional; bias add and activation fused where registered. */
+export function applyActivation(kind: Activation, x: tf.Tensor, bias?: tf.Tensor1D): tf.Tensor {
+  return biasActivation(kind, x, bias);
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedKernelActive, headSlice } from '../kernels/fused-ops';
+import { HEAD_SLICE } from '../kernels/names';
 import { frozenLinear, matMul2d } from './matmul-2d';
 import { linearWeightT, weightTensor, type WeightMap } from './weight-source';
 
@@ -35,6 +37,7 @@ export class Attention {
    * `mask` ([tokens, tokens], added to the logits) makes it causal.
    */
   apply(x: tf.Tensor2D, batch: number, tokens: number, mask?: tf.Tensor2D): tf.Tensor2D {
+    if (fusedKernelActive(HEAD_SLICE)) return this.applyFused(x, batch, tokens, mask);
     return tf.tidy(() => {
       const W = this.width;
       const d = W / this.heads;
@@ -50,6 +53,37 @@ export class Attention {
           const qh = tf.slice(q, [0, h * d], [tokens, d]) as tf.Tensor2D; // [N, d]
           const kTh = tf.slice(kT, [h * d, 0], [d, tokens]) as tf.Tensor2D; // [d, N]
           const vh = tf.slice(v, [0, h * d], [tokens, d]) as tf.Tensor2D; // [N, d]
+          let logits = matMul2d(qh, kTh); // [N, N]
+          if (mask) logits = tf.add(logits, mask);
+          heads.push(matMul2d(tf.softmax(logits) as tf.Tensor2D, vh)); // [N, d]
+        }
+        outs.push(heads.length === 1 ? heads[0]! : tf.concat(heads, 1)); // [N, W]
+      }
+      const merged = outs.length === 1 ? outs[0]! : tf.concat(outs, 0); // [B*N, W]
+      return frozenLinear(merged, this.outProjT, this.outProjBias);
+    });
+  }
+
+  /**
+   * `apply` with each head's q (scaled), kᵀ and v cut from the unbiased projection by one fused
+   * kernel each (AAClipHeadSlice adds the bias slice): no full-width slices, scale or transpose
+   * passes. The same float32 operations as `apply`'s composite path, in the same order.
+   */
+  private applyFused(x: tf.Tensor2D, batch: number, tokens: number, mask?: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const W = this.width;
+      const d = W / this.heads;
+      const scale = 1 / Math.sqrt(d);
+      const qkv = frozenLinear(x, this.inProjT); // [B*N, 3W], bias added per head below
+      const bias = this.inProjBias;
+      const outs: tf.Tensor2D[] = [];
+      for (let b = 0; b < batch; b++) {
+        const row = b * tokens;
+        const heads: tf.Tensor2D[] = [];
+        for (let h = 0; h < this.heads; h++) {
+          const qh = headSlice(qkv, bias, { row, rows: tokens, col: h * d, cols: d, scale }); // [N, d]
+          const kTh = headSlice(qkv, bias, { row, rows: tokens, col: W + h * d, cols: d, transpose: true }); // [d, N]
+          const vh = headSlice(qkv, bias, { row, rows: tokens, col: 2 * W + h * d, cols: d }); // [N, d]
           let logits = matMul2d(qh, kTh); // [N, N]
           if (mask) logits = tf.add(logits, mask);
           heads.push(matMul2d(tf.softmax(logits) as tf.Tensor2D, vh)); // [N, d]

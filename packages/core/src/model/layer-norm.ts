@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { layerNorm } from '../kernels/fused-ops';
 
 /** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias. */
 export class LayerNorm {
@@ -8,13 +9,9 @@ export class LayerNorm {
     readonly eps = 1e-5,
   ) {}
 
-  /** x: [..., width] -> same shape. */
+  /** x: [..., width] -> same shape. One fused kernel where registered (see registerFusedKernels). */
   apply(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(xhat, this.weight), this.bias);
-    });
+    return layerNorm(x, this.weight, this.bias, this.eps);
   }
 
   dispose(): void {

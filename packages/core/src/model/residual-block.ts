@@ -47,7 +47,8 @@ export class ResidualAttentionBlock {
   /** x: [rows, W] -> [rows, W] */
   mlp(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const h = applyActivation(this.activation, frozenLinear(x, this.cFcT, this.cFcBias)) as tf.Tensor2D;
+      // c_fc's bias is added by the (fused) activation: act(x W + b)
+      const h = applyActivation(this.activation, frozenLinear(x, this.cFcT), this.cFcBias) as tf.Tensor2D;
       return frozenLinear(h, this.cProjT, this.cProjBias);
     });
   }
