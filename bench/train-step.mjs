@@ -2,9 +2,10 @@
 // trainer's step (trainStage, stage 2): forward with the image adapters in the first blocks,
 // ce on the det projection + focal/dice seg losses of the four levels against frozen anchors,
 // gradients of the adapters only (frozen backbone), one Adam step (betas 0.5, 0.999).
-//   node --expose-gc bench/train-step.mjs --model ViT-L-14-336 --size 518 --batch 2 --steps 2 [--layers N] [--backend wasm]
+//   node --expose-gc bench/train-step.mjs --model ViT-L-14-336 --size 518 --batch 2 --steps 2 [--layers N] [--backend wasm] [--checkpoint auto|true|false]
+// --checkpoint: block-wise recomputation as the trainer does it ('auto': when the plain tape would pass 1 GiB).
 import * as tf from '@tensorflow/tfjs-core';
-import { AAClipModel, Adam, ClipModel, adapterGradients, randomClipWeights, stage2Loss } from '@aaclip/core';
+import { AAClipModel, Adam, ClipModel, adapterGradients, randomClipWeights, recomputeBlocks, stage2GradientsCheckpointed, stage2Loss } from '@aaclip/core';
 import { ensureGradients, useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, best, emit, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 
@@ -36,12 +37,16 @@ const masks = tf.tensor3d(maskData, [batch, size, size]);
 const params = model.trainableAdapters(2);
 const optimizer = new Adam(params, { lr: 5e-4, betas: [0.5, 0.999] });
 const batchData = { images, masks, labels, classes: labels.map(() => 'object') };
+const ckArg = args.checkpoint ?? 'auto';
+const checkpoint = recomputeBlocks(model, images.shape, ckArg === 'auto' ? 'auto' : ckArg === 'true');
 const times = [];
 let loss = NaN;
 let heap = 0;
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
-  const { value, grads } = adapterGradients(model, 2, () => stage2Loss(model, batchData, anchors).loss);
+  const { value, grads } = checkpoint
+    ? stage2GradientsCheckpointed(model, batchData, anchors)
+    : adapterGradients(model, 2, () => stage2Loss(model, batchData, anchors).loss);
   optimizer.applyGradients(grads);
   tf.dispose([...grads.values()]);
   params[0].weightT.dataSync(); // the step is done when the weights are
@@ -57,6 +62,7 @@ emit({
   size,
   batch,
   layers: cfg.vision.layers,
+  checkpoint,
   seconds: best(times),
   times,
   loss,
