@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelActive, headSlice } from '../kernels/fused-ops';
-import { HEAD_SLICE } from '../kernels/names';
-import { frozenLinear, matMul2d } from './matmul-2d';
+import { attentionHeads } from './attention-heads';
+import { frozenLinear } from './matmul-2d';
 import { linearWeightT, weightTensor, type WeightMap } from './weight-source';
 
 /**
@@ -34,63 +33,15 @@ export class Attention {
 
   /**
    * x: [batch * tokens, W] (sequences stacked) -> [batch * tokens, W].
-   * `mask` ([tokens, tokens], added to the logits) makes it causal.
+   * `mask` ([tokens, tokens], added to the logits) makes it causal. Each head's q (scaled), kᵀ
+   * and v are cut from the unbiased projection with the bias added in the same pass
+   * (`headSlice`, a fused kernel where registered); the heads' gradient is hand-written
+   * (`attentionHeads`).
    */
   apply(x: tf.Tensor2D, batch: number, tokens: number, mask?: tf.Tensor2D): tf.Tensor2D {
-    if (fusedKernelActive(HEAD_SLICE)) return this.applyFused(x, batch, tokens, mask);
     return tf.tidy(() => {
-      const W = this.width;
-      const d = W / this.heads;
-      const qkv = frozenLinear(x, this.inProjT, this.inProjBias); // [B*N, 3W]
-      const outs: tf.Tensor2D[] = [];
-      for (let b = 0; b < batch; b++) {
-        const rows = tf.slice(qkv, [b * tokens, 0], [tokens, 3 * W]); // [N, 3W]
-        const q = tf.mul(tf.slice(rows, [0, 0], [tokens, W]), 1 / Math.sqrt(d)); // [N, W]
-        const kT = tf.transpose(tf.slice(rows, [0, W], [tokens, W])); // [W, N]
-        const v = tf.slice(rows, [0, 2 * W], [tokens, W]); // [N, W]
-        const heads: tf.Tensor2D[] = [];
-        for (let h = 0; h < this.heads; h++) {
-          const qh = tf.slice(q, [0, h * d], [tokens, d]) as tf.Tensor2D; // [N, d]
-          const kTh = tf.slice(kT, [h * d, 0], [d, tokens]) as tf.Tensor2D; // [d, N]
-          const vh = tf.slice(v, [0, h * d], [tokens, d]) as tf.Tensor2D; // [N, d]
-          let logits = matMul2d(qh, kTh); // [N, N]
-          if (mask) logits = tf.add(logits, mask);
-          heads.push(matMul2d(tf.softmax(logits) as tf.Tensor2D, vh)); // [N, d]
-        }
-        outs.push(heads.length === 1 ? heads[0]! : tf.concat(heads, 1)); // [N, W]
-      }
-      const merged = outs.length === 1 ? outs[0]! : tf.concat(outs, 0); // [B*N, W]
-      return frozenLinear(merged, this.outProjT, this.outProjBias);
-    });
-  }
-
-  /**
-   * `apply` with each head's q (scaled), kᵀ and v cut from the unbiased projection by one fused
-   * kernel each (AAClipHeadSlice adds the bias slice): no full-width slices, scale or transpose
-   * passes. The same float32 operations as `apply`'s composite path, in the same order.
-   */
-  private applyFused(x: tf.Tensor2D, batch: number, tokens: number, mask?: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const W = this.width;
-      const d = W / this.heads;
-      const scale = 1 / Math.sqrt(d);
-      const qkv = frozenLinear(x, this.inProjT); // [B*N, 3W], bias added per head below
-      const bias = this.inProjBias;
-      const outs: tf.Tensor2D[] = [];
-      for (let b = 0; b < batch; b++) {
-        const row = b * tokens;
-        const heads: tf.Tensor2D[] = [];
-        for (let h = 0; h < this.heads; h++) {
-          const qh = headSlice(qkv, bias, { row, rows: tokens, col: h * d, cols: d, scale }); // [N, d]
-          const kTh = headSlice(qkv, bias, { row, rows: tokens, col: W + h * d, cols: d, transpose: true }); // [d, N]
-          const vh = headSlice(qkv, bias, { row, rows: tokens, col: 2 * W + h * d, cols: d }); // [N, d]
-          let logits = matMul2d(qh, kTh); // [N, N]
-          if (mask) logits = tf.add(logits, mask);
-          heads.push(matMul2d(tf.softmax(logits) as tf.Tensor2D, vh)); // [N, d]
-        }
-        outs.push(heads.length === 1 ? heads[0]! : tf.concat(heads, 1)); // [N, W]
-      }
-      const merged = outs.length === 1 ? outs[0]! : tf.concat(outs, 0); // [B*N, W]
+      const qkv = frozenLinear(x, this.inProjT); // [B*N, 3W], bias added per head
+      const merged = attentionHeads(qkv, this.inProjBias, { batch, tokens, heads: this.heads, mask }); // [B*N, W]
       return frozenLinear(merged, this.outProjT, this.outProjBias);
     });
   }

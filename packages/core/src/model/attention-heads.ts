@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { headSlice } from '../kernels/fused-ops';
+import { matMul2d } from './matmul-2d';
+
+export interface AttentionHeadsOptions {
+  batch: number;
+  tokens: number;
+  heads: number;
+  /** [tokens, tokens], added to the logits (causal text attention); a constant. */
+  mask?: tf.Tensor2D;
+}
+
+/**
+ * The multi-head core of attention on the stacked projection: qkv [B*N, 3W] without its bias
+ * (+ bias [3W]) -> the heads' outputs side by side [B*N, W], as 2-D products per image and head.
+ *
+ * Its gradient is written by hand: differentiating the forward op by op would give every
+ * per-head slice of q, kᵀ and v a zero-padded gradient the size of the whole projection
+ * (48 of [B*N, 3W] per block for ViT-L, 1.6 GB per image pair at 518 px), all alive until the
+ * backward pass ends. Here the backward recomputes one head's softmax at a time and writes
+ * dq, dk, dv straight into one [B*N, 3W] gradient, with plain 2-D matMuls only:
+ *   P = softmax(q kᵀ s + mask), O = P v
+ *   dv = Pᵀ dO, dP = dO vᵀ, dS = P ⊙ (dP - rowsum(dP ⊙ P)), dq = s dS k, dk = s dSᵀ q.
+ */
+export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: AttentionHeadsOptions): tf.Tensor2D {
+  const { batch, tokens: N, heads, mask } = opts;
+  const W = qkv.shape[1] / 3;
+  if (!Number.isInteger(W) || W % heads !== 0 || qkv.shape[0] !== batch * N) {
+    throw new Error(`attentionHeads: qkv [${qkv.shape}] does not hold ${batch} x ${N} tokens of 3 x ${heads} heads`);
+  }
+  const d = W / heads;
+  const scale = 1 / Math.sqrt(d);
+  /** One head of one image: q (scaled) [N, d], kᵀ [d, N], v [N, d]. */
+  const cut = (x: tf.Tensor2D, b: tf.Tensor1D, row: number, h: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] => [
+    headSlice(x, b, { row, rows: N, col: h * d, cols: d, scale }),
+    headSlice(x, b, { row, rows: N, col: W + h * d, cols: d, transpose: true }),
+    headSlice(x, b, { row, rows: N, col: 2 * W + h * d, cols: d }),
+  ];
+  const probs = (q: tf.Tensor2D, kT: tf.Tensor2D, m: tf.Tensor2D | undefined): tf.Tensor2D => {
+    let logits = matMul2d(q, kT); // [N, N]
+    if (m) logits = tf.add(logits, m);
+    return tf.softmax(logits) as tf.Tensor2D;
+  };
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, b, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save(mask ? [x, b, mask] : [x, b]); // the mask too: the caller may free it before the backward pass
+    const value = tf.tidy(() => {
+      const rows: tf.Tensor2D[] = [];
+      for (let i = 0; i < batch; i++) {
+        const outs: tf.Tensor2D[] = [];
+        for (let h = 0; h < heads; h++) {
+          const [q, kT, v] = cut(x, b, i * N, h);
+          outs.push(matMul2d(probs(q, kT, mask), v)); // [N, d]
+        }
+        rows.push(outs.length === 1 ? outs[0]! : tf.concat(outs, 1)); // [N, W]
+      }
+      return rows.length === 1 ? rows[0]! : tf.concat(rows, 0); // [B*N, W]
+    });
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sb, sm] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D | undefined];
+        const dqkv = tf.tidy(() => {
+          const rows: tf.Tensor2D[] = [];
+          for (let i = 0; i < batch; i++) {
+            const dq: tf.Tensor2D[] = [];
+            const dk: tf.Tensor2D[] = [];
+            const dv: tf.Tensor2D[] = [];
+            for (let h = 0; h < heads; h++) {
+              const g = tf.tidy(() => {
+                const [q, kT, v] = cut(sx, sb, i * N, h);
+                const P = probs(q, kT, sm); // [N, N]
+                const dO = tf.slice(dy as tf.Tensor2D, [i * N, h * d], [N, d]); // [N, d]
+                const dP = tf.matMul(dO, tf.transpose(v)); // [N, N]
+                const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), 1, true))); // [N, N]
+                return [
+                  tf.mul(tf.matMul(dS, tf.transpose(kT)), scale), // dq [N, d]
+                  tf.matMul(tf.transpose(dS), q), // dk [N, d] (q already scaled)
+                  tf.matMul(tf.transpose(P), dO), // dv [N, d]
+                ] as tf.Tensor2D[];
+              });
+              dq.push(g[0]!);
+              dk.push(g[1]!);
+              dv.push(g[2]!);
+            }
+            rows.push(tf.concat([...dq, ...dk, ...dv], 1)); // [N, 3W]
+          }
+          return rows.length === 1 ? rows[0]! : tf.concat(rows, 0); // [B*N, 3W]
+        });
+        return [dqkv, tf.sum(dqkv, 0)];
+      },
+    };
+  });
+  return op(qkv, bias) as tf.Tensor2D;
+}
