@@ -202,3 +202,10 @@ export { checkFinite } from './weights/check-finite';
 export { MAX_TENSOR_RANK } from './weights/named-tensor';
 export type { WeightReadOptions } from './weights/read-weights';
 export type { TorchReadOptions } from './weights/torch-zip';
+
+// Parity with the PyTorch reference fixture (computation and comparison; the caller reads the files)
+export { computeParity, buildParityClip, parityAAClipConfig } from './parity/run-parity';
+export { computeParityFromBytes, parityInputFromBytes } from './parity/parity-from-bytes';
+export type { ParityFileBytes } from './parity/parity-from-bytes';
+export { compareParity, parityTolerance, flattenParityMetrics, formatParityTable, PARITY_METRICS_TOLERANCE } from './parity/compare-parity';
+export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from './parity/parity-types';
