@@ -1,9 +1,13 @@
 // Trains the embedded demo model with this project's own trainer and writes
 // packages/backend-node/models/demo.safetensors. Deterministic (seeded); run with
 //   npm run build && node scripts/train-demo-model.mjs
-// The model: a small CLIP-shaped network (random-initialised frozen backbone, byte-level
-// tokenizer, AA-CLIP adapters trained on synthetic textures of TRAIN_FAMILIES). It is not
-// CLIP; `aaclip demo` evaluates it on the other texture families, which it never saw.
+// The model: a small CLIP-shaped network (byte-level tokenizer; a frozen vision tower, random
+// but for a hand-set first block, or with PRETRAIN_EPOCHS > 0 first pretrained on generated
+// defects by scripts/lib/pretrain-backbone.mjs; AA-CLIP adapters trained on it by this
+// project's trainer), all on synthetic textures of TRAIN_FAMILIES. It is not CLIP; `aaclip
+// demo` evaluates it on the other texture families, which it never saw.
+// Environment: OUT (output file), PRETRAIN_EPOCHS (default 0: the committed model keeps the
+// random tower; 28 gives the pretrained variant the README measures).
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +16,11 @@ import {
   writeSafetensors, CHECKPOINT_FORMAT,
 } from '@aaclip/core';
 import { useBackend, ensureGradients, writeFileAtomic } from '@aaclip/backend-node';
+import { pretrainBackbone } from './lib/pretrain-backbone.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const OUT = join(here, '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
+const OUT = process.env.OUT ?? join(here, '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
+const PRETRAIN_EPOCHS = Number(process.env.PRETRAIN_EPOCHS ?? 0);
 export const TRAIN_FAMILIES = ['stripes', 'mesh', 'wood', 'leather', 'tiles', 'metal'];
 const SIZE = 128;
 const cfg = {
@@ -28,11 +34,12 @@ const AACLIP = { levels: [2, 3, 5, 6], imageAdaptUntil: 6, surgeryFrom: 2, image
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
 await ensureGradients();
 const t0 = performance.now();
+let pretrainLosses = [];
 const tokenizer = new ByteTokenizer({ contextLength: cfg.text.contextLength });
 const weights = randomClipWeights(cfg, 1);
-// Block 1 is set by hand to centre the patch tokens on the image: uniform attention (q = k = 0),
-// V = -I, out_proj = I and no MLP, so x_i <- x_i - mean_j x_j. Anomalies are deviations from an
-// image's own texture; this gives the frozen random backbone that cue. The rest stays random.
+// Block 1 starts set by hand to centre the patch tokens on the image: uniform attention
+// (q = k = 0), V = -I, out_proj = I and no MLP, so x_i <- x_i - mean_j x_j. Anomalies are
+// deviations from an image's own texture; this gives the tower that cue from the start.
 {
   const W = cfg.vision.width;
   const inProj = weights.get('visual.transformer.resblocks.0.attn.in_proj_weight').data;
@@ -42,6 +49,17 @@ const weights = randomClipWeights(cfg, 1);
   outProj.fill(0);
   for (let i = 0; i < W; i++) outProj[i * W + i] = 1;
   weights.get('visual.transformer.resblocks.0.mlp.c_proj.weight').data.fill(0);
+}
+if (PRETRAIN_EPOCHS > 0) {
+  const tower = ClipModel.fromWeights(weights, cfg);
+  const pre = pretrainBackbone(tower, {
+    families: TRAIN_FAMILIES, levels: AACLIP.levels, epochs: PRETRAIN_EPOCHS, perFamily: { normal: 16, anomalous: 32 },
+    batchSize: 8, lr: 1e-3, seed: 5,
+    onEpoch: (e, loss) => console.log(`pretrain epoch ${e + 1}/${PRETRAIN_EPOCHS} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
+  });
+  for (const [k, v] of pre.weights) weights.set(k, v);
+  tower.dispose();
+  pretrainLosses = pre.losses;
 }
 const clip = ClipModel.fromWeights(weights, cfg);
 const model = AAClipModel.create({ clip, seed: 2, config: AACLIP });
@@ -74,7 +92,8 @@ const bytes = writeSafetensors(tensors, {
   tokenizer: JSON.stringify(tokenizer.toConfig()),
   anchor_classes: JSON.stringify([...res.checkpoint.anchors.keys()]),
   demo_train_families: JSON.stringify(TRAIN_FAMILIES),
-  description: 'AA-CLIP demo model: small CLIP-shaped network with a frozen random backbone and adapters trained on synthetic textures by scripts/train-demo-model.mjs. Not OpenAI CLIP.',
+  description: 'AA-CLIP demo model: small CLIP-shaped network whose vision tower was pretrained on synthetic defects, then frozen, with AA-CLIP adapters trained on synthetic textures by scripts/train-demo-model.mjs. Not OpenAI CLIP.',
+  pretrain_losses: JSON.stringify(pretrainLosses),
   stage1_losses: JSON.stringify(res.stage1?.epochLosses ?? []),
   stage2_losses: JSON.stringify(res.stage2?.epochLosses ?? []),
 });
