@@ -101,7 +101,10 @@ if (selected.some((r) => r.needsModel)) {
 }
 
 const fmt = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v.toFixed(d));
-const header = `${'case'.padEnd(58)} ${'value'.padStart(16)} ${'GFLOP/s'.padStart(8)} ${'of peak'.padStart(8)} ${'peak RSS'.padStart(10)}  ${'PyTorch'.padStart(14)} ${'ratio'.padStart(7)}`;
+// The issue's reference: the official AA-CLIP code, PyTorch 1.13, 2 threads, s per image (batch 1).
+// bench/pytorch/aaclip_bench.py is a leaner PyTorch equivalent (nn.MultiheadAttention), faster than that.
+const OFFICIAL = quick ? {} : { 336: 8.1, 518: 21.2 };
+const header = `${'case'.padEnd(58)} ${'value'.padStart(16)} ${'GFLOP/s'.padStart(8)} ${'of peak'.padStart(8)} ${'peak RSS'.padStart(10)}  ${'PyTorch'.padStart(14)} ${'ratio'.padStart(7)} ${'official'.padStart(9)} ${'ratio'.padStart(7)}`;
 console.log(header);
 console.log('-'.repeat(header.length));
 const results = [];
@@ -115,6 +118,7 @@ for (const row of selected) {
   let gfs;
   let refText = '-';
   let ratio;
+  let official;
   if (r.error) value = 'FAILED';
   else if (row.group === 'forward' || row.group === 'pool' || row.group === 'vision') {
     const spi = r.secondsPerImage;
@@ -127,6 +131,8 @@ for (const row of selected) {
       refText = `${fmt(ref.secondsPerImage)} s/img`;
       ratio = spi / ref.secondsPerImage;
     }
+    const o = row.flops ? OFFICIAL[row.flops.size] : undefined;
+    if (o) official = { secondsPerImage: o, ratio: spi / o };
   } else if (row.group === 'train') {
     value = `${fmt(r.seconds)} s/step`;
     gfs = r.gflopsPerSecond;
@@ -152,14 +158,16 @@ for (const row of selected) {
   out.fractionOfWasmPeak = ofPeak;
   out.pytorch = ref ?? null;
   out.ratioToPytorch = ratio ?? null;
+  out.official = official ?? null;
   results.push(out);
   console.log(
-    `${row.name.padEnd(58)} ${value.padStart(16)} ${fmt(gfs, 1).padStart(8)} ${(ofPeak ? `${(ofPeak * 100).toFixed(0)}%` : '-').padStart(8)} ${(r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : '-').padStart(10)}  ${refText.padStart(14)} ${(ratio ? `x${ratio.toFixed(2)}` : '-').padStart(7)}` +
+    `${row.name.padEnd(58)} ${value.padStart(16)} ${fmt(gfs, 1).padStart(8)} ${(ofPeak ? `${(ofPeak * 100).toFixed(0)}%` : '-').padStart(8)} ${(r.peakRssMiB ? `${r.peakRssMiB.toFixed(0)} MiB` : '-').padStart(10)}  ${refText.padStart(14)} ${(ratio ? `x${ratio.toFixed(2)}` : '-').padStart(7)} ${(official ? `${fmt(official.secondsPerImage, 1)} s` : '-').padStart(9)} ${(official ? `x${official.ratio.toFixed(2)}` : '-').padStart(7)}` +
       (r.error ? `  ${r.error}` : ''),
   );
 }
 console.log(`ratio = our time / PyTorch time (lower is better); PyTorch: ${pytorch.file ?? 'none saved'}${!quick ? ' (forward b1 falls back to the issue figures)' : ''}`);
 console.log(`of peak = model FLOPs / time / (${WASM_PEAK} GFLOP/s x cores used)`);
+if (!quick) console.log('official = the issue\'s figures for the official AA-CLIP code (PyTorch 1.13, 2 threads, per image); the targets are set against them');
 if (args['no-save'] !== 'true') {
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);

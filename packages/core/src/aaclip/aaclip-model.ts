@@ -167,25 +167,36 @@ export class AAClipModel {
    * ln_post, seg projections per level and the det projection of the last block.
    */
   headFeatures(tokens: ReadonlyMap<number, tf.Tensor3D>): { seg: tf.Tensor3D[]; det: tf.Tensor2D } {
-    const ia = this.imageAdapters;
-    const relu = this.config.relu;
+    const get = (block: number): tf.Tensor3D => {
+      const t = tokens.get(block);
+      if (!t) throw new Error(`headFeatures: no sequence for block ${block} (needs ${this.collectedBlocks().join(', ')})`);
+      return t;
+    };
     return tf.tidy(() => {
-      const project = (seq: tf.Tensor3D, layer: AdapterLinear): tf.Tensor3D => {
-        const [B, N, W] = seq.shape;
-        const flat = tf.reshape(tf.slice(seq, [0, 1, 0], [B, N - 1, W]), [B * (N - 1), W]) as tf.Tensor2D; // [B*g*g, W]
-        let y = layer.apply(this.clip.visual.ln_post.apply(flat) as tf.Tensor2D); // [B*g*g, E]
-        if (relu) y = tf.leakyRelu(y, 0.01) as tf.Tensor2D;
-        return tf.reshape(l2Normalize(y), [B, N - 1, y.shape[1]]) as tf.Tensor3D; // [B, g*g, E]
-      };
-      const get = (block: number): tf.Tensor3D => {
-        const t = tokens.get(block);
-        if (!t) throw new Error(`headFeatures: no sequence for block ${block} (needs ${this.collectedBlocks().join(', ')})`);
-        return t;
-      };
-      const seg = this.config.levels.map((l, j) => project(get(l), ia.segProj[j]!));
-      const det = tf.mean(project(get(this.clip.config.vision.layers), ia.detProj), 1) as tf.Tensor2D; // [B, E]
+      const seg = this.config.levels.map((l, j) => this.segFeatures(j, get(l)));
+      const det = this.detFeatures(get(this.clip.config.vision.layers));
       return { seg, det } as unknown as tf.TensorContainer;
     }) as unknown as { seg: tf.Tensor3D[]; det: tf.Tensor2D };
+  }
+
+  /** Level j's seg projection of a sequence [B, 1 + g*g, W] -> L2-normalised [B, g*g, E]. */
+  segFeatures(j: number, seq: tf.Tensor3D): tf.Tensor3D {
+    return this.projectPatches(seq, this.imageAdapters.segProj[j]!);
+  }
+
+  /** The det projection of the last block's sequence [B, 1 + g*g, W] -> [B, E] (mean over patches). */
+  detFeatures(seq: tf.Tensor3D): tf.Tensor2D {
+    return tf.tidy(() => tf.mean(this.projectPatches(seq, this.imageAdapters.detProj), 1) as tf.Tensor2D); // [B, E]
+  }
+
+  private projectPatches(seq: tf.Tensor3D, layer: AdapterLinear): tf.Tensor3D {
+    return tf.tidy(() => {
+      const [B, N, W] = seq.shape;
+      const flat = tf.reshape(tf.slice(seq, [0, 1, 0], [B, N - 1, W]), [B * (N - 1), W]) as tf.Tensor2D; // [B*g*g, W]
+      let y = layer.apply(this.clip.visual.ln_post.apply(flat) as tf.Tensor2D); // [B*g*g, E]
+      if (this.config.relu) y = tf.leakyRelu(y, 0.01) as tf.Tensor2D;
+      return tf.reshape(l2Normalize(y), [B, N - 1, y.shape[1]]) as tf.Tensor3D; // [B, g*g, E]
+    });
   }
 
   /** Trainable variables of a stage: 1 = text adapters, 2 = image adapters. */

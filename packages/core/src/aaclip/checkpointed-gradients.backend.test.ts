@@ -21,7 +21,7 @@ describe('stage2GradientsCheckpointed', () => {
     const start = tf.memory().numTensors;
     const ck = stage2GradientsCheckpointed(model, batch, anchors);
     expect(tf.memory().numTensors - start).toBe(ck.grads.size); // only the gradients it returns
-    expect(ck.value).toBeCloseTo(plain.value, 6);
+    expect(Math.abs(ck.value - plain.value) / plain.value).toBeLessThan(1e-6); // the terms are summed in float64
     expect([...ck.grads.keys()].sort()).toEqual([...plain.grads.keys()].sort());
     expect(ck.grads.size).toBe(6 + 4 + 1); // 6 block adapters, 4 seg projections, det projection
     for (const [key, g] of plain.grads) {

@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAClipModel } from './aaclip-model';
-import { stage2LossFromFeatures, type Stage2Batch } from './stage-losses';
+import type { AdapterLinear } from './aaclip-adapters';
+import { detCrossEntropy, segmentationLoss } from './losses';
+import { similarity, trainingSoftmaxMap } from './maps';
+import type { Stage2Batch } from './stage-losses';
 
 /**
  * Stage-2 loss and adapter gradients with block-wise recomputation (gradient checkpointing).
@@ -24,7 +27,6 @@ export function stage2GradientsCheckpointed(
   const L = visual.resblocks.length;
   const B = batch.images.shape[0];
   const W = visual.config.width;
-  const collected = model.collectedBlocks();
   const until = Math.min(model.config.imageAdaptUntil, L);
   const adapters = model.imageAdapters;
   const grads = new Map<string, tf.Tensor>();
@@ -37,19 +39,38 @@ export function stage2GradientsCheckpointed(
   const seqGrads = new Map<number, tf.Tensor2D>();
   try {
     for (let i = 1; i <= L; i++) seqs.push(step(i, seqs[i - 1]!));
-    // the head: gradients w.r.t. the collected sequences and the seg/det projections
-    const head = [...adapters.segProj, adapters.detProj];
-    const inputs = [...collected.map((b) => seqs[b]!), ...head.map((p) => p.weightT)];
-    const r = tf.valueAndGrads((...xs: tf.Tensor[]) => {
-      const tokens = new Map<number, tf.Tensor3D>();
-      collected.forEach((b, k) => tokens.set(b, tf.reshape(xs[k]!, [B, N, W]) as tf.Tensor3D)); // [B, N, W]
-      const f = model.headFeatures(tokens);
-      return stage2LossFromFeatures({ ...f, grid }, batch, anchors).loss;
-    })(inputs);
-    value = r.value.dataSync()[0]!;
-    r.value.dispose();
-    collected.forEach((b, k) => seqGrads.set(b, r.grads[k] as tf.Tensor2D));
-    head.forEach((p, k) => grads.set(p.key, r.grads[collected.length + k]!));
+    // the head, one loss term at a time (each term's tape alone: at 518 px one level's
+    // full-size maps and losses hold ~250 MB): gradients w.r.t. its sequence and projection
+    const A = batch.classes.map((c) => {
+      const a = anchors.get(c);
+      if (!a) throw new Error(`stage2Loss: no anchors for class "${c}"`);
+      return a;
+    });
+    const size = batch.masks.shape[1];
+    const as3d = (x: tf.Tensor): tf.Tensor3D => tf.reshape(x, [B, N, W]) as tf.Tensor3D; // [B, N, W]
+    const terms: Array<{ block: number; param: AdapterLinear; loss: (seq: tf.Tensor) => tf.Scalar }> = [
+      { block: L, param: adapters.detProj, loss: (x) => detCrossEntropy(model.detFeatures(as3d(x)), A, batch.labels) },
+      ...model.config.levels.map((l, j) => ({
+        block: l,
+        param: adapters.segProj[j]!,
+        loss: (x: tf.Tensor) => segmentationLoss(trainingSoftmaxMap(similarity(model.segFeatures(j, as3d(x)), A), grid, size), batch.masks),
+      })),
+    ];
+    value = 0;
+    for (const t of terms) {
+      const r = tf.valueAndGrads((x: tf.Tensor) => t.loss(x))([seqs[t.block]!, t.param.weightT]);
+      value += r.value.dataSync()[0]!;
+      r.value.dispose();
+      const [gx, gw] = r.grads as [tf.Tensor2D, tf.Tensor];
+      grads.set(t.param.key, gw);
+      const prev = seqGrads.get(t.block);
+      if (prev) {
+        seqGrads.set(t.block, tf.add(prev, gx) as tf.Tensor2D);
+        tf.dispose([prev, gx]);
+      } else {
+        seqGrads.set(t.block, gx);
+      }
+    }
     // walk the blocks back: dL/d(input of block i) and dL/d(adapter i)
     let g = seqGrads.get(L)!;
     seqGrads.delete(L);
@@ -59,10 +80,35 @@ export function stage2GradientsCheckpointed(
         g.dispose();
         break;
       }
+      // one image at a time: the vision blocks never mix images, so each image's rows are
+      // recomputed and back-propagated alone (a block's tape for one image, not the batch)
       const xin = seqs[i - 1]!;
-      const wrt: tf.Tensor[] = i > 1 ? [xin] : [];
-      if (adapter) wrt.push(adapter.weightT);
-      const gr = tf.grads(() => step(i, xin))(wrt, g);
+      const dxParts: tf.Tensor2D[] = [];
+      let dw: tf.Tensor | null = null;
+      for (let b = 0; b < B; b++) {
+        const gr = tf.tidy(() => {
+          const xb = tf.slice(xin, [b * N, 0], [N, W]) as tf.Tensor2D; // [N, W]
+          const gb = tf.slice(g, [b * N, 0], [N, W]) as tf.Tensor2D; // [N, W]
+          const wrt: tf.Tensor[] = i > 1 ? [xb] : [];
+          if (adapter) wrt.push(adapter.weightT);
+          const one = (x: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => model.adaptBlock(i, visual.resblocks[i - 1]!.apply(x, 1, N)));
+          return tf.grads(() => one(xb))(wrt, gb);
+        });
+        if (adapter) {
+          const gw = gr.pop()!;
+          if (dw) {
+            const sum: tf.Tensor = tf.add(dw, gw);
+            tf.dispose([dw, gw]);
+            dw = sum;
+          } else {
+            dw = gw;
+          }
+        }
+        if (i > 1) dxParts.push(gr[0] as tf.Tensor2D);
+      }
+      const gr: tf.Tensor[] = i > 1 ? [dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0)] : []; // [B*N, W]
+      if (dxParts.length > 1) tf.dispose(dxParts);
+      if (dw) gr.push(dw);
       g.dispose();
       seqs[i]!.dispose(); // block i's output is no longer needed
       if (adapter) grads.set(adapter.key, gr.pop()!);

@@ -49,8 +49,11 @@ export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: Attent
       for (let i = 0; i < batch; i++) {
         const outs: tf.Tensor2D[] = [];
         for (let h = 0; h < heads; h++) {
-          const [q, kT, v] = cut(x, b, i * N, h);
-          outs.push(matMul2d(probs(q, kT, mask), v)); // [N, d]
+          // one head at a time: its N x N logits and probabilities are freed before the next
+          outs.push(tf.tidy(() => {
+            const [q, kT, v] = cut(x, b, i * N, h);
+            return matMul2d(probs(q, kT, mask), v); // [N, d]
+          }));
         }
         rows.push(outs.length === 1 ? outs[0]! : tf.concat(outs, 1)); // [N, W]
       }
