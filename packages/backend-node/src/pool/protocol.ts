@@ -2,7 +2,7 @@
  * Messages between a DetectorPool (main thread) and its workers. Everything here is
  * structured-clone data: Float32Arrays travel as transferred buffers, never copied twice.
  */
-import type { ClipConfig, Domain } from '@aaclip/core';
+import type { ClipConfig, Detection, Domain } from '@aaclip/core';
 import type { PromptSet } from '@aaclip/prompts';
 import type { NodeBackendName } from '../backend';
 
@@ -60,15 +60,8 @@ export interface WorkerReadyInfo {
   loadSeconds: number;
 }
 
-export interface WorkerDetection {
-  size: number;
-  anomalyMap: Float32Array;
-  probabilityMap: Float32Array;
-  levelMaps?: Float32Array[];
-  imageScore: number;
-  mapMax: number;
-  score: number;
-}
+/** One image's result, as the single-thread detector returns it. */
+export type WorkerDetection = Detection;
 
 export type WorkerReply =
   | { type: 'ready'; info: WorkerReadyInfo }

@@ -91,15 +91,24 @@ export function stage2LossFromFeatures(
  * key in variable layout [in, out].
  */
 export function adapterGradients(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): { value: number; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = adapterGradientTensors(model, stage, lossFn);
+  const v = value.dataSync()[0]!;
+  value.dispose();
+  return { value: v, grads };
+}
+
+/** `adapterGradients` with the loss left as a tensor (for callers that must read it asynchronously). */
+export function adapterGradientTensors(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const params = model.trainableAdapters(stage);
   const { value, grads } = tf.variableGrads(lossFn, params.map((p) => p.weightT));
   const out = new Map<string, tf.Tensor>();
   for (const p of params) {
     const g = grads[p.weightT.name];
-    if (!g) throw new Error(`no gradient reached adapter "${p.key}"`);
+    if (!g) {
+      tf.dispose([value, ...Object.values(grads)]);
+      throw new Error(`no gradient reached adapter "${p.key}"`);
+    }
     out.set(p.key, g);
   }
-  const v = value.dataSync()[0]!;
-  value.dispose();
-  return { value: v, grads: out };
+  return { value, grads: out };
 }

@@ -5,29 +5,15 @@
  * with `makeOutput`, and its `wasm.asm.memory` is the WebAssembly.Memory the SIMD module imports.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { needInput, shapeSize, type KernelArgs } from './kernel-args';
 import { activationJs, headSliceJs, layerNormJs } from './js-kernels';
 import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
 import { fusedWasmFor, wasmSimdSupported, type FusedWasmExports } from './wasm-simd';
 
-type Inputs = Record<string, TensorInfo | undefined>;
-interface Args {
-  inputs: Inputs;
-  attrs?: NamedAttrMap;
-  backend: unknown;
-}
+type Inputs = KernelArgs['inputs'];
+type Args = KernelArgs;
 
-function size(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
-function need(inputs: Inputs, name: string, kernel: string): TensorInfo {
-  const t = inputs[name];
-  if (!t) throw new Error(`${kernel}: input "${name}" is missing`);
-  if (t.dtype !== 'float32') throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
-  return t;
-}
 
 function headSliceShape(x: TensorInfo, a: HeadSliceAttrs): number[] {
   if (x.shape.length !== 2) throw new Error(`${HEAD_SLICE}: x must be 2-D, got [${x.shape}]`);
@@ -53,11 +39,11 @@ function cpuValues(be: CpuBackendLike, t: TensorInfo): Float32Array {
 
 const cpuLayerNorm = (({ inputs, attrs, backend }: Args) => {
   const be = backend as CpuBackendLike;
-  const x = need(inputs, 'x', LAYER_NORM);
-  const gamma = cpuValues(be, need(inputs, 'gamma', LAYER_NORM));
-  const beta = cpuValues(be, need(inputs, 'beta', LAYER_NORM));
+  const x = needInput(inputs, 'x', LAYER_NORM);
+  const gamma = cpuValues(be, needInput(inputs, 'gamma', LAYER_NORM));
+  const beta = cpuValues(be, needInput(inputs, 'beta', LAYER_NORM));
   const cols = x.shape[x.shape.length - 1] ?? 1;
-  const out = new Float32Array(size(x.shape));
+  const out = new Float32Array(shapeSize(x.shape));
   const rows = cols === 0 ? 0 : out.length / cols;
   layerNormJs([cpuValues(be, x), 0], [gamma, 0], [beta, 0], [out, 0], rows, cols, (attrs as { eps: number }).eps);
   return be.makeTensorInfo([...x.shape], 'float32', out);
@@ -66,9 +52,9 @@ const cpuLayerNorm = (({ inputs, attrs, backend }: Args) => {
 function cpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
   return (({ inputs, backend }: Args) => {
     const be = backend as CpuBackendLike;
-    const x = need(inputs, 'x', name);
-    const bias = inputs.bias ? need(inputs, 'bias', name) : null;
-    const n = size(x.shape);
+    const x = needInput(inputs, 'x', name);
+    const bias = inputs.bias ? needInput(inputs, 'bias', name) : null;
+    const n = shapeSize(x.shape);
     const cols = x.shape[x.shape.length - 1] ?? 1;
     const out = new Float32Array(n);
     activationJs(kind, [cpuValues(be, x), 0], bias ? [cpuValues(be, bias), 0] : null, [out, 0], n, cols);
@@ -79,10 +65,10 @@ function cpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
 const cpuHeadSlice = (({ inputs, attrs, backend }: Args) => {
   const be = backend as CpuBackendLike;
   const a = attrs as unknown as HeadSliceAttrs;
-  const x = need(inputs, 'x', HEAD_SLICE);
-  const bias = inputs.bias ? need(inputs, 'bias', HEAD_SLICE) : null;
+  const x = needInput(inputs, 'x', HEAD_SLICE);
+  const bias = inputs.bias ? needInput(inputs, 'bias', HEAD_SLICE) : null;
   const shape = headSliceShape(x, a);
-  const out = new Float32Array(size(shape));
+  const out = new Float32Array(shapeSize(shape));
   headSliceJs([cpuValues(be, x), 0], x.shape[1]!, bias ? [cpuValues(be, bias), 0] : null, [out, 0], a);
   return be.makeTensorInfo(shape, 'float32', out);
 }) as unknown as KernelFunc;
@@ -118,12 +104,12 @@ function simdOf(be: WasmBackendLike): FusedWasmExports | null {
 
 const wasmLayerNorm = (({ inputs, attrs, backend }: Args) => {
   const be = backend as WasmBackendLike;
-  const x = need(inputs, 'x', LAYER_NORM);
-  const gamma = need(inputs, 'gamma', LAYER_NORM);
-  const beta = need(inputs, 'beta', LAYER_NORM);
+  const x = needInput(inputs, 'x', LAYER_NORM);
+  const gamma = needInput(inputs, 'gamma', LAYER_NORM);
+  const beta = needInput(inputs, 'beta', LAYER_NORM);
   const eps = (attrs as { eps: number }).eps;
   const out = be.makeOutput([...x.shape], 'float32');
-  const n = size(x.shape);
+  const n = shapeSize(x.shape);
   if (n === 0) return out;
   const cols = x.shape[x.shape.length - 1]!;
   const rows = n / cols;
@@ -140,10 +126,10 @@ const wasmLayerNorm = (({ inputs, attrs, backend }: Args) => {
 function wasmActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
   return (({ inputs, backend }: Args) => {
     const be = backend as WasmBackendLike;
-    const x = need(inputs, 'x', name);
-    const bias = inputs.bias ? need(inputs, 'bias', name) : null;
+    const x = needInput(inputs, 'x', name);
+    const bias = inputs.bias ? needInput(inputs, 'bias', name) : null;
     const out = be.makeOutput([...x.shape], 'float32');
-    const n = size(x.shape);
+    const n = shapeSize(x.shape);
     if (n === 0) return out;
     const cols = x.shape[x.shape.length - 1]!;
     const xo = offsetOf(be, x);
@@ -163,8 +149,8 @@ function wasmActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
 const wasmHeadSlice = (({ inputs, attrs, backend }: Args) => {
   const be = backend as WasmBackendLike;
   const a = attrs as unknown as HeadSliceAttrs;
-  const x = need(inputs, 'x', HEAD_SLICE);
-  const bias = inputs.bias ? need(inputs, 'bias', HEAD_SLICE) : null;
+  const x = needInput(inputs, 'x', HEAD_SLICE);
+  const bias = inputs.bias ? needInput(inputs, 'bias', HEAD_SLICE) : null;
   const out = be.makeOutput(headSliceShape(x, a), 'float32');
   if (a.rows === 0 || a.cols === 0) return out;
   const width = x.shape[1]!;

@@ -6,6 +6,7 @@
  * `uniforms`) and an entry point that calls `main(index)`.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { needInput, shapeSize, type KernelArgs } from './kernel-args';
 import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
 
 interface ProgramUniform {
@@ -30,24 +31,9 @@ interface WebGPUBackendLike {
   runWebGPUProgram(program: WebGPUProgramLike, inputs: TensorInfo[], outputDtype: 'float32', uniforms?: ProgramUniform[]): TensorInfo;
 }
 
-interface Args {
-  inputs: Record<string, TensorInfo | undefined>;
-  attrs?: NamedAttrMap;
-  backend: unknown;
-}
+type Args = KernelArgs;
 
-function size(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
-function need(args: Args, name: string, kernel: string): TensorInfo {
-  const t = args.inputs[name];
-  if (!t) throw new Error(`${kernel}: input "${name}" is missing`);
-  if (t.dtype !== 'float32') throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
-  return t;
-}
 
 const flatLayout = (shape: number[]): { x: number[] } => ({ x: shape.map((_, i) => i) });
 
@@ -58,7 +44,7 @@ const flatLayout = (shape: number[]): { x: number[] } => ({ x: shape.map((_, i) 
  * accesses only.
  */
 function layerNormProgram(shape: number[], cols: number): WebGPUProgramLike {
-  const rows = cols === 0 ? 0 : size(shape) / cols;
+  const rows = cols === 0 ? 0 : shapeSize(shape) / cols;
   const wg = cols >= 1024 ? 256 : cols >= 256 ? 128 : 64;
   return {
     outputShape: shape,
@@ -135,7 +121,7 @@ function activationProgram(kind: 'gelu' | 'quick_gelu', shape: number[], withBia
     outputShape: shape,
     shaderKey: `aaclip_${kind}_${withBias ? 'bias' : 'nobias'}`,
     dispatchLayout: flatLayout(shape),
-    dispatch: [Math.ceil(size(shape) / wg), 1, 1],
+    dispatch: [Math.ceil(shapeSize(shape) / wg), 1, 1],
     variableNames: withBias ? ['x', 'bias'] : ['x'],
     uniforms: 'cols : i32,',
     workgroupSize: [wg, 1, 1],
@@ -157,7 +143,7 @@ function headSliceProgram(outShape: number[], a: HeadSliceAttrs, withBias: boole
     outputShape: outShape,
     shaderKey: `aaclip_head_slice_${a.transpose ? 't' : 'n'}_${withBias ? 'bias' : 'nobias'}_${a.scale === 1 ? 'unscaled' : 'scaled'}`,
     dispatchLayout: flatLayout(outShape),
-    dispatch: [Math.ceil(size(outShape) / wg), 1, 1],
+    dispatch: [Math.ceil(shapeSize(outShape) / wg), 1, 1],
     variableNames: withBias ? ['x', 'bias'] : ['x'],
     uniforms: 'row : i32, rows : i32, col : i32, cols : i32, width : i32, scale : f32,',
     workgroupSize: [wg, 1, 1],
@@ -177,11 +163,11 @@ function headSliceProgram(outShape: number[], a: HeadSliceAttrs, withBias: boole
 
 const webgpuLayerNorm = ((args: Args) => {
   const be = args.backend as WebGPUBackendLike;
-  const x = need(args, 'x', LAYER_NORM);
-  const gamma = need(args, 'gamma', LAYER_NORM);
-  const beta = need(args, 'beta', LAYER_NORM);
+  const x = needInput(args.inputs, 'x', LAYER_NORM);
+  const gamma = needInput(args.inputs, 'gamma', LAYER_NORM);
+  const beta = needInput(args.inputs, 'beta', LAYER_NORM);
   const cols = x.shape[x.shape.length - 1] ?? 1;
-  const rows = cols === 0 ? 0 : size(x.shape) / cols;
+  const rows = cols === 0 ? 0 : shapeSize(x.shape) / cols;
   const eps = (args.attrs as { eps: number }).eps;
   return be.runWebGPUProgram(layerNormProgram([...x.shape], cols), [x, gamma, beta], 'float32', [
     { type: 'int32', data: [rows] },
@@ -193,8 +179,8 @@ const webgpuLayerNorm = ((args: Args) => {
 function webgpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
   return ((args: Args) => {
     const be = args.backend as WebGPUBackendLike;
-    const x = need(args, 'x', name);
-    const bias = args.inputs.bias ? need(args, 'bias', name) : null;
+    const x = needInput(args.inputs, 'x', name);
+    const bias = args.inputs.bias ? needInput(args.inputs, 'bias', name) : null;
     const cols = x.shape[x.shape.length - 1] ?? 1;
     return be.runWebGPUProgram(activationProgram(kind, [...x.shape], !!bias), bias ? [x, bias] : [x], 'float32', [{ type: 'int32', data: [cols] }]);
   }) as unknown as KernelFunc;
@@ -203,8 +189,8 @@ function webgpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc
 const webgpuHeadSlice = ((args: Args) => {
   const be = args.backend as WebGPUBackendLike;
   const a = args.attrs as unknown as HeadSliceAttrs;
-  const x = need(args, 'x', HEAD_SLICE);
-  const bias = args.inputs.bias ? need(args, 'bias', HEAD_SLICE) : null;
+  const x = needInput(args.inputs, 'x', HEAD_SLICE);
+  const bias = args.inputs.bias ? needInput(args.inputs, 'bias', HEAD_SLICE) : null;
   if (x.shape.length !== 2) throw new Error(`${HEAD_SLICE}: x must be 2-D, got [${x.shape}]`);
   const out = a.transpose ? [a.cols, a.rows] : [a.rows, a.cols];
   return be.runWebGPUProgram(headSliceProgram(out, a, !!bias), bias ? [x, bias] : [x], 'float32', [

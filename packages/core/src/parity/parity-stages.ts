@@ -5,7 +5,7 @@ import { Adam } from '../aaclip/adam';
 import type { AAClipConfig } from '../aaclip/aaclip-config';
 import type { AAClipModel } from '../aaclip/aaclip-model';
 import { imageScore, similarity, testLevelMap, trainingSoftmaxMap } from '../aaclip/maps';
-import { stage1Loss, stage2Loss, type ClassTokens } from '../aaclip/stage-losses';
+import { adapterGradientTensors, stage1Loss, stage2Loss, type ClassTokens } from '../aaclip/stage-losses';
 import type { ClipModel } from '../model/clip-model';
 import { transpose2d } from '../model/weight-source';
 import type { WritableTensor } from '../weights/safetensors-writer';
@@ -39,14 +39,7 @@ export interface ParityStageContext {
  * cannot do.
  */
 async function adapterGradientsAsync(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): Promise<{ value: number; grads: Map<string, tf.Tensor> }> {
-  const params = model.trainableAdapters(stage);
-  const { value, grads } = tf.variableGrads(lossFn, params.map((p) => p.weightT));
-  const out = new Map<string, tf.Tensor>();
-  for (const p of params) {
-    const g = grads[p.weightT.name];
-    if (!g) throw new Error(`no gradient reached adapter "${p.key}"`);
-    out.set(p.key, g);
-  }
+  const { value, grads: out } = adapterGradientTensors(model, stage, lossFn);
   try {
     return { value: (await value.data())[0]!, grads: out };
   } finally {
