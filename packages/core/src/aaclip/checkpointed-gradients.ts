@@ -3,7 +3,7 @@ import type { AAClipModel } from './aaclip-model';
 import type { AdapterLinear } from './aaclip-adapters';
 import { detCrossEntropy, segmentationLoss } from './losses';
 import { similarity, trainingSoftmaxMap } from './maps';
-import type { Stage2Batch } from './stage-losses';
+import { batchAnchors, type Stage2Batch } from './stage-losses';
 
 /**
  * Stage-2 loss and adapter gradients with block-wise recomputation (gradient checkpointing).
@@ -41,11 +41,7 @@ export function stage2GradientsCheckpointed(
     for (let i = 1; i <= L; i++) seqs.push(step(i, seqs[i - 1]!));
     // the head, one loss term at a time (each term's tape alone: at 518 px one level's
     // full-size maps and losses hold ~250 MB): gradients w.r.t. its sequence and projection
-    const A = batch.classes.map((c) => {
-      const a = anchors.get(c);
-      if (!a) throw new Error(`stage2Loss: no anchors for class "${c}"`);
-      return a;
-    });
+    const A = batchAnchors(batch.classes, anchors);
     const size = batch.masks.shape[1];
     const as3d = (x: tf.Tensor): tf.Tensor3D => tf.reshape(x, [B, N, W]) as tf.Tensor3D; // [B, N, W]
     const terms: Array<{ block: number; param: AdapterLinear; loss: (seq: tf.Tensor) => tf.Scalar }> = [
@@ -63,64 +59,38 @@ export function stage2GradientsCheckpointed(
       r.value.dispose();
       const [gx, gw] = r.grads as [tf.Tensor2D, tf.Tensor];
       grads.set(t.param.key, gw);
-      const prev = seqGrads.get(t.block);
-      if (prev) {
-        seqGrads.set(t.block, tf.add(prev, gx) as tf.Tensor2D);
-        tf.dispose([prev, gx]);
-      } else {
-        seqGrads.set(t.block, gx);
-      }
+      accumulate(seqGrads, t.block, gx as tf.Tensor2D);
     }
-    // walk the blocks back: dL/d(input of block i) and dL/d(adapter i)
+    // walk the blocks back: dL/d(input of block i) and dL/d(adapter i), one image at a time
+    // (the vision blocks never mix images, so each image's rows are recomputed and
+    // back-propagated alone: one block's tape for one image, not for the batch)
     let g = seqGrads.get(L)!;
     seqGrads.delete(L);
     for (let i = L; i >= 1; i--) {
       const adapter = i <= until ? adapters.layers[i - 1]! : null;
-      if (i === 1 && !adapter) {
-        g.dispose();
-        break;
-      }
-      // one image at a time: the vision blocks never mix images, so each image's rows are
-      // recomputed and back-propagated alone (a block's tape for one image, not the batch)
+      const needInput = i > 1;
       const xin = seqs[i - 1]!;
       const dxParts: tf.Tensor2D[] = [];
-      let dw: tf.Tensor | null = null;
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < B && (adapter || needInput); b++) {
         const gr = tf.tidy(() => {
           const xb = tf.slice(xin, [b * N, 0], [N, W]) as tf.Tensor2D; // [N, W]
           const gb = tf.slice(g, [b * N, 0], [N, W]) as tf.Tensor2D; // [N, W]
-          const wrt: tf.Tensor[] = i > 1 ? [xb] : [];
-          if (adapter) wrt.push(adapter.weightT);
-          const one = (x: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => model.adaptBlock(i, visual.resblocks[i - 1]!.apply(x, 1, N)));
-          return tf.grads(() => one(xb))(wrt, gb);
+          const wrt: tf.Tensor[] = [...(needInput ? [xb] : []), ...(adapter ? [adapter.weightT] : [])];
+          return tf.grads(() => model.adaptBlock(i, visual.resblocks[i - 1]!.apply(xb, 1, N)))(wrt, gb);
         });
-        if (adapter) {
-          const gw = gr.pop()!;
-          if (dw) {
-            const sum: tf.Tensor = tf.add(dw, gw);
-            tf.dispose([dw, gw]);
-            dw = sum;
-          } else {
-            dw = gw;
-          }
-        }
-        if (i > 1) dxParts.push(gr[0] as tf.Tensor2D);
+        if (needInput) dxParts.push(gr.shift() as tf.Tensor2D);
+        if (adapter) accumulate(grads, adapter.key, gr[0]!);
       }
-      const gr: tf.Tensor[] = i > 1 ? [dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0)] : []; // [B*N, W]
-      if (dxParts.length > 1) tf.dispose(dxParts);
-      if (dw) gr.push(dw);
       g.dispose();
       seqs[i]!.dispose(); // block i's output is no longer needed
-      if (adapter) grads.set(adapter.key, gr.pop()!);
-      if (i === 1) break;
-      const gx = gr[0] as tf.Tensor2D;
+      if (!needInput) break;
+      const dx = dxParts.length === 1 ? dxParts[0]! : (tf.concat(dxParts, 0) as tf.Tensor2D); // [B*N, W]
+      if (dxParts.length > 1) tf.dispose(dxParts);
       const fromHead = seqGrads.get(i - 1);
+      g = fromHead ? (tf.add(dx, fromHead) as tf.Tensor2D) : dx;
       if (fromHead) {
-        g = tf.add(gx, fromHead) as tf.Tensor2D;
-        tf.dispose([gx, fromHead]);
+        tf.dispose([dx, fromHead]);
         seqGrads.delete(i - 1);
-      } else {
-        g = gx;
       }
     }
   } catch (err) {
@@ -134,4 +104,15 @@ export function stage2GradientsCheckpointed(
     if (!grads.has(p.key)) throw new Error(`stage2GradientsCheckpointed: no gradient reached adapter "${p.key}"`);
   }
   return { value, grads };
+}
+
+/** map[key] += t (t is consumed). */
+function accumulate<K, T extends tf.Tensor>(map: Map<K, T>, key: K, t: T): void {
+  const prev = map.get(key);
+  if (!prev) {
+    map.set(key, t);
+    return;
+  }
+  map.set(key, tf.add(prev, t) as T);
+  tf.dispose([prev, t]);
 }

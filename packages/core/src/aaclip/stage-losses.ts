@@ -66,6 +66,15 @@ export function stage2Loss(
   return tf.tidy(() => stage2LossFromFeatures(model.forward(batch.images), batch, anchors));
 }
 
+/** Each image's frozen anchors [E, 2] by its class; an error names a class without anchors. */
+export function batchAnchors(classes: readonly string[], anchors: ReadonlyMap<string, tf.Tensor2D>): tf.Tensor2D[] {
+  return classes.map((c) => {
+    const a = anchors.get(c);
+    if (!a) throw new Error(`stage2Loss: no anchors for class "${c}"`);
+    return a;
+  });
+}
+
 /** The stage-2 loss parts from head features already computed (see `AAClipModel.headFeatures`). */
 export function stage2LossFromFeatures(
   f: { seg: tf.Tensor3D[]; det: tf.Tensor2D; grid: number },
@@ -73,11 +82,7 @@ export function stage2LossFromFeatures(
   anchors: ReadonlyMap<string, tf.Tensor2D>,
 ): { loss: tf.Scalar; ce: tf.Scalar; seg: tf.Scalar } {
   return tf.tidy(() => {
-    const A = batch.classes.map((c) => {
-      const a = anchors.get(c);
-      if (!a) throw new Error(`stage2Loss: no anchors for class "${c}"`);
-      return a;
-    });
+    const A = batchAnchors(batch.classes, anchors);
     const size = batch.masks.shape[1];
     const ce = detCrossEntropy(f.det, A, batch.labels);
     const segTerms = f.seg.map((s) => segmentationLoss(trainingSoftmaxMap(similarity(s, A), f.grid, size), batch.masks));

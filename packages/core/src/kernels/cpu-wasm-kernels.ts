@@ -5,7 +5,7 @@
  * with `makeOutput`, and its `wasm.asm.memory` is the WebAssembly.Memory the SIMD module imports.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { needInput, shapeSize, type KernelArgs } from './kernel-args';
+import { needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
 import { activationJs, headSliceJs, layerNormJs } from './js-kernels';
 import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
 import { fusedWasmFor, wasmSimdSupported, type FusedWasmExports } from './wasm-simd';
@@ -53,7 +53,7 @@ function cpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
   return (({ inputs, backend }: Args) => {
     const be = backend as CpuBackendLike;
     const x = needInput(inputs, 'x', name);
-    const bias = inputs.bias ? needInput(inputs, 'bias', name) : null;
+    const bias = optionalInput(inputs, 'bias', name);
     const n = shapeSize(x.shape);
     const cols = x.shape[x.shape.length - 1] ?? 1;
     const out = new Float32Array(n);
@@ -66,7 +66,7 @@ const cpuHeadSlice = (({ inputs, attrs, backend }: Args) => {
   const be = backend as CpuBackendLike;
   const a = attrs as unknown as HeadSliceAttrs;
   const x = needInput(inputs, 'x', HEAD_SLICE);
-  const bias = inputs.bias ? needInput(inputs, 'bias', HEAD_SLICE) : null;
+  const bias = optionalInput(inputs, 'bias', HEAD_SLICE);
   const shape = headSliceShape(x, a);
   const out = new Float32Array(shapeSize(shape));
   headSliceJs([cpuValues(be, x), 0], x.shape[1]!, bias ? [cpuValues(be, bias), 0] : null, [out, 0], a);
@@ -127,7 +127,7 @@ function wasmActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
   return (({ inputs, backend }: Args) => {
     const be = backend as WasmBackendLike;
     const x = needInput(inputs, 'x', name);
-    const bias = inputs.bias ? needInput(inputs, 'bias', name) : null;
+    const bias = optionalInput(inputs, 'bias', name);
     const out = be.makeOutput([...x.shape], 'float32');
     const n = shapeSize(x.shape);
     if (n === 0) return out;
@@ -150,7 +150,7 @@ const wasmHeadSlice = (({ inputs, attrs, backend }: Args) => {
   const be = backend as WasmBackendLike;
   const a = attrs as unknown as HeadSliceAttrs;
   const x = needInput(inputs, 'x', HEAD_SLICE);
-  const bias = inputs.bias ? needInput(inputs, 'bias', HEAD_SLICE) : null;
+  const bias = optionalInput(inputs, 'bias', HEAD_SLICE);
   const out = be.makeOutput(headSliceShape(x, a), 'float32');
   if (a.rows === 0 || a.cols === 0) return out;
   const width = x.shape[1]!;

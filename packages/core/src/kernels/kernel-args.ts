@@ -21,3 +21,8 @@ export function needInput(inputs: Record<string, TensorInfo | undefined>, name: 
   if (t.dtype !== 'float32') throw new Error(`${kernel}: input "${name}" must be float32, got ${t.dtype}`);
   return t;
 }
+
+/** An optional named float32 input (null when absent). */
+export function optionalInput(inputs: Record<string, TensorInfo | undefined>, name: string, kernel: string): TensorInfo | null {
+  return inputs[name] ? needInput(inputs, name, kernel) : null;
+}

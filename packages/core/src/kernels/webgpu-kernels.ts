@@ -6,7 +6,7 @@
  * `uniforms`) and an entry point that calls `main(index)`.
  */
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { needInput, shapeSize, type KernelArgs } from './kernel-args';
+import { needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
 import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
 
 interface ProgramUniform {
@@ -180,7 +180,7 @@ function webgpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc
   return ((args: Args) => {
     const be = args.backend as WebGPUBackendLike;
     const x = needInput(args.inputs, 'x', name);
-    const bias = args.inputs.bias ? needInput(args.inputs, 'bias', name) : null;
+    const bias = optionalInput(args.inputs, 'bias', name);
     const cols = x.shape[x.shape.length - 1] ?? 1;
     return be.runWebGPUProgram(activationProgram(kind, [...x.shape], !!bias), bias ? [x, bias] : [x], 'float32', [{ type: 'int32', data: [cols] }]);
   }) as unknown as KernelFunc;
@@ -190,7 +190,7 @@ const webgpuHeadSlice = ((args: Args) => {
   const be = args.backend as WebGPUBackendLike;
   const a = args.attrs as unknown as HeadSliceAttrs;
   const x = needInput(args.inputs, 'x', HEAD_SLICE);
-  const bias = args.inputs.bias ? needInput(args.inputs, 'bias', HEAD_SLICE) : null;
+  const bias = optionalInput(args.inputs, 'bias', HEAD_SLICE);
   if (x.shape.length !== 2) throw new Error(`${HEAD_SLICE}: x must be 2-D, got [${x.shape}]`);
   const out = a.transpose ? [a.cols, a.rows] : [a.rows, a.cols];
   return be.runWebGPUProgram(headSliceProgram(out, a, !!bias), bias ? [x, bias] : [x], 'float32', [
