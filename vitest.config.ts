@@ -7,6 +7,8 @@ const backends = (process.env.AACLIP_TEST_BACKENDS ?? 'cpu,wasm').split(',').fil
 export default defineConfig({
   test: {
     pool: 'forks',
+    // tests that measure memory call global.gc() before reading RSS; expose it in the workers
+    poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
