@@ -15,6 +15,8 @@ export { TextTransformer } from './model/text-transformer';
 export type { TextForwardOptions, TokenInput } from './model/text-transformer';
 export { ResidualAttentionBlock } from './model/residual-block';
 export { Attention } from './model/attention';
+export { setAttentionMode, attentionModeInUse } from './model/attention-heads-batched';
+export type { AttentionMode } from './model/attention-heads-batched';
 export { LayerNorm } from './model/layer-norm';
 export { gelu, quickGelu, applyActivation } from './model/activations';
 export type { Activation } from './model/activations';
@@ -35,7 +37,7 @@ export type { AAClipConfig } from './aaclip/aaclip-config';
 export { defaultAAClipConfig, validateAAClipConfig } from './aaclip/aaclip-config';
 export { AAClipModel, mulberry32 } from './aaclip/aaclip-model';
 export type { AAClipForward, AAClipOptions } from './aaclip/aaclip-model';
-export { AdapterLinear, TextAdapters, ImageAdapters, residualAdapt, exportAdapterWeights, l2Normalize, rowNorm } from './aaclip/aaclip-adapters';
+export { AdapterLinear, TextAdapters, ImageAdapters, residualAdapt, exportAdapterWeights, exportAdapterWeightsAsync, l2Normalize, rowNorm } from './aaclip/aaclip-adapters';
 export {
   similarity,
   trainingSoftmaxMap,
@@ -51,8 +53,8 @@ export type { Domain } from './aaclip/maps';
 export { focalLoss, diceLoss, segmentationLoss, orthogonalLoss, detCrossEntropy } from './aaclip/losses';
 export { Adam, multiStepLr } from './aaclip/adam';
 export type { AdamOptions, AdamState } from './aaclip/adam';
-export { stage1Loss, stage2Loss, stage2LossFromFeatures, adapterGradients } from './aaclip/stage-losses';
-export { stage2GradientsCheckpointed } from './aaclip/checkpointed-gradients';
+export { stage1Loss, stage2Loss, stage2LossFromFeatures, adapterGradients, adapterGradientTensors } from './aaclip/stage-losses';
+export { stage2GradientsCheckpointed, stage2GradientTensorsCheckpointed } from './aaclip/checkpointed-gradients';
 export type { ClassTokens, Stage1Batch, Stage2Batch } from './aaclip/stage-losses';
 export { augmentPair, stageAugmentOptions } from './aaclip/augment';
 export type { AugmentImage, AugmentOptions } from './aaclip/augment';

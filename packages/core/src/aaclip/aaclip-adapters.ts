@@ -43,6 +43,11 @@ export class AdapterLinear {
     return transpose2d(this.weightT.dataSync() as Float32Array, this.inFeatures, this.outFeatures);
   }
 
+  /** `exportWeight` read asynchronously (GPU backends: webgpu in Node has no synchronous read). */
+  async exportWeightAsync(): Promise<Float32Array> {
+    return transpose2d((await this.weightT.data()) as Float32Array, this.inFeatures, this.outFeatures);
+  }
+
   dispose(): void {
     this.weightT.dispose();
   }
@@ -139,6 +144,13 @@ export class ImageAdapters {
 export function exportAdapterWeights(adapters: AdapterLinear[]): Map<string, { shape: number[]; data: Float32Array }> {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const a of adapters) out.set(a.key, { shape: [a.outFeatures, a.inFeatures], data: a.exportWeight() });
+  return out;
+}
+
+/** `exportAdapterWeights` read asynchronously. */
+export async function exportAdapterWeightsAsync(adapters: AdapterLinear[]): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const a of adapters) out.set(a.key, { shape: [a.outFeatures, a.inFeatures], data: await a.exportWeightAsync() });
   return out;
 }
 

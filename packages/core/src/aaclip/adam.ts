@@ -80,6 +80,17 @@ export class Adam {
     return { step: this.step, m, v };
   }
 
+  /** `getState` read asynchronously (GPU backends). */
+  async getStateAsync(): Promise<AdamState> {
+    const m = new Map<string, Float32Array>();
+    const v = new Map<string, Float32Array>();
+    for (const p of this.params) {
+      m.set(p.key, transpose2d((await this.m.get(p.key)!.data()) as Float32Array, p.inFeatures, p.outFeatures));
+      v.set(p.key, transpose2d((await this.v.get(p.key)!.data()) as Float32Array, p.inFeatures, p.outFeatures));
+    }
+    return { step: this.step, m, v };
+  }
+
   setState(state: AdamState): void {
     for (const p of this.params) {
       const m = state.m.get(p.key);

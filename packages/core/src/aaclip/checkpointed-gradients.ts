@@ -23,6 +23,18 @@ export function stage2GradientsCheckpointed(
   batch: Stage2Batch,
   anchors: ReadonlyMap<string, tf.Tensor2D>,
 ): { value: number; grads: Map<string, tf.Tensor> } {
+  const { value, grads } = stage2GradientTensorsCheckpointed(model, batch, anchors);
+  const v = value.dataSync()[0]!;
+  value.dispose();
+  return { value: v, grads };
+}
+
+/** `stage2GradientsCheckpointed` with the loss left as a tensor (read it asynchronously on GPU backends). */
+export function stage2GradientTensorsCheckpointed(
+  model: AAClipModel,
+  batch: Stage2Batch,
+  anchors: ReadonlyMap<string, tf.Tensor2D>,
+): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const visual = model.clip.visual;
   const L = visual.resblocks.length;
   const B = batch.images.shape[0];
@@ -35,7 +47,7 @@ export function stage2GradientsCheckpointed(
   const N = 1 + grid * grid;
   const step = (i: number, x: tf.Tensor2D): tf.Tensor2D => tf.tidy(() => model.adaptBlock(i, visual.resblocks[i - 1]!.apply(x, B, N)));
   const seqs: tf.Tensor2D[] = [x0];
-  let value: number;
+  let value: tf.Scalar | null = null;
   const seqGrads = new Map<number, tf.Tensor2D>();
   try {
     for (let i = 1; i <= L; i++) seqs.push(step(i, seqs[i - 1]!));
@@ -52,11 +64,11 @@ export function stage2GradientsCheckpointed(
         loss: (x: tf.Tensor) => segmentationLoss(trainingSoftmaxMap(similarity(model.segFeatures(j, as3d(x)), A), grid, size), batch.masks),
       })),
     ];
-    value = 0;
     for (const t of terms) {
       const r = tf.valueAndGrads((x: tf.Tensor) => t.loss(x))([seqs[t.block]!, t.param.weightT]);
-      value += r.value.dataSync()[0]!;
-      r.value.dispose();
+      const sum: tf.Scalar = value ? tf.add(value, r.value) : r.value;
+      if (value) tf.dispose([value, r.value]);
+      value = sum;
       const [gx, gw] = r.grads as [tf.Tensor2D, tf.Tensor];
       grads.set(t.param.key, gw);
       accumulate(seqGrads, t.block, gx as tf.Tensor2D);
@@ -95,15 +107,19 @@ export function stage2GradientsCheckpointed(
     }
   } catch (err) {
     tf.dispose([...grads.values()]);
+    value?.dispose();
     throw err;
   } finally {
     for (const t of seqs) if (!t.isDisposed) t.dispose();
     for (const t of seqGrads.values()) if (!t.isDisposed) t.dispose();
   }
   for (const p of model.trainableAdapters(2)) {
-    if (!grads.has(p.key)) throw new Error(`stage2GradientsCheckpointed: no gradient reached adapter "${p.key}"`);
+    if (!grads.has(p.key)) {
+      tf.dispose([...grads.values(), value!]);
+      throw new Error(`stage2GradientsCheckpointed: no gradient reached adapter "${p.key}"`);
+    }
   }
-  return { value, grads };
+  return { value: value!, grads };
 }
 
 /** map[key] += t (t is consumed). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tokenizer } from '../tokenizer/tokenizer';
 import type { AAClipModel } from './aaclip-model';
-import { exportAdapterWeights } from './aaclip-adapters';
+import { exportAdapterWeightsAsync } from './aaclip-adapters';
 import { classTokens, type PromptOptions } from './anchors';
 import type { AAClipCheckpoint, TrainingCheckpoint } from './checkpoint';
 import type { ClassTokens } from './stage-losses';
@@ -50,11 +50,14 @@ export async function trainAAClip(model: AAClipModel, source: TrainingSource, op
   const tokens = new Map<string, ClassTokens>();
   for (const c of opts.classes) tokens.set(c, classTokens(opts.tokenizer, c, opts.prompts));
   const anchors = new Map<string, tf.Tensor2D>();
-  const checkpoint = (training?: TrainingCheckpoint): AAClipCheckpoint => ({
+  // read asynchronously: webgpu in Node has no synchronous read
+  const checkpoint = async (training?: TrainingCheckpoint): Promise<AAClipCheckpoint> => ({
     clipConfig: model.clip.config,
     aaclipConfig: model.config,
-    adapters: exportAdapterWeights([...(model.textAdapters?.all() ?? []), ...model.imageAdapters.all()]),
-    anchors: new Map([...anchors].map(([c, a]) => [c, { shape: [...a.shape], data: a.dataSync() as Float32Array }])),
+    adapters: await exportAdapterWeightsAsync([...(model.textAdapters?.all() ?? []), ...model.imageAdapters.all()]),
+    anchors: new Map(
+      await Promise.all([...anchors].map(async ([c, a]): Promise<[string, { shape: number[]; data: Float32Array }]> => [c, { shape: [...a.shape], data: (await a.data()) as Float32Array }])),
+    ),
     anchorInfo: { promptSet: typeof opts.prompts?.promptSet === 'object' ? opts.prompts.promptSet : (opts.prompts?.promptSet ?? 'aaclip'), dataset: opts.prompts?.dataset ?? null },
     training,
     extra: opts.extra,
@@ -82,17 +85,17 @@ export async function trainAAClip(model: AAClipModel, source: TrainingSource, op
         classTokens: tokens,
         resume: resume?.stage === 1 ? resume : undefined,
         onStep: (s) => opts.onStep?.({ stage: 1, epochs: epochs1, ...s }),
-        onCheckpoint: (ck, reason) => opts.onCheckpoint?.(checkpoint(ck), reason),
+        onCheckpoint: async (ck, reason) => opts.onCheckpoint?.(await checkpoint(ck), reason),
         shouldStop: opts.shouldStop,
       });
-      if (stage1.stopped) return { checkpoint: checkpoint(), stage1, stage2, stopped: true };
+      if (stage1.stopped) return { checkpoint: await checkpoint(), stage1, stage2, stopped: true };
     }
     // frozen anchors for stage 2: from the checkpoint when resuming stage 2, else computed now
     for (const c of opts.classes) {
       const saved = resume?.stage === 2 ? opts.resume!.anchors.get(c) : undefined;
       anchors.set(c, saved ? tf.tensor2d(saved.data, saved.shape as [number, number]) : model.anchorsFromTokens(tokens.get(c)!.normal, tokens.get(c)!.abnormal));
     }
-    await opts.onCheckpoint?.(checkpoint(), 'stage-end');
+    await opts.onCheckpoint?.(await checkpoint(), 'stage-end');
     const epochs2 = opts.stage2?.epochs ?? 20;
     if (epochs2 > 0) {
       stage2 = await trainStage(model, source, {
@@ -103,11 +106,11 @@ export async function trainAAClip(model: AAClipModel, source: TrainingSource, op
         anchors,
         resume: resume?.stage === 2 ? resume : undefined,
         onStep: (s) => opts.onStep?.({ stage: 2, epochs: epochs2, ...s }),
-        onCheckpoint: (ck, reason) => opts.onCheckpoint?.(checkpoint(ck), reason),
+        onCheckpoint: async (ck, reason) => opts.onCheckpoint?.(await checkpoint(ck), reason),
         shouldStop: opts.shouldStop,
       });
     }
-    return { checkpoint: checkpoint(), stage1, stage2, stopped: stage2?.stopped ?? false };
+    return { checkpoint: await checkpoint(), stage1, stage2, stopped: stage2?.stopped ?? false };
   } finally {
     for (const a of anchors.values()) a.dispose();
   }

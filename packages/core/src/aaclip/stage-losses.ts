@@ -102,7 +102,7 @@ export function adapterGradients(model: AAClipModel, stage: 1 | 2, lossFn: () =>
   return { value: v, grads };
 }
 
-/** `adapterGradients` with the loss left as a tensor (for callers that must read it asynchronously). */
+/** `adapterGradients` with the loss left as a tensor (for callers that read it asynchronously: the trainer, GPU backends). */
 export function adapterGradientTensors(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const params = model.trainableAdapters(stage);
   const { value, grads } = tf.variableGrads(lossFn, params.map((p) => p.weightT));

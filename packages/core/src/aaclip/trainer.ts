@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizeClip } from '../image/normalize';
 import type { AAClipModel } from './aaclip-model';
-import { exportAdapterWeights } from './aaclip-adapters';
+import { exportAdapterWeightsAsync } from './aaclip-adapters';
 import { Adam, multiStepLr } from './adam';
 import { augmentPair, stageAugmentOptions, type AugmentImage, type AugmentOptions } from './augment';
 import { mulberry32 } from './aaclip-model';
 import type { TrainingCheckpoint } from './checkpoint';
-import { stage2GradientsCheckpointed } from './checkpointed-gradients';
-import { adapterGradients, stage1Loss, stage2Loss, type ClassTokens } from './stage-losses';
+import { stage2GradientTensorsCheckpointed } from './checkpointed-gradients';
+import { adapterGradientTensors, stage1Loss, stage2Loss, type ClassTokens } from './stage-losses';
 
 /** One training sample at the training size. */
 export interface TrainingSample {
@@ -187,14 +187,15 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
     running = { ...r.runningLoss };
   }
   const stepsPerEpoch = Math.ceil(source.length / batchSize);
-  const snapshot = (epoch: number, step: number): TrainingCheckpoint => ({
+  // read asynchronously: webgpu in Node has no synchronous read
+  const snapshot = async (epoch: number, step: number): Promise<TrainingCheckpoint> => ({
     stage,
     epoch,
     step,
     globalStep,
     seed,
-    adapters: exportAdapterWeights(params),
-    optimizer: { ...optimizer.getState(), lr: optimizer.lr, betas: optimizer.betas, eps: optimizer.eps },
+    adapters: await exportAdapterWeightsAsync(params),
+    optimizer: { ...(await optimizer.getStateAsync()), lr: optimizer.lr, betas: optimizer.betas, eps: optimizer.eps },
     epochLosses: [...epochLosses],
     runningLoss: { ...running },
   });
@@ -213,22 +214,22 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
           if (stage === 1) {
             const feats = model.stage1Features(batch.images);
             try {
-              const { value, grads } = adapterGradients(model, 1, () =>
+              const { value, grads } = adapterGradientTensors(model, 1, () =>
                 stage1Loss(model, { features: feats.levels, grid: feats.grid, masks: batch.masks, classes: batch.classes }, opts.classTokens!, { allLevels: opts.allLevels }),
               );
               optimizer.applyGradients(grads);
               tf.dispose([...grads.values()]);
-              lossValue = value;
+              lossValue = await readLoss(value);
             } finally {
               tf.dispose(feats.levels);
             }
           } else {
             const { value, grads } = recomputeBlocks(model, batch.images.shape, opts.checkpoint ?? 'auto')
-              ? stage2GradientsCheckpointed(model, batch, opts.anchors!)
-              : adapterGradients(model, 2, () => stage2Loss(model, batch, opts.anchors!).loss);
+              ? stage2GradientTensorsCheckpointed(model, batch, opts.anchors!)
+              : adapterGradientTensors(model, 2, () => stage2Loss(model, batch, opts.anchors!).loss);
             optimizer.applyGradients(grads);
             tf.dispose([...grads.values()]);
-            lossValue = value;
+            lossValue = await readLoss(value);
           }
         } finally {
           tf.dispose([batch.images, batch.masks]);
@@ -242,12 +243,12 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
         if (last) {
           epochLosses.push(running.sum / running.count);
           running = { sum: 0, count: 0 };
-          await opts.onCheckpoint?.(snapshot(epoch + 1, 0), 'epoch');
+          await opts.onCheckpoint?.(await snapshot(epoch + 1, 0), 'epoch');
         } else if (opts.checkpointEvery && globalStep % opts.checkpointEvery === 0) {
-          await opts.onCheckpoint?.(snapshot(epoch, step + 1), 'interval');
+          await opts.onCheckpoint?.(await snapshot(epoch, step + 1), 'interval');
         }
         if (opts.shouldStop?.()) {
-          if (!last) await opts.onCheckpoint?.(snapshot(epoch, step + 1), 'stop');
+          if (!last) await opts.onCheckpoint?.(await snapshot(epoch, step + 1), 'stop');
           return { epochLosses, steps: globalStep, stopped: true };
         }
       }
@@ -256,4 +257,13 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
     optimizer.dispose();
   }
   return { epochLosses, steps: globalStep, stopped: false };
+}
+
+/** The step's loss as a number, read asynchronously (and the tensor freed). */
+async function readLoss(value: tf.Scalar): Promise<number> {
+  try {
+    return (await value.data())[0]!;
+  } finally {
+    value.dispose();
+  }
 }

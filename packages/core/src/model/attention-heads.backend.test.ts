@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attentionHeads } from './attention-heads';
+import { attentionHeadsBatched, attentionModeInUse, setAttentionMode, type AttentionMode } from './attention-heads-batched';
 
 /** The same attention written op by op (tfjs' own gradients): qkv [B*N, 3W] + bias -> [B*N, W]. */
 function reference(qkv: tf.Tensor2D, bias: tf.Tensor1D, B: number, N: number, H: number, mask?: tf.Tensor2D): tf.Tensor2D {
@@ -35,7 +36,19 @@ const maxRelDiff = (a: tf.Tensor, b: tf.Tensor): number => {
   return diff / scale;
 };
 
-describe('attentionHeads', () => {
+describe.each(['per-head', 'batched'] as const)('attentionHeads (%s)', (mode: AttentionMode) => {
+  let prev: AttentionMode;
+  beforeEach(() => {
+    prev = setAttentionMode(mode);
+  });
+  afterEach(() => {
+    setAttentionMode(prev);
+  });
+
+  it('runs in the mode that was set', () => {
+    expect(attentionModeInUse()).toBe(mode);
+  });
+
   for (const causal of [false, true]) {
     it(`matches the op-by-op attention and its gradients${causal ? ' (causal mask)' : ''}`, () => {
       const [B, N, H, W] = [2, 7, 3, 12];
@@ -69,5 +82,34 @@ describe('attentionHeads', () => {
     const bias = tf.zeros([36]) as tf.Tensor1D;
     expect(() => attentionHeads(qkv, bias, { batch: 2, tokens: 4, heads: 3 })).toThrow(/qkv \[10,36\] does not hold 2 x 4 tokens of 3 x 3 heads/);
     tf.dispose([qkv, bias]);
+  });
+});
+
+describe('attentionHeadsBatched', () => {
+  it('gives the same values and gradients when the images go one group at a time', () => {
+    const [B, N, H, W] = [3, 5, 2, 8];
+    const qkv = tf.randomNormal([B * N, 3 * W], 0, 1, 'float32', 21) as tf.Tensor2D;
+    const bias = tf.randomNormal([3 * W], 0, 0.5, 'float32', 22) as tf.Tensor1D;
+    const dy = tf.randomNormal([B * N, W], 0, 1, 'float32', 23) as tf.Tensor2D;
+    const start = tf.memory().numTensors;
+    const opts = { batch: B, tokens: N, heads: H };
+    // 4 * H * N * N bytes is one image's scores: a limit of that size makes groups of one
+    const one = (q: tf.Tensor, b: tf.Tensor): tf.Tensor => attentionHeadsBatched(q as tf.Tensor2D, b as tf.Tensor1D, opts, 4 * H * N * N);
+    const all = (q: tf.Tensor, b: tf.Tensor): tf.Tensor => attentionHeadsBatched(q as tf.Tensor2D, b as tf.Tensor1D, opts);
+    const y1 = tf.tidy(() => one(qkv, bias));
+    const yAll = tf.tidy(() => all(qkv, bias));
+    const yRef = tf.tidy(() => reference(qkv, bias, B, N, H));
+    expect(maxRelDiff(y1, yRef)).toBeLessThan(1e-6);
+    expect(maxRelDiff(yAll, yRef)).toBeLessThan(1e-6);
+    const g1 = tf.grads(one)([qkv, bias], dy);
+    const gAll = tf.grads(all)([qkv, bias], dy);
+    for (let k = 0; k < 2; k++) expect(maxRelDiff(g1[k]!, gAll[k]!)).toBeLessThan(1e-6);
+    tf.dispose([y1, yAll, yRef, ...g1, ...gAll]);
+    expect(tf.memory().numTensors).toBe(start);
+    tf.dispose([qkv, bias, dy]);
+  });
+
+  it('rejects an unknown mode, naming it', () => {
+    expect(() => setAttentionMode('fast' as AttentionMode)).toThrow(/unknown mode 'fast' \(known: auto, per-head, batched\)/);
   });
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { headSlice } from '../kernels/fused-ops';
+import { attentionHeadsBatched, attentionModeInUse } from './attention-heads-batched';
 import { matMul2d } from './matmul-2d';
 
 export interface AttentionHeadsOptions {
@@ -23,6 +24,7 @@ export interface AttentionHeadsOptions {
  *   dv = Pᵀ dO, dP = dO vᵀ, dS = P ⊙ (dP - rowsum(dP ⊙ P)), dq = s dS k, dk = s dSᵀ q.
  */
 export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: AttentionHeadsOptions): tf.Tensor2D {
+  if (attentionModeInUse() === 'batched') return attentionHeadsBatched(qkv, bias, opts);
   const { batch, tokens: N, heads, mask } = opts;
   const W = qkv.shape[1] / 3;
   if (!Number.isInteger(W) || W % heads !== 0 || qkv.shape[0] !== batch * N) {
