@@ -1,6 +1,7 @@
 // Images per second of the demo model (packages/backend-node/models/demo.safetensors, 128 px),
 // one detector on one thread vs a worker pool:
-//   node bench/demo-throughput.mjs --images 64 --workers 2 [--size 128] [--backend wasm]
+//   node bench/demo-throughput.mjs --images 64 --workers 2 [--size 128] [--backend wasm] [--model FILE]
+// (--workers 0: one thread only, no pool)
 import * as tf from '@tensorflow/tfjs-core';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,8 @@ const count = Number(args.images ?? 64);
 const size = Number(args.size ?? 128);
 const workers = Number(args.workers ?? 2);
 const backend = args.backend ?? 'wasm';
-const model = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
-await useBackend(backend);
+const model = args.model ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
+const report = await useBackend(backend);
 const families = ['noise', 'carpet', 'circuit', 'dots'];
 const images = Array.from({ length: count }, (_, i) => normalizeClip(addDefect(generateTexture(families[i % 4], size, i + 1), 'spot', i + 2).image));
 const className = 'tiles';
@@ -50,27 +51,32 @@ for (let b0 = 0; b0 < count; b0 += 8) {
 const singleBatchSeconds = (performance.now() - t0) / 1000;
 detector.dispose();
 
-const pool = await createDetectorPool({ model, workers, backend });
-await pool.detect(images.slice(0, workers), className); // warm-up
-c0 = process.cpuUsage();
-t0 = performance.now();
-await pool.detect(images, className);
-const poolSeconds = (performance.now() - t0) / 1000;
-const poolCpu = cpuSeconds(process.cpuUsage(c0));
-await pool.dispose();
+let poolSeconds = NaN;
+let poolCpu = NaN;
+if (workers > 0) {
+  const pool = await createDetectorPool({ model, workers, backend });
+  await pool.detect(images.slice(0, workers), className); // warm-up
+  c0 = process.cpuUsage();
+  t0 = performance.now();
+  await pool.detect(images, className);
+  poolSeconds = (performance.now() - t0) / 1000;
+  poolCpu = cpuSeconds(process.cpuUsage(c0));
+  await pool.dispose();
+}
 emit({
   case: `demo model detect (${size} px)`,
   backend,
+  ...(report.adapter ? { adapter: report.adapter } : {}),
   images: count,
   size,
   workers,
   singleImagesPerSecond: count / singleSeconds,
   singleBatch8ImagesPerSecond: count / singleBatchSeconds,
-  poolImagesPerSecond: count / poolSeconds,
-  speedup: singleSeconds / poolSeconds,
+  poolImagesPerSecond: workers > 0 ? count / poolSeconds : null,
+  speedup: workers > 0 ? singleSeconds / poolSeconds : null,
   // CPU time (all threads) per image: the pool's should be close to one thread's; on an idle
   // machine the wall-time speedup is then close to the worker count
   singleCpuMsPerImage: (singleCpu / count) * 1000,
-  poolCpuMsPerImage: (poolCpu / count) * 1000,
+  poolCpuMsPerImage: workers > 0 ? (poolCpu / count) * 1000 : null,
   peakRssMiB: peakRssMiB(),
 });

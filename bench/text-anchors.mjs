@@ -43,7 +43,7 @@ const times = [];
 for (let r = 0; r < repeat; r++) {
   const t = performance.now();
   const a = model.anchorsFromTokens(normal, abnormal);
-  a.dataSync();
+  await a.data();
   a.dispose();
   times.push((performance.now() - t) / 1000);
 }

@@ -5,7 +5,7 @@
 //   node --expose-gc bench/train-step.mjs --model ViT-L-14-336 --size 518 --batch 2 --steps 2 [--layers N] [--backend wasm] [--checkpoint auto|true|false]
 // --checkpoint: block-wise recomputation as the trainer does it ('auto': when the plain tape would pass 1 GiB).
 import * as tf from '@tensorflow/tfjs-core';
-import { AAClipModel, Adam, ClipModel, adapterGradients, randomClipWeights, recomputeBlocks, stage2GradientsCheckpointed, stage2Loss } from '@aaclip/core';
+import { AAClipModel, Adam, ClipModel, adapterGradientTensors, randomClipWeights, recomputeBlocks, stage2GradientTensorsCheckpointed, stage2Loss } from '@aaclip/core';
 import { ensureGradients, useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, best, emit, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 
@@ -45,13 +45,14 @@ let heap = 0;
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
   const { value, grads } = checkpoint
-    ? stage2GradientsCheckpointed(model, batchData, anchors)
-    : adapterGradients(model, 2, () => stage2Loss(model, batchData, anchors).loss);
+    ? stage2GradientTensorsCheckpointed(model, batchData, anchors)
+    : adapterGradientTensors(model, 2, () => stage2Loss(model, batchData, anchors).loss);
   optimizer.applyGradients(grads);
   tf.dispose([...grads.values()]);
-  params[0].weightT.dataSync(); // the step is done when the weights are
+  await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
   times.push((performance.now() - t) / 1000);
-  loss = value;
+  loss = (await value.data())[0];
+  value.dispose();
   heap = Math.max(heap, wasmHeapMiB() ?? 0);
   global.gc?.();
 }
@@ -59,6 +60,7 @@ const flops = batch * aaclipFlops(cfg, size, { train: true });
 emit({
   case: `${modelName}${args.layers ? ` (${args.layers} blocks)` : ''} stage-2 training step`,
   backend: report.active,
+  ...(report.adapter ? { adapter: report.adapter } : {}),
   size,
   batch,
   layers: cfg.vision.layers,

@@ -1,7 +1,7 @@
 // One benchmark case in its own process (so that peak RSS is per case):
 // node bench/vision-forward.mjs --model ViT-L-14-336 --size 336 --batch 1 --backend wasm --repeat 1 [--aaclip]
 import * as tf from '@tensorflow/tfjs-core';
-import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights } from '@aaclip/core';
+import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse } from '@aaclip/core';
 import { useBackend } from '@aaclip/backend-node';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, arr) => (a.startsWith('--') ? [...acc, [a.slice(2), arr[i + 1]?.startsWith('--') || arr[i + 1] === undefined ? 'true' : arr[i + 1]]] : acc), []));
@@ -12,6 +12,8 @@ const repeat = Number(args.repeat ?? 1);
 const aaclip = args.aaclip === 'true';
 
 const report = await useBackend(args.backend ?? 'wasm');
+// --attention per-head|batched (default: auto, batched on GPU backends)
+if (args.attention) setAttentionMode(args.attention);
 const cfg = { ...CLIP_PRESETS[modelName] };
 if (!cfg.vision) throw new Error(`unknown model ${modelName}`);
 const t0 = performance.now();
@@ -21,22 +23,24 @@ weights.clear();
 const loadS = (performance.now() - t0) / 1000;
 const model = aaclip ? AAClipModel.create({ clip, seed: 0 }) : null;
 const images = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1);
-const run = () => {
+// read asynchronously: the wait for the results (GPU backends queue their work) and no
+// synchronous read, which webgpu in Node lacks
+const run = async () => {
   if (model) {
     const f = model.forward(images);
     const d = [...f.seg, f.det];
-    d.forEach((t) => t.dataSync());
+    await Promise.all(d.map((t) => t.data()));
     tf.dispose(d);
   } else {
     const r = clip.encodeImage(images, { collect: [6, 12, 18, 24].filter((l) => l <= cfg.vision.layers) });
-    r.pooled.dataSync();
+    await r.pooled.data();
     tf.dispose([r.pooled, ...r.tokens.values()]);
   }
 };
 const times = [];
 for (let i = 0; i < repeat; i++) {
   const t = performance.now();
-  run();
+  await run();
   times.push((performance.now() - t) / 1000);
 }
 const best = Math.min(...times);
@@ -49,6 +53,8 @@ const flops = batch * (L * (24 * N * W * W + 4 * N * N * W) + 2 * (N - 1) * cfg.
 const out = {
   case: `${modelName} ${aaclip ? 'AA-CLIP' : 'vision'} forward`,
   backend: report.active,
+  ...(report.adapter ? { adapter: report.adapter } : {}),
+  attention: attentionModeInUse(),
   size,
   batch,
   secondsPerImage: best / batch,

@@ -5,7 +5,7 @@ const shared = {
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-  external: [/^@tensorflow\//, /^@aaclip\//, 'sharp'],
+  external: [/^@tensorflow\//, /^@aaclip\//, 'sharp', 'webgpu'],
 } as const;
 
 export default defineConfig([

@@ -5,14 +5,16 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /** Backends in resolution order. */
-export type NodeBackendName = 'cuda' | 'native-cpu' | 'wasm' | 'cpu';
-export const NODE_BACKEND_ORDER: readonly NodeBackendName[] = ['cuda', 'native-cpu', 'wasm', 'cpu'];
+export type NodeBackendName = 'cuda' | 'webgpu' | 'native-cpu' | 'wasm' | 'cpu';
+export const NODE_BACKEND_ORDER: readonly NodeBackendName[] = ['cuda', 'webgpu', 'native-cpu', 'wasm', 'cpu'];
 
 export interface BackendReport {
   /** The backend now active. */
   active: NodeBackendName;
-  /** tfjs' own name for it ('tensorflow', 'wasm', 'cpu'). */
+  /** tfjs' own name for it ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
   tfjsName: string;
+  /** For webgpu: the adapter Dawn chose ("nvidia ampere ...", "google swiftshader"). */
+  adapter?: string;
   /** Why the active one was chosen: 'requested', 'environment', 'auto'. */
   how: 'requested' | 'environment' | 'auto';
   /** Each backend tried before the active one, and why it was skipped. */
@@ -45,10 +47,53 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   return null;
 }
 
-async function tryBackend(name: NodeBackendName): Promise<string | null> {
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
+let webgpuAdapter: string | undefined;
+
+/**
+ * WebGPU in Node through Dawn (the `webgpu` package, Vulkan on Linux): installs its
+ * `navigator.gpu` and GPU* globals when Node has none, then tfjs' webgpu backend. In `auto`
+ * mode a software adapter (SwiftShader, llvmpipe) is skipped: slower than wasm.
+ */
+async function tryWebGpu(auto: boolean): Promise<string | null> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const g = globalThis as any;
+  if (!g.navigator?.gpu) {
+    let dawn: { create: (flags: string[]) => unknown; globals: Record<string, unknown> };
+    try {
+      dawn = (await import('webgpu')) as typeof dawn;
+    } catch (err) {
+      return `the 'webgpu' package (Dawn for Node) is not installed or failed to load (optional peer dependency: npm install webgpu @tensorflow/tfjs-backend-webgpu): ${describe(err)}`;
+    }
+    const flags = (process.env.AACLIP_DAWN_FLAGS ?? '').split(',').filter(Boolean);
+    for (const [k, v] of Object.entries(dawn.globals)) if (!(k in g)) g[k] = v;
+    const gpu = dawn.create(flags);
+    if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    else Object.defineProperty(g, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  }
+  const adapter = await g.navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return 'Dawn found no GPU adapter (Linux needs libvulkan.so.1 and a Vulkan driver: the GPU vendor\'s ICD)';
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  if (auto && (adapter.isFallbackAdapter || SOFTWARE_ADAPTER.test(name))) {
+    return `only a software adapter was found (${name}); request 'webgpu' by name to use it anyway`;
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (err) {
+    return `@tensorflow/tfjs-backend-webgpu failed to load: ${describe(err)}`;
+  }
+  if (!(await tf.setBackend('webgpu'))) return `the webgpu backend failed to initialise on ${name}`;
+  webgpuAdapter = name;
+  return null;
+}
+
+async function tryBackend(name: NodeBackendName, auto = false): Promise<string | null> {
   switch (name) {
     case 'cuda':
       return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'webgpu':
+      return tryWebGpu(auto);
     case 'native-cpu':
       return tryNative('@tensorflow/tfjs-node');
     case 'wasm':
@@ -68,7 +113,7 @@ async function tryBackend(name: NodeBackendName): Promise<string | null> {
 
 function parseName(v: string, where: string): NodeBackendName | 'auto' {
   const n = v.trim().toLowerCase();
-  const alias: Record<string, NodeBackendName | 'auto'> = { gpu: 'cuda', 'tfjs-node-gpu': 'cuda', native: 'native-cpu', 'tfjs-node': 'native-cpu', tensorflow: 'native-cpu' };
+  const alias: Record<string, NodeBackendName | 'auto'> = { dawn: 'webgpu', gpu: 'cuda', 'tfjs-node-gpu': 'cuda', native: 'native-cpu', 'tfjs-node': 'native-cpu', tensorflow: 'native-cpu' };
   const r = (alias[n] ?? n) as NodeBackendName | 'auto';
   if (r !== 'auto' && !NODE_BACKEND_ORDER.includes(r)) {
     throw new Error(`${where}: unknown backend "${v}" (expected one of ${NODE_BACKEND_ORDER.join(', ')}, or auto)`);
@@ -77,6 +122,8 @@ function parseName(v: string, where: string): NodeBackendName | 'auto' {
 }
 
 let lastReport: BackendReport | null = null;
+
+const adapterOf = (n: NodeBackendName): Pick<BackendReport, 'adapter'> => (n === 'webgpu' && webgpuAdapter ? { adapter: webgpuAdapter } : {});
 
 /**
  * Registers core's fused kernels (LayerNorm, GELU/QuickGELU, attention head slices) for the
@@ -89,7 +136,8 @@ function useFusedKernels(): void {
 
 /**
  * Selects the tfjs backend: the one named (argument, else $AACLIP_BACKEND), or the first that
- * works in the order cuda (tfjs-node-gpu), native-cpu (tfjs-node), wasm, cpu. A named backend
+ * works in the order cuda (tfjs-node-gpu), webgpu (Dawn, hardware adapters only), native-cpu
+ * (tfjs-node), wasm, cpu. A named backend
  * that fails is an error. The report says which is active and why each earlier one was skipped.
  *
  * @example
@@ -107,16 +155,16 @@ export async function useBackend(name?: NodeBackendName | 'auto'): Promise<Backe
     if (why) throw new Error(`backend "${n}" is not available: ${why}`);
     await tf.ready();
     useFusedKernels();
-    lastReport = { active: n as NodeBackendName, tfjsName: tf.getBackend(), how, skipped: [] };
+    lastReport = { active: n as NodeBackendName, tfjsName: tf.getBackend(), how, skipped: [], ...adapterOf(n as NodeBackendName) };
     return lastReport;
   }
   const skipped: BackendReport['skipped'] = [];
   for (const n of NODE_BACKEND_ORDER) {
-    const why = await tryBackend(n);
+    const why = await tryBackend(n, true);
     if (!why) {
       await tf.ready();
       useFusedKernels();
-      lastReport = { active: n, tfjsName: tf.getBackend(), how, skipped };
+      lastReport = { active: n, tfjsName: tf.getBackend(), how, skipped, ...adapterOf(n) };
       return lastReport;
     }
     skipped.push({ name: n, reason: why });
@@ -132,7 +180,7 @@ export function backendReport(): BackendReport | null {
 /** One line for logs: "backend wasm (auto; skipped cuda: ..., native-cpu: ...)". */
 export function formatBackendReport(r: BackendReport): string {
   const skipped = r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  return `backend ${r.active} (${r.how}${skipped ? `; skipped ${skipped}` : ''})`;
+  return `backend ${r.active}${r.adapter ? ` on ${r.adapter}` : ''} (${r.how}${skipped ? `; skipped ${skipped}` : ''})`;
 }
 
 /**

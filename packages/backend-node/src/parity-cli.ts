@@ -4,7 +4,7 @@ import { useBackend, formatBackendReport, ensureGradients, type NodeBackendName 
 import { writeFileAtomic } from './fs-utils';
 import { encodeParityOutputs, formatParityTable, runParity } from './parity';
 
-const USAGE = 'usage: aaclip-parity --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE...] [--vocab FILE] [--backend cpu|wasm|cuda|native-cpu] [--only PREFIX...]';
+const USAGE = 'usage: aaclip-parity --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE...] [--vocab FILE] [--backend cpu|wasm|webgpu|cuda|native-cpu] [--only PREFIX...]';
 
 async function main(): Promise<number> {
   let values: Record<string, unknown>;

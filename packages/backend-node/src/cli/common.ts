@@ -15,7 +15,7 @@ export class CliError extends Error {
 export const COMMON_OPTIONS = { backend: 'string', json: 'boolean', seed: 'string', help: 'boolean', quiet: 'boolean' } as const;
 
 export const COMMON_HELP = `common options:
-  --backend NAME   cuda | native-cpu | wasm | cpu | auto (default: $AACLIP_BACKEND, else auto)
+  --backend NAME   cuda | webgpu | native-cpu | wasm | cpu | auto (default: $AACLIP_BACKEND, else auto)
   --json           machine-readable output on stdout (progress is silenced)
   --seed N         seed for everything random (default 111)
   --quiet          no progress output
