@@ -1,19 +1,20 @@
 // One benchmark case in its own process (so that peak RSS is per case):
 // node bench/vision-forward.mjs --model ViT-L-14-336 --size 336 --batch 1 --backend wasm --repeat 1 [--aaclip]
+// --size, --batch and --attention also take comma lists (one JSON line per combination, the
+// weights made once: the GPU run; peak RSS is then the process's so far).
 import * as tf from '@tensorflow/tfjs-core';
 import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse } from '@aaclip/core';
 import { useBackend } from '@aaclip/backend-node';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, arr) => (a.startsWith('--') ? [...acc, [a.slice(2), arr[i + 1]?.startsWith('--') || arr[i + 1] === undefined ? 'true' : arr[i + 1]]] : acc), []));
 const modelName = args.model ?? 'ViT-L-14-336';
-const size = Number(args.size ?? 336);
-const batch = Number(args.batch ?? 1);
+const sizes = String(args.size ?? 336).split(',').map(Number);
+const batches = String(args.batch ?? 1).split(',').map(Number);
+const modes = args.attention ? String(args.attention).split(',') : [null];
 const repeat = Number(args.repeat ?? 1);
 const aaclip = args.aaclip === 'true';
 
 const report = await useBackend(args.backend ?? 'wasm');
-// --attention per-head|batched (default: auto, batched on GPU backends)
-if (args.attention) setAttentionMode(args.attention);
 const cfg = { ...CLIP_PRESETS[modelName] };
 if (!cfg.vision) throw new Error(`unknown model ${modelName}`);
 const t0 = performance.now();
@@ -22,50 +23,54 @@ const clip = ClipModel.fromWeights(weights, { ...cfg, text: undefined });
 weights.clear();
 const loadS = (performance.now() - t0) / 1000;
 const model = aaclip ? AAClipModel.create({ clip, seed: 0 }) : null;
-const images = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1);
-// read asynchronously: the wait for the results (GPU backends queue their work) and no
-// synchronous read, which webgpu in Node lacks
-const run = async () => {
-  if (model) {
-    const f = model.forward(images);
-    const d = [...f.seg, f.det];
-    await Promise.all(d.map((t) => t.data()));
-    tf.dispose(d);
-  } else {
-    const r = clip.encodeImage(images, { collect: [6, 12, 18, 24].filter((l) => l <= cfg.vision.layers) });
-    await r.pooled.data();
-    tf.dispose([r.pooled, ...r.tokens.values()]);
+// --attention per-head|batched (default: auto, batched on GPU backends)
+for (const mode of modes) for (const size of sizes) for (const batch of batches) {
+  if (mode) setAttentionMode(mode);
+  const images = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1);
+  // read asynchronously: the wait for the results (GPU backends queue their work) and no
+  // synchronous read, which webgpu in Node lacks
+  const run = async () => {
+    if (model) {
+      const f = model.forward(images);
+      const d = [...f.seg, f.det];
+      await Promise.all(d.map((t) => t.data()));
+      tf.dispose(d);
+    } else {
+      const r = clip.encodeImage(images, { collect: [6, 12, 18, 24].filter((l) => l <= cfg.vision.layers) });
+      await r.pooled.data();
+      tf.dispose([r.pooled, ...r.tokens.values()]);
+    }
+  };
+  const times = [];
+  for (let i = 0; i < repeat; i++) {
+    const t = performance.now();
+    await run();
+    times.push((performance.now() - t) / 1000);
   }
-};
-const times = [];
-for (let i = 0; i < repeat; i++) {
-  const t = performance.now();
-  await run();
-  times.push((performance.now() - t) / 1000);
+  const best = Math.min(...times);
+  const g = Math.floor(size / cfg.vision.patchSize);
+  const N = 1 + g * g;
+  const W = cfg.vision.width;
+  const L = cfg.vision.layers;
+  // FLOPs: per block 24 N W^2 (qkv, out, mlp 4x) + 4 N^2 W (scores, values); patch embedding 2 N p^2 3 W
+  const flops = batch * (L * (24 * N * W * W + 4 * N * N * W) + 2 * (N - 1) * cfg.vision.patchSize ** 2 * 3 * W);
+  const out = {
+    case: `${modelName} ${aaclip ? 'AA-CLIP' : 'vision'} forward`,
+    backend: report.active,
+    ...(report.adapter ? { adapter: report.adapter } : {}),
+    attention: attentionModeInUse(),
+    size,
+    batch,
+    secondsPerImage: best / batch,
+    seconds: times,
+    gflops: flops / 1e9,
+    gflopsPerSecond: flops / 1e9 / best,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    weightLoadSeconds: loadS,
+    fp32WeightsMiB: (clip.visual.resblocks.length * (12 * W * W + 13 * W) * 4 + 4 * (3 * cfg.vision.patchSize ** 2 * W)) / 2 ** 20,
+  };
+  console.log(JSON.stringify(out));
+  tf.dispose(images);
 }
-const best = Math.min(...times);
-const g = Math.floor(size / cfg.vision.patchSize);
-const N = 1 + g * g;
-const W = cfg.vision.width;
-const L = cfg.vision.layers;
-// FLOPs: per block 24 N W^2 (qkv, out, mlp 4x) + 4 N^2 W (scores, values); patch embedding 2 N p^2 3 W
-const flops = batch * (L * (24 * N * W * W + 4 * N * N * W) + 2 * (N - 1) * cfg.vision.patchSize ** 2 * 3 * W);
-const out = {
-  case: `${modelName} ${aaclip ? 'AA-CLIP' : 'vision'} forward`,
-  backend: report.active,
-  ...(report.adapter ? { adapter: report.adapter } : {}),
-  attention: attentionModeInUse(),
-  size,
-  batch,
-  secondsPerImage: best / batch,
-  seconds: times,
-  gflops: flops / 1e9,
-  gflopsPerSecond: flops / 1e9 / best,
-  peakRssMiB: process.resourceUsage().maxRSS / 1024,
-  weightLoadSeconds: loadS,
-  fp32WeightsMiB: (clip.visual.resblocks.length * (12 * W * W + 13 * W) * 4 + 4 * (3 * cfg.vision.patchSize ** 2 * W)) / 2 ** 20,
-};
-console.log(JSON.stringify(out));
-tf.dispose(images);
 model?.dispose();
 clip.dispose();

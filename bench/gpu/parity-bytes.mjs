@@ -5,7 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeParityFromBytes, formatParityTable } from '@aaclip/core';
-import { useBackend, formatBackendReport } from '@aaclip/backend-node';
+import { ensureGradients, useBackend, formatBackendReport } from '@aaclip/backend-node';
 import { emit, parseArgs } from '../lib.mjs';
 
 const args = parseArgs();
@@ -13,6 +13,7 @@ const dir = args.fixture;
 if (!dir) throw new Error('parity-bytes: --fixture DIR is required');
 const report = await useBackend(args.backend ?? 'wasm');
 console.error(formatBackendReport(report));
+await ensureGradients(); // the stage-1/2 gradient outputs
 const file = (name) => new Uint8Array(readFileSync(join(dir, name)));
 const pp = join(dir, 'preprocess.json');
 const preprocess = existsSync(pp)
@@ -29,7 +30,7 @@ const res = await computeParityFromBytes({
   preprocess,
 });
 const seconds = (performance.now() - t0) / 1000;
-console.error(formatParityTable(res));
+console.error(formatParityTable(res.rows));
 const worst = res.rows.reduce((w, r) => (r.maxAbsDiff / r.tolerance > (w ? w.maxAbsDiff / w.tolerance : -1) ? r : w), null);
 emit({
   case: 'parity',

@@ -6,7 +6,9 @@
 //     (the GPU machine unpacks them with Python's lzma);
 //   - debs/: Debian's Vulkan loader (libvulkan1), unpacked there with dpkg -x;
 //   - fixture/: the parity fixture's files, its PNGs pre-decoded (preprocess.json).
-// Run after `npm run build`:  node bench/gpu/prepare.mjs [--fixture ../shared/fixtures/aaclip-tiny]
+// Run after `npm run build`:  node bench/gpu/prepare.mjs [--fixture ../shared/fixtures/aaclip-tiny] [--src DIR]
+// --src: bundle the SDK's sources (packages/*/src) and bench scripts of another checkout, e.g. a
+// clean `git worktree` of HEAD, rather than this tree's (which may hold uncommitted work).
 // Then (device tool): bash bench/gpu/device-run.sh, carrying .gpu.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +22,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = parseArgs();
 const fixture = resolve(root, args.fixture ?? '../shared/fixtures/aaclip-tiny');
 const out = join(root, '.gpu');
+const src = resolve(args.src ?? root);
 const sh = (cmd, a, opts = {}) => execFileSync(cmd, a, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
 
 // keep .gpu out of git (and so out of the tree the device tool sends uncarried)
@@ -40,7 +43,10 @@ const stubSharp = {
   },
 };
 await build({
-  entryPoints: { entry: join(root, 'bench/gpu/entry.mjs') },
+  entryPoints: { entry: join(src, 'bench/gpu/entry.mjs') },
+  // the SDK from its TypeScript sources; everything else from this tree's node_modules
+  alias: Object.fromEntries(['core', 'backend-node', 'prompts'].map((p) => [`@aaclip/${p}`, join(src, 'packages', p, 'src', 'index.ts')])),
+  nodePaths: [join(root, 'node_modules')],
   outdir: join(out, 'bundle'),
   bundle: true,
   splitting: true,
@@ -65,7 +71,7 @@ for (const pkg of ['webgpu', 'debug', 'ms']) {
 mkdirSync(join(nm, 'webgpu', 'dist', 'linux-x64'), { recursive: true });
 writeFileSync(join(out, 'dawn.node.xz'), sh('xz', ['-9', '-c', join(root, 'node_modules/webgpu/dist/linux-x64/dawn.node')], { maxBuffer: 1 << 30 }));
 // the demo model, where demo-throughput looks for it by --model
-copyFileSync(join(root, 'packages/backend-node/models/demo.safetensors'), join(out, 'demo.safetensors'));
+copyFileSync(join(src, 'packages/backend-node/models/demo.safetensors'), join(out, 'demo.safetensors'));
 
 // 2. Node.js
 writeFileSync(join(out, 'node.xz'), sh('xz', ['-9', '-T2', '-c', process.execPath], { maxBuffer: 1 << 30 }));
