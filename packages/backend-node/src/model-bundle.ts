@@ -29,6 +29,11 @@ export interface BundleOptions {
   activation?: 'gelu' | 'quick_gelu';
   /** Load the vision tower only (no text weights are read; anchors must come from elsewhere). */
   visionOnly?: boolean;
+  /**
+   * Build the CLIP for forward passes only (see `LoadClipOptions.inferenceOnly`): one copy of
+   * the weights on wasm instead of two. Default false for `loadBundle`, true for `loadDetector`.
+   */
+  inferenceOnly?: boolean;
 }
 
 export interface LoadedBundle {
@@ -63,7 +68,7 @@ async function readTokenizerFiles(vocab: string[] | undefined, modelPath: string
  * found beside the model). Without a tokenizer, detection needs anchors stored in the model.
  */
 export async function loadBundle(opts: BundleOptions): Promise<LoadedBundle> {
-  const { clip, config, metadata } = await loadClip(opts.model, { activation: opts.activation, visionOnly: opts.visionOnly });
+  const { clip, config, metadata } = await loadClip(opts.model, { activation: opts.activation, visionOnly: opts.visionOnly, inferenceOnly: opts.inferenceOnly });
   try {
     let checkpoint: AAClipCheckpoint | null = null;
     try {
@@ -92,7 +97,7 @@ export async function loadBundle(opts: BundleOptions): Promise<LoadedBundle> {
 
 /** A detector from files; see {@link loadBundle}. */
 export async function loadDetector(opts: BundleOptions & { prompts?: PromptOptions; domain?: Domain }): Promise<{ detector: Detector; bundle: LoadedBundle }> {
-  const bundle = await loadBundle(opts);
+  const bundle = await loadBundle({ ...opts, inferenceOnly: opts.inferenceOnly ?? true }); // a detector only runs forward passes
   const ck = bundle.checkpoint;
   if (!ck || ![...ck.adapters.keys()].some((k) => k.startsWith('image_adapter.'))) {
     bundle.clip.dispose();

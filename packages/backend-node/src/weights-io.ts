@@ -105,6 +105,13 @@ export interface LoadClipOptions {
    * images needs no text weights). `config.text` is then undefined.
    */
   visionOnly?: boolean;
+  /**
+   * Build for forward passes only (`ClipModel.fromWeights`' `inferenceOnly`): on wasm each
+   * linear weight lives only in the packed form the matMul uses, so the model holds one copy of
+   * its weights instead of two. No gradients through the CLIP, no surgery branch (training
+   * needs a model loaded without it). Default false.
+   */
+  inferenceOnly?: boolean;
 }
 
 /** Keys of the vision tower in OpenAI/open_clip (`visual.*`) and Hugging Face (`vision_model.*`, `visual_projection.*`) names. */
@@ -163,7 +170,7 @@ function buildClip(path: string, tensors: TensorMap, metadata: Record<string, st
   const fromMeta = metadata.clip_config ? (JSON.parse(metadata.clip_config) as ClipConfig) : undefined;
   const config: ClipConfig = fromMeta ? { ...norm.config, activation: opts.activation ?? fromMeta.activation, vision: { ...norm.config.vision, heads: opts.visionHeads ?? fromMeta.vision.heads } } : norm.config;
   if (fromMeta?.text && config.text) config.text = { ...config.text, heads: opts.textHeads ?? fromMeta.text.heads };
-  const clip = ClipModel.fromWeights(norm.tensors, config);
+  const clip = ClipModel.fromWeights(norm.tensors, config, { inferenceOnly: opts.inferenceOnly });
   return { clip, config, unusedKeys: norm.unusedKeys, metadata };
 }
 

@@ -9,6 +9,7 @@ export type { ClipConfig, VisionConfig, TextConfig } from './model/clip-config';
 export { CLIP_PRESETS } from './model/presets';
 export type { ClipPresetName } from './model/presets';
 export { ClipModel, validateClipConfig } from './model/clip-model';
+export { isInferenceOnlyWeight } from './model/inference-weights';
 export { VisionTransformer } from './model/vision-transformer';
 export type { VisionForwardOptions, VisionForwardResult, BlockHook } from './model/vision-transformer';
 export { TextTransformer } from './model/text-transformer';

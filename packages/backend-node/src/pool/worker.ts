@@ -32,6 +32,7 @@ async function load(): Promise<Detector> {
     vocab: init.vocab,
     activation: init.activation,
     visionOnly: !init.text,
+    inferenceOnly: true, // a worker only detects: one packed copy of the weights, not two
   });
   const ck = bundle.checkpoint;
   if (!ck || ![...ck.adapters.keys()].some((k) => k.startsWith('image_adapter.'))) {

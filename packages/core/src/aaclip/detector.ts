@@ -64,11 +64,14 @@ export class Detector {
   private readonly fixedAnchors = new Map<string, tf.Tensor2D>();
   private readonly cache: AnchorCache | null;
   private disposed = false;
+  /** The options detection reads later; not the adapter and anchor arrays (the model's and the anchors' tensors hold those: ~40 MB of JS copies for ViT-L). */
+  private readonly opts: Pick<DetectorOptions, 'prompts' | 'domain' | 'ownsClip'>;
 
   constructor(
     readonly model: AAClipModel,
-    private readonly opts: DetectorOptions,
+    opts: DetectorOptions,
   ) {
+    this.opts = { prompts: opts.prompts, domain: opts.domain, ownsClip: opts.ownsClip };
     for (const [c, a] of opts.anchors ?? []) this.fixedAnchors.set(c, toAnchorTensor(c, a, model.clip.config.embedDim));
     this.cache = opts.tokenizer && model.clip.text ? new AnchorCache(model, opts.tokenizer) : null;
     for (const c of opts.classNames ?? []) this.anchors(c);

@@ -3,6 +3,7 @@ import type { ClipConfig } from './clip-config';
 import { TextTransformer, type TextForwardOptions, type TokenInput } from './text-transformer';
 import { VisionTransformer, type VisionForwardOptions, type VisionForwardResult } from './vision-transformer';
 import { buildOrDispose, type WeightMap } from './weight-source';
+import { isInferenceOnlyWeight } from './inference-weights';
 
 /**
  * An OpenAI-style ViT CLIP built from a typed config and weights in the OpenAI layout
@@ -28,14 +29,31 @@ export class ClipModel {
     this.text = text;
   }
 
-  /** Builds the model; every key and shape the config implies is checked. */
-  static fromWeights(weights: WeightMap, config: ClipConfig): ClipModel {
+  /**
+   * Builds the model; every key and shape the config implies is checked.
+   *
+   * With `inferenceOnly`, the blocks' linear weights (qkv, out, MLP: nearly all of a CLIP) are
+   * packed for the backend's matMul as they are built; on wasm their own storage is freed, so
+   * the model holds one copy of its weights instead of two (XNNPACK keeps a packed copy of
+   * every matMul weight) and the build never holds more than one extra weight matrix. The
+   * model then runs forward passes only: no gradients through the CLIP, no surgery branch.
+   */
+  static fromWeights(weights: WeightMap, config: ClipConfig, opts: { inferenceOnly?: boolean } = {}): ClipModel {
     validateClipConfig(config);
-    return buildOrDispose(() => {
-      const visual = new VisionTransformer(weights, config.vision, config.embedDim, config.activation);
-      const text = config.text ? new TextTransformer(weights, config.text, config.embedDim, config.activation) : null;
-      return new ClipModel(config, visual, text);
-    });
+    return buildOrDispose(
+      () => {
+        const visual = new VisionTransformer(weights, config.vision, config.embedDim, config.activation);
+        const text = config.text ? new TextTransformer(weights, config.text, config.embedDim, config.activation) : null;
+        return new ClipModel(config, visual, text);
+      },
+      { inferenceOnly: opts.inferenceOnly ?? false },
+    );
+  }
+
+  /** True when the model was built with `inferenceOnly` (forward passes only). */
+  get inferenceOnly(): boolean {
+    const b = this.visual.resblocks[0];
+    return b ? isInferenceOnlyWeight(b.cFcT) : false;
   }
 
   /**

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assertFullWeight } from './inference-weights';
 
 /*
  * Plain 2-D matMul with hand-written gradients that are themselves plain 2-D matMuls.
@@ -50,7 +51,10 @@ export function frozenLinear(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D)
     const xx = args[0] as tf.Tensor2D;
     return {
     value: (bias ? tf.add(tf.matMul(xx, w), bias) : tf.matMul(xx, w)) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, tf.transpose(w)),
+    gradFunc: (dy: tf.Tensor) => {
+      assertFullWeight(w, 'frozenLinear gradient'); // an inference-only weight has no readable copy
+      return tf.matMul(dy as tf.Tensor2D, tf.transpose(w));
+    },
     };
   });
   return f(x) as tf.Tensor2D;

@@ -48,7 +48,9 @@ export class ResidualAttentionBlock {
   mlp(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       // c_fc's bias is added by the (fused) activation: act(x W + b)
-      const h = applyActivation(this.activation, frozenLinear(x, this.cFcT), this.cFcBias) as tf.Tensor2D;
+      const pre = frozenLinear(x, this.cFcT); // [rows, hidden]
+      const h = applyActivation(this.activation, pre, this.cFcBias) as tf.Tensor2D;
+      pre.dispose(); // [rows, hidden] freed before c_proj runs, not at the end of the tidy
       return frozenLinear(h, this.cProjT, this.cProjBias);
     });
   }
@@ -58,11 +60,18 @@ export class ResidualAttentionBlock {
    * value path (the surgery branch).
    */
   apply(x: tf.Tensor2D, batch: number, tokens: number, opts: { mask?: tf.Tensor2D; valuePath?: boolean } = {}): tf.Tensor2D {
+    // each intermediate is freed as soon as it is used (a tape keeps its own clones), so that
+    // the block's peak is its largest step, not the sum of its steps
     return tf.tidy(() => {
       const normed = this.ln_1.apply(x) as tf.Tensor2D;
       const a = opts.valuePath ? this.attn.applyValuePath(normed) : this.attn.apply(normed, batch, tokens, opts.mask);
+      normed.dispose();
       const y = tf.add(x, a) as tf.Tensor2D;
-      return tf.add(y, this.mlp(this.ln_2.apply(y) as tf.Tensor2D)) as tf.Tensor2D;
+      a.dispose();
+      const n2 = this.ln_2.apply(y) as tf.Tensor2D;
+      const m = this.mlp(n2);
+      n2.dispose();
+      return tf.add(y, m) as tf.Tensor2D;
     });
   }
 

@@ -4,7 +4,7 @@ import type { TextConfig } from './clip-config';
 import { LayerNorm } from './layer-norm';
 import { frozenLinear } from './matmul-2d';
 import { ResidualAttentionBlock } from './residual-block';
-import type { BlockHook } from './vision-transformer';
+import { afterBlockFreeing, type BlockHook } from './vision-transformer';
 import { track, weightTensor, type WeightMap } from './weight-source';
 
 export interface TextForwardOptions {
@@ -86,8 +86,9 @@ export class TextTransformer {
       x = tf.reshape(tf.add(tf.reshape(x, [N, L, T]), pos), [N * L, T]); // [N*L, T]
       const mask = tf.slice(this.mask, [0, 0], [L, L]) as tf.Tensor2D; // [L, L]
       for (let i = 1; i <= this.resblocks.length; i++) {
-        x = this.resblocks[i - 1]!.apply(x, N, L, { mask });
-        if (opts.afterBlock) x = opts.afterBlock(i, x, N, L);
+        const input = x;
+        x = afterBlockFreeing(opts.afterBlock, i, this.resblocks[i - 1]!.apply(x, N, L, { mask }), N, L);
+        if (input !== x) input.dispose(); // not held to the end of the tidy
       }
       // the EOT row of each sequence (slices, so that the gradient needs no scatter)
       const rows = eot.map((t, n) => tf.slice(x, [n * L + t, 0], [1, T]));

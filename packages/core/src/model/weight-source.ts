@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { packInferenceWeight } from './inference-weights';
 
 /** One stored tensor: row-major values and a shape (a `NamedTensor` satisfies this). */
 export interface WeightEntry {
@@ -33,6 +34,7 @@ export function takeWeight(weights: WeightMap, key: string, expected: readonly n
 }
 
 let collector: tf.Tensor[] | null = null;
+let inferenceBuild = false;
 
 /** Registers a tensor a model constructor made, so that a failed build can free it. */
 export function track<T extends tf.Tensor>(t: T): T {
@@ -40,14 +42,25 @@ export function track<T extends tf.Tensor>(t: T): T {
   return t;
 }
 
+export interface BuildOptions {
+  /**
+   * Linear weights made by `linearWeightT` during the build are inference-only: packed for the
+   * backend's matMul as each is uploaded, their own storage freed on wasm (see
+   * `packInferenceWeight`). Default: inherited from an enclosing build, else false.
+   */
+  inferenceOnly?: boolean;
+}
+
 /**
  * Runs a model build; if it throws, every tensor made through `track` / `weightTensor` /
  * `linearWeightT` during the build is disposed, so a bad checkpoint leaks nothing.
  */
-export function buildOrDispose<T>(build: () => T): T {
+export function buildOrDispose<T>(build: () => T, opts: BuildOptions = {}): T {
   const outer = collector;
+  const outerInference = inferenceBuild;
   const mine: tf.Tensor[] = [];
   collector = mine;
+  inferenceBuild = opts.inferenceOnly ?? outerInference;
   try {
     return build();
   } catch (err) {
@@ -55,6 +68,7 @@ export function buildOrDispose<T>(build: () => T): T {
     throw err;
   } finally {
     collector = outer;
+    inferenceBuild = outerInference;
     outer?.push(...mine);
   }
 }
@@ -66,11 +80,14 @@ export function weightTensor<R extends tf.Rank>(weights: WeightMap, key: string,
 
 /**
  * A linear weight stored `[out, in]` in the checkpoint, returned pre-transposed as `[in, out]`
- * so that the forward pass is a plain 2-D matMul (the fast path on wasm).
+ * so that the forward pass is a plain 2-D matMul (the fast path on wasm). In an inference-only
+ * build it is packed at once (see `BuildOptions.inferenceOnly`).
  */
 export function linearWeightT(weights: WeightMap, key: string, out: number, inp: number): tf.Tensor2D {
   const w = takeWeight(weights, key, [out, inp]);
-  return track(tf.tensor2d(transpose2d(w, out, inp), [inp, out]));
+  const t = track(tf.tensor2d(transpose2d(w, out, inp), [inp, out]));
+  if (inferenceBuild) packInferenceWeight(t); // before the next weight is read: one unpacked copy at a time
+  return t;
 }
 
 /** Row-major [rows, cols] -> [cols, rows]. */
