@@ -32,11 +32,11 @@ for src, dst in [('.gpu/node.xz', '/tmp/gpu/node'), ('.gpu/dawn.node.xz', '.gpu/
     os.chmod(dst, 0o755)
 EOF
 NODE=/tmp/gpu/node
-# the Vulkan loader, unless the machine has one
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
-  for f in $G/debs/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
+# the Vulkan loader and GL dispatch libraries: the image has libvulkan.so.1 but not libglvnd's
+# libGLdispatch.so.0, without which NVIDIA's Vulkan driver (libGLX_nvidia.so.0) does not load
+# ("Could not get 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr'", seen there)
+for f in $G/debs/*.deb; do dpkg -x "$f" /; done
+ldconfig
 # the NVIDIA Vulkan driver's manifest (the driver folder is mounted read-only)
 for c in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
   if [ -f "$c" ]; then export VK_DRIVER_FILES=$c VK_ICD_FILENAMES=$c; break; fi

@@ -4,7 +4,9 @@
 //     GPU run decodes no image files), with the `webgpu` package (Dawn for Node) beside it;
 //   - node.xz, dawn.node.xz: this machine's Node.js binary and Dawn's Linux x64 addon, xz'd
 //     (the GPU machine unpacks them with Python's lzma);
-//   - debs/: Debian's Vulkan loader (libvulkan1), unpacked there with dpkg -x;
+//   - debs/: Debian's Vulkan loader and GL dispatch libraries (libvulkan1, libglvnd0, libglx0,
+//     libegl1, ...), unpacked there with dpkg -x: NVIDIA's Vulkan driver (libGLX_nvidia.so.0)
+//     needs libGLdispatch from libglvnd0, which that machine lacks;
 //   - fixture/: the parity fixture's files, its PNGs pre-decoded (preprocess.json).
 // Run after `npm run build`:  node bench/gpu/prepare.mjs [--fixture ../shared/fixtures/aaclip-tiny] [--src DIR]
 // --src: bundle the SDK's sources (packages/*/src) and bench scripts of another checkout, e.g. a
@@ -81,11 +83,12 @@ mkdirSync(join(out, 'debs'), { recursive: true });
 const lists = '/tmp/amd64-lists';
 mkdirSync(join(lists, 'partial'), { recursive: true });
 const apt = ['-oAPT::Architecture=amd64', '-oAPT::Architectures=amd64', `-oDir::State::Lists=${lists}`];
+const debs = ['download', 'libvulkan1', 'libglvnd0', 'libglx0', 'libgl1', 'libegl1', 'libopengl0', 'libgles2'];
 try {
-  sh('apt-get', [...apt, 'download', 'libvulkan1'], { cwd: join(out, 'debs') });
+  sh('apt-get', [...apt, ...debs], { cwd: join(out, 'debs') });
 } catch {
   sh('apt-get', [...apt, 'update']);
-  sh('apt-get', [...apt, 'download', 'libvulkan1'], { cwd: join(out, 'debs') });
+  sh('apt-get', [...apt, ...debs], { cwd: join(out, 'debs') });
 }
 
 // 4. the parity fixture
