@@ -24,6 +24,12 @@ export interface ClipBuildOptions {
   textHeads?: number;
   /** MLP activation. Default 'gelu' (what AA-CLIP builds); 'quick_gelu' for OpenAI's own numbers. */
   activation?: 'gelu' | 'quick_gelu';
+  /**
+   * Build for forward passes only (`ClipModel.fromWeights`' `inferenceOnly`): on wasm each
+   * linear weight lives only in the packed form the matMul uses, one copy instead of two. No
+   * gradients through the CLIP, no surgery branch. Default false (true in `createWebDetector`).
+   */
+  inferenceOnly?: boolean;
 }
 
 export interface LoadClipFromUrlOptions extends LoadWeightsOptions, ClipBuildOptions {}
@@ -73,7 +79,7 @@ export function clipFromTensors(tensors: TensorMap, metadata: Record<string, str
   } catch (e) {
     throw new Error(`${name}: ${(e as Error).message}`);
   }
-  const clip = ClipModel.fromWeights(norm.tensors, norm.config);
+  const clip = ClipModel.fromWeights(norm.tensors, norm.config, { inferenceOnly: opts.inferenceOnly });
   return { clip, config: norm.config, unusedKeys: norm.unusedKeys };
 }
 

@@ -151,6 +151,7 @@ export async function createWebDetector(opts: WebDetectorOptions): Promise<WebDe
       visionHeads: opts.visionHeads ?? ckpt.clipConfig?.vision?.heads,
       textHeads: opts.textHeads ?? ckpt.clipConfig?.text?.heads,
       activation: opts.activation ?? ckpt.clipConfig?.activation,
+      inferenceOnly: true, // detection only: one packed copy of the weights on wasm, not two
     },
     opts.modelUrl,
   );
