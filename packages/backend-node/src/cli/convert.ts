@@ -83,7 +83,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         try {
           for (const c of classes) {
             const a = cache.get(c, { dataset: values.dataset as string | undefined, onWarning: (w) => ctx.log(`warning: ${w.message}`) });
-            outTensors.set(`anchors.${c}`, { dtype: 'float32', shape: [...a.shape], data: a.dataSync() as Float32Array });
+            outTensors.set(`anchors.${c}`, { dtype: 'float32', shape: [...a.shape], data: (await a.data()) as Float32Array }); // async: webgpu in Node
             nAnchors++;
           }
           metadata.anchor_classes = JSON.stringify(classes);

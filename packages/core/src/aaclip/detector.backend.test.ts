@@ -46,6 +46,8 @@ describe('createDetector / detect', () => {
     // anchors exported, then a detector with no tokenizer uses them
     const anchors = det.exportAnchors();
     expect(anchors.get('bottle')!.shape).toEqual([32, 2]);
+    const anchorsAsync = await det.exportAnchorsAsync();
+    expect(anchorsAsync.get('bottle')!.data).toEqual(anchors.get('bottle')!.data);
     expect(maxDiff(anchors.get('bottle')!.data, expected.get('anchors.adapted.bottle')!.data as Float64Array)).toBeLessThan(3e-6);
     det.dispose();
     const det2 = createDetector({ clip: loadTinyClip(), adapters: tinyAdapters(), anchors });

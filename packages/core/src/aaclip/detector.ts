@@ -164,6 +164,13 @@ export class Detector {
     return m;
   }
 
+  /** `exportAnchors` read asynchronously (webgpu in Node has no synchronous read). */
+  async exportAnchorsAsync(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    const m = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [c, a] of this.fixedAnchors) m.set(c, { shape: [...a.shape], data: (await a.data()) as Float32Array });
+    return m;
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
