@@ -2,11 +2,12 @@
 // trainer's step (trainStage, stage 2): forward with the image adapters in the first blocks,
 // ce on the det projection + focal/dice seg losses of the four levels against frozen anchors,
 // gradients of the adapters only (frozen backbone), one Adam step (betas 0.5, 0.999).
-//   node --expose-gc bench/train-step.mjs --model ViT-L-14-336 --size 518 --batch 2 --steps 2 [--layers N] [--backend wasm] [--checkpoint auto|true|false]
+//   node --expose-gc bench/train-step.mjs --model ViT-L-14-336 --size 518 --batch 2 --steps 2 [--layers N] [--backend wasm] [--checkpoint auto|true|false] [--workers N]
+// --workers N: the batch split across this thread and N worker threads (createTrainingPool).
 // --checkpoint: block-wise recomputation as the trainer does it ('auto': when the plain tape would pass 1 GiB).
 import * as tf from '@tensorflow/tfjs-core';
 import { AAClipModel, Adam, ClipModel, adapterGradientTensors, randomClipWeights, recomputeBlocks, stage2GradientTensorsCheckpointed, stage2Loss } from '@aaclip/core';
-import { ensureGradients, useBackend } from '@aaclip/backend-node';
+import { createTrainingPool, ensureGradients, useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, best, emit, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 
 const args = parseArgs();
@@ -39,20 +40,31 @@ const optimizer = new Adam(params, { lr: 5e-4, betas: [0.5, 0.999] });
 const batchData = { images, masks, labels, classes: labels.map(() => 'object') };
 const ckArg = args.checkpoint ?? 'auto';
 const checkpoint = recomputeBlocks(model, images.shape, ckArg === 'auto' ? 'auto' : ckArg === 'true');
+const workers = Number(args.workers ?? 0);
+const pool = workers > 0 ? await createTrainingPool({ weights: { random: { config: cfg, seed: 0 } }, model, workers, backend: report.active, checkpoint }) : null;
 const times = [];
 let loss = NaN;
 let heap = 0;
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
-  const { value, grads } = checkpoint
-    ? stage2GradientTensorsCheckpointed(model, batchData, anchors)
-    : adapterGradientTensors(model, 2, () => stage2Loss(model, batchData, anchors).loss);
-  optimizer.applyGradients(grads);
-  tf.dispose([...grads.values()]);
-  await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
-  times.push((performance.now() - t) / 1000);
-  loss = (await value.data())[0];
-  value.dispose();
+  if (pool) {
+    const { value, grads } = await pool.stage2Gradients(model, batchData, anchors);
+    optimizer.applyGradients(grads);
+    tf.dispose([...grads.values()]);
+    await params[0].weightT.data();
+    times.push((performance.now() - t) / 1000);
+    loss = value;
+  } else {
+    const { value, grads } = checkpoint
+      ? stage2GradientTensorsCheckpointed(model, batchData, anchors)
+      : adapterGradientTensors(model, 2, () => stage2Loss(model, batchData, anchors).loss);
+    optimizer.applyGradients(grads);
+    tf.dispose([...grads.values()]);
+    await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
+    times.push((performance.now() - t) / 1000);
+    loss = (await value.data())[0];
+    value.dispose();
+  }
   heap = Math.max(heap, wasmHeapMiB() ?? 0);
   global.gc?.();
 }
@@ -65,6 +77,7 @@ emit({
   batch,
   layers: cfg.vision.layers,
   checkpoint,
+  threads: pool ? pool.threads : 1,
   seconds: best(times),
   times,
   loss,
@@ -73,6 +86,7 @@ emit({
   peakRssMiB: peakRssMiB(),
   wasmHeapMiB: heap || null,
 });
+await pool?.dispose();
 optimizer.dispose();
 tf.dispose([images, masks, ...anchors.values()]);
 model.dispose();

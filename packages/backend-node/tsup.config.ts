@@ -15,5 +15,5 @@ export default defineConfig([
   // the command-line programs: ESM only
   { ...shared, entry: ['src/cli.ts', 'src/parity-cli.ts'], format: ['esm'], banner: { js: '#!/usr/bin/env node' } },
   // the DetectorPool worker thread: its own file, dist/pool-worker.js
-  { ...shared, entry: { 'pool-worker': 'src/pool/worker.ts' }, format: ['esm'] },
+  { ...shared, entry: { 'pool-worker': 'src/pool/worker.ts', 'train-worker': 'src/train-pool/worker.ts' }, format: ['esm'] },
 ]);

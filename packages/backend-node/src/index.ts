@@ -72,6 +72,18 @@ export { loadBundle, loadDetector, TOKENIZER_METADATA_KEY } from './model-bundle
  */
 export { createDetectorPool, DetectorPool } from './pool/detector-pool';
 export type { DetectorPoolOptions, PoolImages, PoolPromptOptions, AnchorData } from './pool/detector-pool';
+/**
+ * Stage-2 training on several cores: each batch split across this thread and worker threads
+ * (each with its own copy of the frozen vision tower), the gradients combined exactly.
+ *
+ * @example
+ * const pool = await createTrainingPool({ weights: { file: 'vitl14-336.safetensors' }, model, workers: 1 });
+ * await trainStage(model, source, { stage: 2, anchors, stage2Gradients: pool.stage2Gradients });
+ * await pool.dispose();
+ */
+export { createTrainingPool, TrainingPool } from './train-pool/training-pool';
+export type { TrainingPoolOptions } from './train-pool/training-pool';
+export type { TrainWorkerWeights } from './train-pool/protocol';
 export type { BundleOptions, LoadedBundle } from './model-bundle';
 export {
   writeEvaluationReport,

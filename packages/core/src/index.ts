@@ -59,7 +59,7 @@ export { stage2GradientsCheckpointed, stage2GradientTensorsCheckpointed } from '
 export type { ClassTokens, Stage1Batch, Stage2Batch } from './aaclip/stage-losses';
 export { augmentPair, stageAugmentOptions } from './aaclip/augment';
 export type { AugmentImage, AugmentOptions } from './aaclip/augment';
-export { trainStage, epochOrder, recomputeBlocks } from './aaclip/trainer';
+export { trainStage, epochOrder, recomputeBlocks, stage2Gradients } from './aaclip/trainer';
 export { trainAAClip } from './aaclip/pipeline';
 export type { PipelineOptions, PipelineResult } from './aaclip/pipeline';
 export type { TrainingSample, TrainingSource, StageOptions, StageResult } from './aaclip/trainer';

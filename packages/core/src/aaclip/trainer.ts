@@ -7,7 +7,7 @@ import { augmentPair, stageAugmentOptions, type AugmentImage, type AugmentOption
 import { mulberry32 } from './aaclip-model';
 import type { TrainingCheckpoint } from './checkpoint';
 import { stage2GradientTensorsCheckpointed } from './checkpointed-gradients';
-import { adapterGradientTensors, stage1Loss, stage2Loss, type ClassTokens } from './stage-losses';
+import { adapterGradientTensors, stage1Loss, stage2Loss, type ClassTokens, type Stage2Batch } from './stage-losses';
 
 /** One training sample at the training size. */
 export interface TrainingSample {
@@ -55,6 +55,13 @@ export interface StageOptions {
    * e.g. ViT-L at 336 px and up, which otherwise cannot fit a 4 GiB wasm heap.
    */
   checkpoint?: boolean | 'auto';
+  /**
+   * Stage 2: computes the loss and the adapter gradients of a batch elsewhere, e.g. split
+   * across worker threads (backend-node's `createTrainingPool`). Gradients are keyed by adapter
+   * key in variable layout [in, out] and must equal the local computation's (the losses are
+   * per-image means, so a split batch's gradient is the size-weighted mean of its parts).
+   */
+  stage2Gradients?: (model: AAClipModel, batch: Stage2Batch, anchors: ReadonlyMap<string, tf.Tensor2D>) => Promise<{ value: number; grads: Map<string, tf.Tensor> }>;
   /** Emit a checkpoint every N optimiser steps (and always at the end of each epoch). */
   checkpointEvery?: number;
   onCheckpoint?: (ckpt: TrainingCheckpoint, reason: 'interval' | 'epoch' | 'stop') => void | Promise<void>;
@@ -82,6 +89,23 @@ export function recomputeBlocks(model: AAClipModel, imageShape: readonly number[
   const N = 1 + g * g;
   const tapeBytes = v.layers * imageShape[0]! * (v.heads * N * N + 16 * N * v.width) * 4;
   return tapeBytes > 2 ** 30;
+}
+
+/**
+ * One stage-2 batch's loss and adapter gradients (keyed by adapter key, layout [in, out]), on
+ * this thread: the plain tape, or block recomputation (`recomputeBlocks`). Values are read
+ * asynchronously (GPU backends).
+ */
+export async function stage2Gradients(
+  model: AAClipModel,
+  batch: Stage2Batch,
+  anchors: ReadonlyMap<string, tf.Tensor2D>,
+  checkpoint: boolean | 'auto' = 'auto',
+): Promise<{ value: number; grads: Map<string, tf.Tensor> }> {
+  const { value, grads } = recomputeBlocks(model, batch.images.shape, checkpoint)
+    ? stage2GradientTensorsCheckpointed(model, batch, anchors)
+    : adapterGradientTensors(model, 2, () => stage2Loss(model, batch, anchors).loss);
+  return { value: await readLoss(value), grads };
 }
 
 /** Deterministic sub-seed from (seed, a, b). */
@@ -223,13 +247,16 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
             } finally {
               tf.dispose(feats.levels);
             }
-          } else {
-            const { value, grads } = recomputeBlocks(model, batch.images.shape, opts.checkpoint ?? 'auto')
-              ? stage2GradientTensorsCheckpointed(model, batch, opts.anchors!)
-              : adapterGradientTensors(model, 2, () => stage2Loss(model, batch, opts.anchors!).loss);
+          } else if (opts.stage2Gradients) {
+            const { value, grads } = await opts.stage2Gradients(model, batch, opts.anchors!);
             optimizer.applyGradients(grads);
             tf.dispose([...grads.values()]);
-            lossValue = await readLoss(value);
+            lossValue = value;
+          } else {
+            const { value, grads } = await stage2Gradients(model, batch, opts.anchors!, opts.checkpoint ?? 'auto');
+            optimizer.applyGradients(grads);
+            tf.dispose([...grads.values()]);
+            lossValue = value;
           }
         } finally {
           tf.dispose([batch.images, batch.masks]);

@@ -1,0 +1,45 @@
+/*
+ * Messages between a TrainingPool (main thread) and its workers: structured-clone data,
+ * Float32Arrays transferred.
+ */
+import type { AAClipConfig, ClipConfig } from '@aaclip/core';
+import type { NodeBackendName } from '../backend';
+
+/** Where a worker gets its frozen CLIP: a weights file, or random weights (benchmarks). */
+export type TrainWorkerWeights = { file: string; activation?: 'gelu' | 'quick_gelu' } | { random: { config: ClipConfig; seed: number } };
+
+/** `workerData` of a training worker. */
+export interface TrainWorkerInit {
+  index: number;
+  weights: TrainWorkerWeights;
+  aaclipConfig: AAClipConfig;
+  backend: NodeBackendName;
+  checkpoint: boolean | 'auto';
+}
+
+export interface Tensor2DData {
+  shape: [number, number];
+  data: Float32Array;
+}
+
+/** One shard of a stage-2 batch, with the adapter weights of this step ([in, out]). */
+export interface TrainWorkerStep {
+  type: 'step';
+  id: number;
+  adapters: Record<string, Float32Array>;
+  /** NHWC [batch, size, size, 3] */
+  images: Float32Array;
+  /** [batch, size, size] */
+  masks: Float32Array;
+  batch: number;
+  size: number;
+  labels: number[];
+  classes: string[];
+  anchors: Record<string, Tensor2DData>;
+}
+
+export type TrainWorkerReply =
+  | { type: 'ready'; backend: NodeBackendName; loadSeconds: number }
+  | { type: 'init-error'; message: string }
+  | { type: 'ok'; id: number; loss: number; grads: Record<string, Float32Array> }
+  | { type: 'error'; id: number; message: string };

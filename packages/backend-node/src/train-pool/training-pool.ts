@@ -1,0 +1,213 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { stage2Gradients, type AAClipModel, type Stage2Batch } from '@aaclip/core';
+import type { NodeBackendName } from '../backend';
+import type { Tensor2DData, TrainWorkerInit, TrainWorkerReply, TrainWorkerStep, TrainWorkerWeights } from './protocol';
+
+export interface TrainingPoolOptions {
+  /** The frozen CLIP of the model being trained: its weights file (or random weights, for benchmarks). */
+  weights: TrainWorkerWeights;
+  /** The model trained on this thread (its adapters are the ones the optimiser steps). */
+  model: AAClipModel;
+  /** Worker threads besides this one (default 1: two cores). */
+  workers?: number;
+  /** The workers' tfjs backend (default 'wasm'). */
+  backend?: NodeBackendName;
+  /** Block recomputation, as `trainStage`'s `checkpoint` (default 'auto'). */
+  checkpoint?: boolean | 'auto';
+  /** The worker script; default `train-worker.js` next to this package's `dist/index.js`. */
+  workerFile?: string;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: { loss: number; grads: Record<string, Float32Array> }) => void; reject: (e: Error) => void }>;
+  failure: Error | null;
+}
+
+function defaultWorkerFile(): string {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, 'train-worker.js'), join(here, '..', '..', 'dist', 'train-worker.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`createTrainingPool: worker script not found (looked for ${candidates.join(', ')}; build @aaclip/backend-node first)`);
+  return found;
+}
+
+/**
+ * Data-parallel stage-2 training on several threads: this thread and N workers each compute
+ * the loss and adapter gradients of their share of a batch (each worker holds its own copy of
+ * the frozen vision tower and its own wasm instance), and the shares are combined as the
+ * size-weighted mean, which equals the whole batch's gradient (every stage-2 loss term is a
+ * mean over images). Pass `stage2Gradients` to `trainStage`; the optimiser still runs here.
+ *
+ * @example
+ * const pool = await createTrainingPool({ weights: { file: 'ViT-L-14-336.safetensors' }, model });
+ * await trainStage(model, source, { stage: 2, anchors, stage2Gradients: pool.stage2Gradients });
+ * await pool.dispose();
+ */
+export class TrainingPool {
+  private nextId = 1;
+  private disposed = false;
+
+  private constructor(
+    private readonly slots: Slot[],
+    private readonly opts: TrainingPoolOptions,
+  ) {}
+
+  /** Threads that share each batch (this one included). */
+  get threads(): number {
+    return this.slots.length + 1;
+  }
+
+  static async create(opts: TrainingPoolOptions): Promise<TrainingPool> {
+    const n = opts.workers ?? 1;
+    if (!Number.isInteger(n) || n < 0) throw new Error(`createTrainingPool: workers must be a non-negative integer, got ${String(opts.workers)}`);
+    if ('file' in opts.weights && !existsSync(opts.weights.file)) throw new Error(`createTrainingPool: weights file not found: ${opts.weights.file}`);
+    const file = opts.workerFile ?? defaultWorkerFile();
+    const slots: Slot[] = [];
+    const start = (index: number): Promise<void> => {
+      const init: TrainWorkerInit = { index, weights: opts.weights, aaclipConfig: opts.model.config, backend: opts.backend ?? 'wasm', checkpoint: opts.checkpoint ?? 'auto' };
+      const worker = new Worker(file, { workerData: init });
+      const slot: Slot = { worker, pending: new Map(), failure: null };
+      slots.push(slot);
+      return new Promise<void>((resolve, reject) => {
+        const fail = (why: string): void => {
+          const err = new Error(`TrainingPool: worker ${index} ${why}`);
+          slot.failure ??= err;
+          reject(err);
+          for (const p of slot.pending.values()) p.reject(err);
+          slot.pending.clear();
+        };
+        worker.on('error', (e) => fail(`failed: ${e.message}`));
+        worker.on('exit', (code) => fail(`exited with code ${code}`));
+        worker.on('message', (m: TrainWorkerReply) => {
+          if (m.type === 'ready') resolve();
+          else if (m.type === 'init-error') fail(`could not load: ${m.message}`);
+          else {
+            const p = slot.pending.get(m.id);
+            if (!p) return;
+            slot.pending.delete(m.id);
+            if (m.type === 'ok') p.resolve({ loss: m.loss, grads: m.grads });
+            else p.reject(new Error(`TrainingPool: worker ${index}: ${m.message}`));
+          }
+        });
+      });
+    };
+    const pool = new TrainingPool(slots, opts);
+    try {
+      await Promise.all(Array.from({ length: n }, (_, i) => start(i)));
+    } catch (e) {
+      await pool.dispose();
+      throw e;
+    }
+    return pool;
+  }
+
+  /**
+   * A stage-2 batch's loss and adapter gradients, its images split across this thread and the
+   * workers (images [0, k) here, the rest in order). `trainStage`'s `stage2Gradients` option.
+   */
+  readonly stage2Gradients = async (
+    model: AAClipModel,
+    batch: Stage2Batch,
+    anchors: ReadonlyMap<string, tf.Tensor2D>,
+  ): Promise<{ value: number; grads: Map<string, tf.Tensor> }> => {
+    if (this.disposed) throw new Error('TrainingPool: disposed');
+    if (model !== this.opts.model) throw new Error('TrainingPool: created for another model');
+    const [B, S] = batch.images.shape;
+    const parts = Math.min(this.threads, B);
+    const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * B) / parts)); // [0, ..., B]
+    if (parts === 1) return stage2Gradients(model, batch, anchors, this.opts.checkpoint ?? 'auto');
+    const params = model.trainableAdapters(2);
+    const weights: Record<string, Float32Array> = {};
+    for (const p of params) weights[p.key] = (await p.weightT.data()) as Float32Array;
+    const anchorData: Record<string, Tensor2DData> = {};
+    for (const c of new Set(batch.classes)) {
+      const a = anchors.get(c);
+      if (!a) throw new Error(`TrainingPool: no anchors for class "${c}"`);
+      anchorData[c] = { shape: [a.shape[0], a.shape[1]], data: (await a.data()) as Float32Array };
+    }
+    const images = (await batch.images.data()) as Float32Array;
+    const masks = (await batch.masks.data()) as Float32Array;
+    const labels = Array.from(batch.labels);
+    // the workers' shares go out first, then this thread computes its own
+    const remote = this.slots.slice(0, parts - 1).map((slot, w) => {
+      const [from, to] = [bounds[w + 1]!, bounds[w + 2]!];
+      if (slot.failure) return Promise.reject(slot.failure);
+      const id = this.nextId++;
+      const req: TrainWorkerStep = {
+        type: 'step',
+        id,
+        adapters: weights,
+        images: images.slice(from * S * S * 3, to * S * S * 3),
+        masks: masks.slice(from * S * S, to * S * S),
+        batch: to - from,
+        size: S,
+        labels: labels.slice(from, to),
+        classes: batch.classes.slice(from, to),
+        anchors: anchorData,
+      };
+      return new Promise<{ loss: number; grads: Record<string, Float32Array> }>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage(req, [req.images.buffer as ArrayBuffer, req.masks.buffer as ArrayBuffer]);
+      });
+    });
+    const k = bounds[1]!;
+    const local = tf.tidy(() => ({
+      images: tf.slice(batch.images, [0, 0, 0, 0], [k, S, S, 3]) as tf.Tensor4D,
+      masks: tf.slice(batch.masks, [0, 0, 0], [k, S, S]) as tf.Tensor3D,
+    }));
+    let mine: { value: number; grads: Map<string, tf.Tensor> };
+    try {
+      mine = await stage2Gradients(model, { images: local.images, masks: local.masks, labels: labels.slice(0, k), classes: batch.classes.slice(0, k) }, anchors, this.opts.checkpoint ?? 'auto');
+    } finally {
+      tf.dispose([local.images, local.masks]);
+    }
+    let others: Array<{ loss: number; grads: Record<string, Float32Array> }>;
+    try {
+      others = await Promise.all(remote);
+    } catch (e) {
+      tf.dispose([...mine.grads.values()]);
+      throw e;
+    }
+    // size-weighted mean of the shares
+    const grads = new Map<string, tf.Tensor>();
+    for (const p of params) {
+      const g = mine.grads.get(p.key)!;
+      grads.set(
+        p.key,
+        tf.tidy(() => {
+          let sum = tf.mul(g, k / B);
+          others.forEach((o, w) => {
+            const n = bounds[w + 2]! - bounds[w + 1]!;
+            sum = tf.add(sum, tf.mul(tf.tensor(o.grads[p.key]!, g.shape), n / B));
+          });
+          return sum;
+        }),
+      );
+    }
+    tf.dispose([...mine.grads.values()]);
+    const value = (mine.value * k + others.reduce((s, o, w) => s + o.loss * (bounds[w + 2]! - bounds[w + 1]!), 0)) / B;
+    return { value, grads };
+  };
+
+  /** Stops the workers. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all(
+      this.slots.map(async (s) => {
+        s.worker.postMessage({ type: 'close' });
+        await s.worker.terminate();
+      }),
+    );
+  }
+}
+
+/** Starts a {@link TrainingPool} and waits until every worker has its weights. */
+export function createTrainingPool(opts: TrainingPoolOptions): Promise<TrainingPool> {
+  return TrainingPool.create(opts);
+}
