@@ -142,6 +142,12 @@ describe('aaclip CLI', () => {
     // resuming a finished run does no more steps and ends with the same losses
     const again = JSON.parse((await aaclip([...args, '--resume'])).stdout);
     expect(again.stage2Losses).toEqual(s.stage2Losses);
+    // stage 2 on two threads (--workers 1): the same training, up to float32 rounding
+    const pooledArgs = args.map((a) => (a === out ? join(dir, 'train-pooled') : a));
+    const pooled = JSON.parse((await aaclip([...pooledArgs, '--workers', '1'])).stdout);
+    expect(pooled.stage1Losses).toEqual(s.stage1Losses);
+    expect(Math.abs(pooled.stage2Losses[0] - s.stage2Losses[0]) / s.stage2Losses[0]).toBeLessThan(1e-4);
+    expect((await aaclip([...pooledArgs, '--force', '--workers', '-1'], { expectFail: true })).stderr).toContain('--workers');
   });
 });
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AAClipModel, trainAAClip, type AAClipCheckpoint, type TrainingSample, type TrainingSource } from '@aaclip/core';
-import { ensureGradients } from '../backend';
+import { backendReport, ensureGradients } from '../backend';
+import { createTrainingPool, type TrainingPool } from '../train-pool/training-pool';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint-io';
 import { parseCliArgs } from '../cli-args';
 import { DatasetLoader, readDataset, sampleKShot, type DatasetFormat, type DatasetItem } from '../datasets/index';
@@ -31,6 +32,8 @@ at every epoch end, and on Ctrl-C / SIGTERM); the final model to DIR/adapters.sa
   --all-levels         stage 1 loss over every level (official: last level only)
   --no-augment         no augmentation
   --checkpoint-every N checkpoint every N steps (default 50)
+  --workers N          stage 2 on N + 1 threads: each batch split across this thread and N
+                       workers, each with its own copy of the vision weights (default 0)
   --resume             continue from DIR/checkpoint.safetensors
   --on-error E         skip | stop (default stop) for unreadable images
   --force              overwrite an existing DIR/checkpoint.safetensors
@@ -41,7 +44,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...COMMON_OPTIONS,
     data: 'string', format: 'string', split: 'string', classes: 'string', shots: 'string', model: 'string', vocab: 'list', dataset: 'string',
     out: 'string', size: 'string', 'stage1-epochs': 'string', 'stage2-epochs': 'string', batch1: 'string', batch2: 'string', lr1: 'string', lr2: 'string',
-    'all-levels': 'boolean', 'no-augment': 'boolean', 'checkpoint-every': 'string', resume: 'boolean', 'on-error': 'string', force: 'boolean',
+    'all-levels': 'boolean', 'no-augment': 'boolean', 'checkpoint-every': 'string', workers: 'string', resume: 'boolean', 'on-error': 'string', force: 'boolean',
   }, { h: 'help' });
   if (values.help) {
     console.log(TRAIN_HELP);
@@ -108,9 +111,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
   process.on('SIGTERM', sigterm);
   const bars: Record<number, Progress> = {};
   const every = intOption(values['checkpoint-every'], 'checkpoint-every', 50, 1);
+  const workers = intOption(values.workers, 'workers', 0, 0);
+  let pool: TrainingPool | null = null;
   const extra = bundle.tokenizerConfig ? { [TOKENIZER_METADATA_KEY]: JSON.stringify(bundle.tokenizerConfig) } : undefined;
   const t0 = Date.now();
   try {
+    if (workers > 0 && intOption(values['stage2-epochs'], 'stage2-epochs', 20, 0) > 0) {
+      pool = await createTrainingPool({ weights: { file: values.model as string, activation: bundle.config.activation }, model, workers, backend: backendReport()?.active });
+      ctx.log(`stage 2 on ${pool.threads} threads`);
+    }
     const res = await trainAAClip(model, source, {
       classes,
       tokenizer: bundle.tokenizer,
@@ -119,7 +128,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
       resume,
       extra,
       stage1: { epochs: intOption(values['stage1-epochs'], 'stage1-epochs', 5, 0), batchSize: intOption(values.batch1, 'batch1', 16, 1), lr: numOption(values.lr1, 'lr1', 1e-5), allLevels: values['all-levels'] === true, augment: !values['no-augment'], checkpointEvery: every },
-      stage2: { epochs: intOption(values['stage2-epochs'], 'stage2-epochs', 20, 0), batchSize: intOption(values.batch2, 'batch2', 2, 1), lr: numOption(values.lr2, 'lr2', 5e-4), augment: !values['no-augment'], checkpointEvery: every },
+      stage2: {
+        epochs: intOption(values['stage2-epochs'], 'stage2-epochs', 20, 0),
+        batchSize: intOption(values.batch2, 'batch2', 2, 1),
+        lr: numOption(values.lr2, 'lr2', 5e-4),
+        augment: !values['no-augment'],
+        checkpointEvery: every,
+        ...(pool ? { stage2Gradients: pool.stage2Gradients } : {}),
+      },
       shouldStop: () => stopRequested,
       onStep: (s) => {
         const key = s.stage * 1000 + s.epoch;
@@ -144,6 +160,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
+    await pool?.dispose();
     model.dispose();
     bundle.clip.dispose();
   }
