@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { closeSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ClipConfig, DetectOptions, Detection, Domain } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
+import { builtWorkerScript } from '../worker-script';
 import type { AnchorData, PoolPromptOptions, WorkerDetection, WorkerInit, WorkerReadyInfo, WorkerReply, WorkerRequest } from './protocol';
 
 export type { PoolPromptOptions, AnchorData } from './protocol';
@@ -76,11 +75,7 @@ declare const __dirname: string | undefined;
 
 /** The built worker script: next to the bundle that runs this code, or dist/ when running from src/. */
 function defaultWorkerFile(): string {
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'pool-worker.js'), join(here, '..', '..', 'dist', 'pool-worker.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`createDetectorPool: worker script not found (looked for ${candidates.join(', ')}; build @aaclip/backend-node first)`);
-  return found;
+  return builtWorkerScript('pool-worker', 'createDetectorPool');
 }
 
 function isSafetensors(path: string): boolean {

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { stage2Gradients, type AAClipModel, type Stage2Batch } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
+import { builtWorkerScript } from '../worker-script';
 import type { Tensor2DData, TrainWorkerInit, TrainWorkerReply, TrainWorkerStep, TrainWorkerWeights } from './protocol';
 
 export interface TrainingPoolOptions {
@@ -29,11 +28,7 @@ interface Slot {
 }
 
 function defaultWorkerFile(): string {
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'train-worker.js'), join(here, '..', '..', 'dist', 'train-worker.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`createTrainingPool: worker script not found (looked for ${candidates.join(', ')}; build @aaclip/backend-node first)`);
-  return found;
+  return builtWorkerScript('train-worker', 'createTrainingPool');
 }
 
 /**
