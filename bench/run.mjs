@@ -41,7 +41,8 @@ for (const s of sizes) {
 if (quick) {
   rows.push({ group: 'train', name: 'ViT-B-16 (4 blocks) stage-2 step, 224 px, batch 2', script: 'train-step.mjs', argv: ['--model', 'ViT-B-16', '--layers', '4', '--size', '224', '--batch', '2', '--steps', '2'], key: 'train-step/ViT-B-16/l4/224/b2', cores: 1 });
 } else {
-  rows.push({ group: 'train', name: 'ViT-L-14-336 stage-2 step, 518 px, batch 2', script: 'train-step.mjs', argv: ['--model', 'ViT-L-14-336', '--size', '518', '--batch', '2', '--steps', '1'], key: 'train-step/ViT-L-14-336/518/b2', cores: 1 });
+  // the batch split across this thread and one worker (createTrainingPool): one image each
+  rows.push({ group: 'train', name: 'ViT-L-14-336 stage-2 step, 518 px, batch 2, 2 threads', script: 'train-step.mjs', argv: ['--model', 'ViT-L-14-336', '--size', '518', '--batch', '2', '--steps', '1', '--workers', '1'], key: 'train-step/ViT-L-14-336/518/b2', cores: 2 });
   rows.push({ group: 'train', name: 'ViT-L-14-336 (4 blocks) stage-2 step, 224 px, batch 1', script: 'train-step.mjs', argv: ['--model', 'ViT-L-14-336', '--layers', '4', '--size', '224', '--batch', '1', '--steps', '2'], key: 'train-step/ViT-L-14-336/l4/224/b1', cores: 1 });
 }
 rows.push({ group: 'anchors', name: `${big} text anchors, one class (16 sentences)`, script: 'text-anchors.mjs', argv: ['--model', big, '--repeat', '3'], key: `text-anchors/${big}/16`, cores: 1 });
