@@ -18,8 +18,10 @@ const report = await useBackend(args.backend ?? 'wasm');
 const cfg = { ...CLIP_PRESETS[modelName] };
 if (!cfg.vision) throw new Error(`unknown model ${modelName}`);
 const t0 = performance.now();
-const weights = randomClipWeights(cfg, 0, { visionOnly: true });
-const clip = ClipModel.fromWeights(weights, { ...cfg, text: undefined });
+// made tensor by tensor as the model reads them, and built for inference: one copy of the weights
+// on wasm (no JS copy of all of them during the build, no XNNPACK duplicate after it)
+const weights = randomClipWeights(cfg, 0, { visionOnly: true, lazy: true });
+const clip = ClipModel.fromWeights(weights, { ...cfg, text: undefined }, { inferenceOnly: true });
 weights.clear();
 const loadS = (performance.now() - t0) / 1000;
 const model = aaclip ? AAClipModel.create({ clip, seed: 0 }) : null;

@@ -99,6 +99,24 @@ describe('inference-only CLIP weights', () => {
     }
   });
 
+  it('can be built from lazy random weights, made as the build reads them', () => {
+    const cfg: ClipConfig = { embedDim: 16, activation: 'gelu', vision: { imageSize: 32, patchSize: 16, width: 32, layers: 2, heads: 2 } };
+    const eager = randomClipWeights(cfg, 3, { visionOnly: true });
+    const lazy = randomClipWeights(cfg, 3, { visionOnly: true, lazy: true });
+    expect([...lazy.keys()]).toEqual([...eager.keys()]);
+    const key = 'visual.transformer.resblocks.1.mlp.c_fc.weight';
+    const a = lazy.get(key)!.data;
+    expect(a.length).toBe(eager.get(key)!.data.length);
+    expect(lazy.get(key)!.data).toEqual(a); // the same values on every read
+    expect(a).not.toBe(lazy.get(key)!.data); // and not kept
+    const clip = ClipModel.fromWeights(lazy, cfg, { inferenceOnly: true });
+    const x = tf.ones([1, 32, 32, 3]) as tf.Tensor4D;
+    const r = clip.encodeImage(x);
+    expect(Number.isFinite(r.pooled!.dataSync()[0])).toBe(true);
+    tf.dispose([x, r.pooled!]);
+    clip.dispose();
+  });
+
   it('a forward pass holds the collected sequences and one block, not every block\'s output', () => {
     const { tensors, config } = tinyClipWeights(); // 24 blocks
     const clip = ClipModel.fromWeights(tensors, config, { inferenceOnly: true });

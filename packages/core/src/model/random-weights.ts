@@ -29,19 +29,33 @@ export function gaussianSampler(seed: number): () => number {
  * Random CLIP weights in the OpenAI layout, initialised as open_clip does (normal with
  * std width^-0.5 for attention, (2 width)^-0.5 for c_fc, width^-0.5 (2 layers)^-0.5 for
  * projections; unit LayerNorms). For benchmarks, tests and from-scratch training; no download.
+ * With `lazy`, each normal tensor is made when its `data` is read (from a seed of its own, so
+ * the values differ from the eager ones) and not kept: a model build that reads each weight
+ * once never holds them all in JS (1.2 GB for a ViT-L vision tower).
  *
  * @example
  * const weights = randomClipWeights(CLIP_PRESETS['ViT-L-14-336'], 0);
  * const clip = ClipModel.fromWeights(weights, CLIP_PRESETS['ViT-L-14-336']);
  */
-export function randomClipWeights(config: ClipConfig, seed = 0, opts: { visionOnly?: boolean } = {}): Map<string, WeightEntry> {
+export function randomClipWeights(config: ClipConfig, seed = 0, opts: { visionOnly?: boolean; lazy?: boolean } = {}): Map<string, WeightEntry> {
   const rand = gaussianSampler(seed);
   const w = new Map<string, WeightEntry>();
   const normal = (key: string, shape: number[], std: number): void => {
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = rand() * std;
-    w.set(key, { shape, data });
+    const make = (r: () => number): Float32Array => {
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = r() * std;
+      return data;
+    };
+    if (opts.lazy) {
+      const keySeed = (seed ^ stringHash(key)) >>> 0;
+      w.set(key, {
+        shape,
+        get data() {
+          return make(gaussianSampler(keySeed));
+        },
+      });
+    } else w.set(key, { shape, data: make(rand) });
   };
   const fill = (key: string, shape: number[], v: number): void => {
     w.set(key, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
@@ -88,4 +102,11 @@ export function randomClipWeights(config: ClipConfig, seed = 0, opts: { visionOn
     normal('text_projection', [t.width, config.embedDim], t.width ** -0.5);
   }
   return w;
+}
+
+/** FNV-1a hash of a string (32-bit). */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
