@@ -15,6 +15,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * anything else would read freed memory, so the model code refuses: no gradient through it
  * (`frozenLinear` throws), no surgery value path (`VisionTransformer.forward` throws). The mark
  * is set on every backend, so that code that runs on cpu also runs on wasm; only wasm frees.
+ * Such a model stays on the backend it was built on (tfjs moving its tensors to another backend
+ * would read the freed storage).
  */
 
 const inferenceOnly = new WeakSet<tf.Tensor>();
