@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { packInferenceWeight } from './inference-weights';
+import { inferenceWeightTensor } from './inference-weights';
 
 /** One stored tensor: row-major values and a shape (a `NamedTensor` satisfies this). */
 export interface WeightEntry {
@@ -85,9 +85,9 @@ export function weightTensor<R extends tf.Rank>(weights: WeightMap, key: string,
  */
 export function linearWeightT(weights: WeightMap, key: string, out: number, inp: number): tf.Tensor2D {
   const w = takeWeight(weights, key, [out, inp]);
-  const t = track(tf.tensor2d(transpose2d(w, out, inp), [inp, out]));
-  if (inferenceBuild) packInferenceWeight(t); // before the next weight is read: one unpacked copy at a time
-  return t;
+  // inference-only: packed before the next weight is read (one unpacked copy at a time)
+  if (inferenceBuild) return track(inferenceWeightTensor(transpose2d(w, out, inp), inp, out));
+  return track(tf.tensor2d(transpose2d(w, out, inp), [inp, out]));
 }
 
 /** Row-major [rows, cols] -> [cols, rows]. */
