@@ -7,7 +7,15 @@
 // project's trainer), all on synthetic textures of TRAIN_FAMILIES. It is not CLIP; `aaclip
 // demo` evaluates it on the other texture families, which it never saw.
 // Environment: OUT (output file), PRETRAIN_EPOCHS (default 0: the committed model keeps the
-// random tower; 28 gives the pretrained variant the README measures).
+// random tower; 28 gives the pretrained variant the README measures). Experiments (README, "The
+// demo model"; every default reproduces the committed model):
+//   DET_WEIGHT, MAX_WEIGHT, PRE_AUGMENT=1, PRE_LR   pretraining losses and augmentation
+//                                                  (scripts/lib/pretrain-backbone.mjs)
+//   WIDTH, LAYERS, HEADS (JSON numbers)            the vision tower
+//   LEVELS, ADAPT_UNTIL (JSON)                     AA-CLIP levels and image adapters
+//   S2_PER_FAMILY (JSON {normal, anomalous}), STAGE2_EPOCHS   adapter training data and length
+//   TOWER_FROM=model.safetensors                   reuse an earlier model's vision tower
+//                                                  (float16) instead of building one
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,15 +29,22 @@ import { pretrainBackbone } from './lib/pretrain-backbone.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const OUT = process.env.OUT ?? join(here, '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
 const PRETRAIN_EPOCHS = Number(process.env.PRETRAIN_EPOCHS ?? 0);
+const DET_WEIGHT = Number(process.env.DET_WEIGHT ?? 0);
+const MAX_WEIGHT = Number(process.env.MAX_WEIGHT ?? 0);
+const PRE_AUGMENT = process.env.PRE_AUGMENT === '1';
+const STAGE2_EPOCHS = Number(process.env.STAGE2_EPOCHS ?? 3);
+const PRE_LR = Number(process.env.PRE_LR ?? 1e-3);
 export const TRAIN_FAMILIES = ['stripes', 'mesh', 'wood', 'leather', 'tiles', 'metal'];
 const SIZE = 128;
+const env = (k, d) => (process.env[k] !== undefined ? JSON.parse(process.env[k]) : d);
 const cfg = {
   embedDim: 64,
   activation: 'gelu',
-  vision: { imageSize: SIZE, patchSize: 8, width: 96, layers: 6, heads: 3 },
+  vision: { imageSize: SIZE, patchSize: 8, width: env('WIDTH', 96), layers: env('LAYERS', 6), heads: env('HEADS', 3) },
   text: { contextLength: 64, vocabSize: 259, width: 64, heads: 2, layers: 2 },
 };
-const AACLIP = { levels: [2, 3, 5, 6], imageAdaptUntil: 6, surgeryFrom: 2, imageAdaptWeight: 0.1 };
+const AACLIP = { levels: env('LEVELS', [2, 3, 5, 6]), imageAdaptUntil: env('ADAPT_UNTIL', 6), surgeryFrom: 2, imageAdaptWeight: 0.1 };
+const S2 = env('S2_PER_FAMILY', { normal: 40, anomalous: 80 });
 
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
 await ensureGradients();
@@ -50,11 +65,16 @@ const weights = randomClipWeights(cfg, 1);
   for (let i = 0; i < W; i++) outProj[i * W + i] = 1;
   weights.get('visual.transformer.resblocks.0.mlp.c_proj.weight').data.fill(0);
 }
-if (PRETRAIN_EPOCHS > 0) {
+if (process.env.TOWER_FROM) {
+  // experiments: reuse the (float16) vision tower of an earlier model file
+  const { readSafetensors } = await import('@aaclip/core');
+  const { readFileSync } = await import('node:fs');
+  for (const [k, t] of readSafetensors(readFileSync(process.env.TOWER_FROM)).tensors) if (k.startsWith('visual.')) weights.set(k, { shape: t.shape, data: t.data });
+} else if (PRETRAIN_EPOCHS > 0) {
   const tower = ClipModel.fromWeights(weights, cfg);
   const pre = pretrainBackbone(tower, {
     families: TRAIN_FAMILIES, levels: AACLIP.levels, epochs: PRETRAIN_EPOCHS, perFamily: { normal: 16, anomalous: 32 },
-    batchSize: 8, lr: 1e-3, seed: 5,
+    batchSize: 8, lr: PRE_LR, seed: 5, detWeight: DET_WEIGHT, maxWeight: MAX_WEIGHT, augment: PRE_AUGMENT,
     onEpoch: (e, loss) => console.log(`pretrain epoch ${e + 1}/${PRETRAIN_EPOCHS} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
   });
   for (const [k, v] of pre.weights) weights.set(k, v);
@@ -63,7 +83,7 @@ if (PRETRAIN_EPOCHS > 0) {
 }
 const clip = ClipModel.fromWeights(weights, cfg);
 const model = AAClipModel.create({ clip, seed: 2, config: AACLIP });
-const train = generateDataset({ families: TRAIN_FAMILIES, size: SIZE, perFamily: { normal: 40, anomalous: 80 }, seed: 7 });
+const train = generateDataset({ families: TRAIN_FAMILIES, size: SIZE, perFamily: S2, seed: 7 });
 const source = { length: train.length, get: (i) => ({ image: train[i].image, mask: train[i].mask, label: train[i].label, className: train[i].family }) };
 let last = 0;
 const res = await trainAAClip(model, source, {
@@ -72,7 +92,7 @@ const res = await trainAAClip(model, source, {
   seed: 3,
   prompts: { onWarning: () => undefined },
   stage1: { epochs: 1, batchSize: 16, lr: 1e-3 },
-  stage2: { epochs: 3, batchSize: 8, lr: 1e-3 },
+  stage2: { epochs: STAGE2_EPOCHS, batchSize: 8, lr: 1e-3 },
   onStep: (s) => {
     if (performance.now() - last > 10_000) {
       last = performance.now();
