@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { AAClipModel, Adam, ClipModel, CLIP_PRESETS, randomClipWeights, stage2Gradients, trainStage, type ClipConfig, type TrainingSample } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
+import { maxRelDiff } from '../../../../test-utils/compare';
 import { createTrainingPool } from './training-pool';
 
 const BACKEND = (process.env.AACLIP_TEST_BACKEND ?? 'cpu') as NodeBackendName;
@@ -44,16 +45,6 @@ function anchorsFor(classes: string[]): Map<string, tf.Tensor2D> {
   );
 }
 
-const relDiff = async (a: tf.Tensor, b: tf.Tensor): Promise<number> => {
-  const [x, y] = [(await a.data()) as Float32Array, (await b.data()) as Float32Array];
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) {
-    scale = Math.max(scale, Math.abs(x[i]!));
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-  }
-  return diff / scale;
-};
 
 describe('createTrainingPool', () => {
   it('gives the loss and every adapter gradient of the whole batch on one thread, split across two', async () => {
@@ -67,7 +58,7 @@ describe('createTrainingPool', () => {
     const got = await pool.stage2Gradients(model, data, anchors); // images 0-1 here, 2 in the worker
     expect(Math.abs(got.value - want.value) / want.value).toBeLessThan(2e-5); // float32: XNNPACK rounds by batch shape
     expect([...got.grads.keys()].sort()).toEqual([...want.grads.keys()].sort());
-    for (const [k, g] of want.grads) expect(await relDiff(got.grads.get(k)!, g), k).toBeLessThan(2e-5);
+    for (const [k, g] of want.grads) expect(maxRelDiff(g, got.grads.get(k)!), k).toBeLessThan(2e-5);
     tf.dispose([...got.grads.values()]);
     expect(tf.memory().numTensors).toBe(start);
     // a batch of one stays on this thread

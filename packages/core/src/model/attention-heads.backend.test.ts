@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { maxRelDiff } from '../../../../test-utils/compare';
 import { attentionHeads } from './attention-heads';
 import { attentionHeadsBatched, attentionModeInUse, setAttentionMode, type AttentionMode } from './attention-heads-batched';
 
@@ -24,17 +25,6 @@ function reference(qkv: tf.Tensor2D, bias: tf.Tensor1D, B: number, N: number, H:
   return tf.concat(rows, 0);
 }
 
-const maxRelDiff = (a: tf.Tensor, b: tf.Tensor): number => {
-  const x = a.dataSync();
-  const y = b.dataSync();
-  let scale = 0;
-  let diff = 0;
-  for (let i = 0; i < x.length; i++) {
-    scale = Math.max(scale, Math.abs(x[i]!));
-    diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
-  }
-  return diff / scale;
-};
 
 describe.each(['per-head', 'batched'] as const)('attentionHeads (%s)', (mode: AttentionMode) => {
   let prev: AttentionMode;
