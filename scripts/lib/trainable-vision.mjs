@@ -2,6 +2,7 @@
 // demo backbone; AA-CLIP itself keeps the backbone frozen) and exports it back to OpenAI-layout
 // weights. Works on the tower's fields, which follow the checkpoint keys.
 import * as tf from '@tensorflow/tfjs-core';
+import { transpose2d } from '@aaclip/core';
 
 /** [key, owner, field, kind] for every vision parameter. kind: 'linT' = stored [in, out]. */
 function visionFields(visual) {
@@ -50,9 +51,7 @@ export function exportVisionWeights(visual) {
     const d = t.dataSync();
     if (kind === 'linT') {
       const [inF, outF] = t.shape; // stored [in, out]; checkpoint [out, in]
-      const o = new Float32Array(d.length);
-      for (let i = 0; i < inF; i++) for (let j = 0; j < outF; j++) o[j * inF + i] = d[i * outF + j];
-      out.set(key, { shape: [outF, inF], data: o });
+      out.set(key, { shape: [outF, inF], data: transpose2d(d, inF, outF) });
     } else if (kind === 'conv') {
       // stored [(ky*p + kx)*3 + c, W]; checkpoint [W, 3, p, p]
       const o = new Float32Array(d.length);

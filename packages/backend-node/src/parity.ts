@@ -1,10 +1,9 @@
 // The parity tool's file side: reads a fixture folder (any weight format, official .pth
 // adapters, PNGs through image-io) and runs @aaclip/core's computeParity on it.
 import { existsSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
-  checkFinite,
   computeParity,
   formatParityTable,
   readSafetensors,
@@ -12,11 +11,10 @@ import {
   type ParityExpectedJson,
   type ParityResult,
   type ParityRow,
-  type TensorMap,
   type WritableTensor,
 } from '@aaclip/core';
 import { decodeImageFile } from './image-io';
-import { loadAdapters, openSafetensorsFile, readWeightFile, sniffWeightFormat } from './weights-io';
+import { loadAdapters, openWeightFile } from './weights-io';
 
 export { formatParityTable };
 export type { ParityResult, ParityRow };
@@ -32,28 +30,6 @@ export interface ParityOptions {
   vocab?: string;
   /** Only compute outputs whose name starts with one of these prefixes. */
   only?: string[];
-}
-
-/**
- * The tensors of a weight file: a .safetensors file is opened streamed (each tensor read from
- * disk when the model builder takes it, checked for NaN/Inf then), a torch file is read whole
- * and checked. Call `close()` when the model is built.
- */
-async function openWeights(path: string): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
-  const fh = await open(path, 'r');
-  let head: Uint8Array;
-  let size: number;
-  try {
-    size = (await fh.stat()).size;
-    head = new Uint8Array(Math.min(16, size));
-    await fh.read(head, 0, head.length, 0);
-  } finally {
-    await fh.close();
-  }
-  if (sniffWeightFormat(head, path, size) === 'safetensors') return openSafetensorsFile(path);
-  const { tensors, metadata } = await readWeightFile(path);
-  checkFinite(tensors, path);
-  return { tensors, metadata, close: () => undefined };
 }
 
 /**
@@ -78,7 +54,7 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
     ? { image: await decodeImageFile(need(join(dir, 'preprocess-input.png'))), mask: await decodeImageFile(need(join(dir, 'preprocess-mask.png'))) }
     : undefined;
   const weightsPath = opts.weights ?? need(join(dir, 'clip-openai.safetensors'));
-  const weights = await openWeights(weightsPath);
+  const weights = await openWeightFile(weightsPath);
   try {
     return await computeParity({
       expectedJson,
@@ -86,7 +62,7 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
       expected,
       weights,
       adapters: ck.adapters,
-      vocabGz: new Uint8Array(vocabGz.buffer, vocabGz.byteOffset, vocabGz.byteLength),
+      vocabGz,
       preprocess,
       only: opts.only,
       weightsName: weightsPath,

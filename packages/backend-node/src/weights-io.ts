@@ -7,7 +7,7 @@ import {
   checkpointFromTensors,
   decodeCheckpoint,
   decodeSafetensorsEntry,
-  normalizeClipStateDict,
+  clipFromTensors,
   parseSafetensorsHeader,
   readSafetensors,
   safetensorsHeaderSize,
@@ -134,21 +134,7 @@ function isVisionKey(key: string): boolean {
  */
 export async function loadClip(path: string, opts: LoadClipOptions = {}): Promise<{ clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> }> {
   // .safetensors: streamed tensor by tensor (no second copy of the file); .pt: read whole
-  let head: Uint8Array;
-  let size = 0;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      size = fstatSync(fd).size;
-      head = readAt(fd, 0, Math.min(16, size), path);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    if (e instanceof WeightFormatError) throw e;
-    throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
-  }
-  const streamed = sniffWeightFormat(head, path, size) === 'safetensors' ? openSafetensorsFile(path) : null;
+  const streamed = sniffWeightFile(path) === 'safetensors' ? openSafetensorsFile(path) : null;
   const read = streamed ?? (await readWeightFile(path));
   const { metadata } = read;
   const tensors = opts.visionOnly ? new Map([...read.tensors].filter(([k]) => isVisionKey(k))) : read.tensors;
@@ -161,17 +147,7 @@ export async function loadClip(path: string, opts: LoadClipOptions = {}): Promis
 }
 
 function buildClip(path: string, tensors: TensorMap, metadata: Record<string, string>, opts: LoadClipOptions): { clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> } {
-  let norm;
-  try {
-    norm = normalizeClipStateDict(tensors, { visionHeads: opts.visionHeads, textHeads: opts.textHeads, activation: opts.activation });
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-  const fromMeta = metadata.clip_config ? (JSON.parse(metadata.clip_config) as ClipConfig) : undefined;
-  const config: ClipConfig = fromMeta ? { ...norm.config, activation: opts.activation ?? fromMeta.activation, vision: { ...norm.config.vision, heads: opts.visionHeads ?? fromMeta.vision.heads } } : norm.config;
-  if (fromMeta?.text && config.text) config.text = { ...config.text, heads: opts.textHeads ?? fromMeta.text.heads };
-  const clip = ClipModel.fromWeights(norm.tensors, config, { inferenceOnly: opts.inferenceOnly });
-  return { clip, config, unusedKeys: norm.unusedKeys, metadata };
+  return { ...clipFromTensors(tensors, metadata, opts, path), metadata };
 }
 
 /**
@@ -202,23 +178,43 @@ export async function loadAdapters(paths: string | readonly string[]): Promise<A
  * torch file (the official .pth) is read whole.
  */
 async function readCheckpointFile(p: string): Promise<AAClipCheckpoint> {
-  const fd = openSync(p, 'r');
+  const f = await openWeightFile(p);
+  try {
+    return checkpointFromTensors(f.tensors, f.metadata, p); // its errors name the file
+  } finally {
+    f.close();
+  }
+}
+
+/** The format of a weight file from its first bytes; errors name the file. */
+function sniffWeightFile(path: string): WeightFileFormat {
   let head: Uint8Array;
-  let size: number;
+  let size = 0;
   try {
-    size = fstatSync(fd).size;
-    head = readAt(fd, 0, Math.min(16, size), p);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      size = fstatSync(fd).size;
+      head = readAt(fd, 0, Math.min(16, size), path);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof WeightFormatError) throw e;
+    throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
   }
-  const streamed = sniffWeightFormat(head, p, size) === 'safetensors' ? openSafetensorsFile(p) : null;
-  try {
-    const { tensors, metadata } = streamed ?? (await readWeightFile(p));
-    if (!streamed) checkFinite(tensors, p); // streamed tensors are checked as they are read
-    return checkpointFromTensors(tensors, streamed ? metadata : {}, p); // its errors name the file
-  } finally {
-    streamed?.close();
-  }
+  return sniffWeightFormat(head, path, size);
+}
+
+/**
+ * The tensors of a weight file: a .safetensors file is opened streamed (each tensor read from
+ * disk, and checked for NaN/Inf, when it is taken), any other format is read whole and checked.
+ * Call `close()` when done.
+ */
+export async function openWeightFile(path: string): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
+  if (sniffWeightFile(path) === 'safetensors') return openSafetensorsFile(path);
+  const { tensors, metadata } = await readWeightFile(path);
+  checkFinite(tensors, path);
+  return { tensors, metadata, close: () => undefined };
 }
 
 /** Kept for callers holding bytes already. */

@@ -1,13 +1,14 @@
 // CLIP weights, AA-CLIP checkpoints and tokenizers from URLs.
 import {
   checkpointFromTensors,
+  clipFromTensors,
   ClipModel,
   createClipTokenizerFromBpeGz,
   createClipTokenizerFromHf,
   detectWeightFormat,
-  normalizeClipStateDict,
   readWeightFile,
   type AAClipCheckpoint,
+  type ClipBuildOptions,
   type ClipConfig,
   type ClipTokenizerBuildOptions,
   type TensorMap,
@@ -17,20 +18,8 @@ import {
 import { readSafetensorsLazy } from './lazy-safetensors';
 import { loadWeights, type LoadWeightsOptions } from './load-weights';
 
-export interface ClipBuildOptions {
-  /** Attention heads of the vision tower (default: the file's `clip_config` metadata, else width / 64). */
-  visionHeads?: number;
-  /** Attention heads of the text tower (default: the file's `clip_config` metadata, else width / 64). */
-  textHeads?: number;
-  /** MLP activation. Default 'gelu' (what AA-CLIP builds); 'quick_gelu' for OpenAI's own numbers. */
-  activation?: 'gelu' | 'quick_gelu';
-  /**
-   * Build for forward passes only (`ClipModel.fromWeights`' `inferenceOnly`): on wasm each
-   * linear weight lives only in the packed form the matMul uses, one copy instead of two. No
-   * gradients through the CLIP, no surgery branch. Default false (true in `createWebDetector`).
-   */
-  inferenceOnly?: boolean;
-}
+export type { ClipBuildOptions };
+export { clipFromTensors };
 
 export interface LoadClipFromUrlOptions extends LoadWeightsOptions, ClipBuildOptions {}
 
@@ -54,33 +43,6 @@ export function readWeightBytes(bytes: Uint8Array, url: string): { tensors: Tens
   } catch (e) {
     throw new Error(`${url}: ${(e as Error).message}`);
   }
-}
-
-/**
- * Builds a CLIP from read tensors (any supported layout); head counts come from the options,
- * else from the `clip_config` metadata our files carry, else width / 64.
- */
-export function clipFromTensors(tensors: TensorMap, metadata: Record<string, string>, opts: ClipBuildOptions, name: string): Omit<LoadedClip, 'metadata' | 'format'> {
-  let meta: ClipConfig | undefined;
-  if (metadata.clip_config !== undefined) {
-    try {
-      meta = JSON.parse(metadata.clip_config) as ClipConfig;
-    } catch (e) {
-      throw new Error(`${name}: metadata "clip_config" is not valid JSON (${(e as Error).message})`);
-    }
-  }
-  let norm;
-  try {
-    norm = normalizeClipStateDict(tensors, {
-      visionHeads: opts.visionHeads ?? meta?.vision?.heads,
-      textHeads: opts.textHeads ?? meta?.text?.heads,
-      activation: opts.activation ?? meta?.activation,
-    });
-  } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`);
-  }
-  const clip = ClipModel.fromWeights(norm.tensors, norm.config, { inferenceOnly: opts.inferenceOnly });
-  return { clip, config: norm.config, unusedKeys: norm.unusedKeys };
 }
 
 /**

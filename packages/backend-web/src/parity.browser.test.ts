@@ -17,38 +17,16 @@ import { serveStatic, type StaticServer } from '../../../examples/browser/test/s
 import { fixture, fixturesRoot, repoRoot, tinyFixtureDir } from '../../../test-utils/fixtures';
 import type { DecodedImage, HarnessBackend, ParityHook, ParityRunResponse } from '../test-harness/parity/harness-types';
 
-interface KnownDifference {
-  backend: HarnessBackend;
-  /** The outputs it covers. */
-  output: RegExp;
-  /** Largest |browser - reference| allowed (about 3x the measured value). */
-  tolerance: number;
-  /** Largest difference measured over the outputs it covers (Chromium, SwiftShader). */
-  measured: number;
-  reason: string;
-}
-
-/**
- * Outputs where a browser backend needs a looser tolerance than the Node one (the fixture
- * README's `max(20 * noise_floor, 1e-6 * max(1, max|expected|))`), with the measured value and
- * why. Every other output is held to the Node tolerance, and an entry no output needs fails the
- * last test (so the list cannot go stale).
- *
- * Empty: measured with Chromium 150 on SwiftShader, every output of every backend is within
- * the Node tolerance. The largest share of it per backend: wasm 55 % (stage2.seg_loss 3.57e-5
- * of 6.49e-5, bit-identical to Node wasm), webgl 14 % (stage1.orthogonal 1.40e-7 of 1.00e-6;
- * Node wasm 2.1e-8: WebGL float32 textures, another summation order), webgpu 9 %
- * (stage1.grad.text_adapter.2.fc.0.weight 7.9e-7 of 8.4e-6). WebGL runs with float32 render targets
- * (WEBGL_RENDER_FLOAT32_CAPABLE); a 16-bit-only WebGL would not pass and backend-web refuses it
- * in auto mode.
+/*
+ * Every output of every browser backend is held to the Node tolerance (the fixture README's
+ * `max(20 * noise_floor, 1e-6 * max(1, max|expected|))`). Measured with Chromium 150 on
+ * SwiftShader, the largest share of it per backend: wasm 55 % (stage2.seg_loss 3.57e-5 of
+ * 6.49e-5, bit-identical to Node wasm), webgl 14 % (stage1.orthogonal 1.40e-7 of 1.00e-6; Node
+ * wasm 2.1e-8: WebGL float32 textures, another summation order), webgpu 9 %
+ * (stage1.grad.text_adapter.2.fc.0.weight 7.9e-7 of 8.4e-6). WebGL runs with float32 render
+ * targets (WEBGL_RENDER_FLOAT32_CAPABLE); a 16-bit-only WebGL would not pass and backend-web
+ * refuses it in auto mode.
  */
-const KNOWN_DIFFERENCES: readonly KnownDifference[] = [];
-
-/** The tolerance an output is held to on a backend. */
-function toleranceFor(backend: HarnessBackend, row: ParityRow): number {
-  const k = KNOWN_DIFFERENCES.find((d) => d.backend === backend && d.output.test(row.name));
-  return k ? k.tolerance : row.tolerance;
-}
 
 /**
  * tfjs flags set per backend. WebGPU here is SwiftShader, a CPU implementation: for products
@@ -75,7 +53,6 @@ let browser: Chromium | undefined;
 const consoleLines: string[] = [];
 let nodeRows = new Map<string, ParityRow>();
 let nodePixels: { image: RawImage; mask: RawImage };
-const results = new Map<HarnessBackend, ParityRunResponse>();
 
 beforeAll(async () => {
   const t0 = performance.now();
@@ -149,7 +126,6 @@ const fmt = (v: number): string => v.toExponential(2);
 describe('parity suite in Chromium (core computeParity, 82 outputs)', () => {
   it.each(BACKENDS)('%s: every output within its tolerance', async (backend) => {
     const r = await runInPage(backend);
-    results.set(backend, r);
     expect(r.backend).toBe(backend);
     // exact decoding: the page's PNG pixels are the stored samples, as Node (and PIL) read them
     expect(pixelMismatches(r.decoded.image, nodePixels.image)).toBe(0);
@@ -160,11 +136,8 @@ describe('parity suite in Chromium (core computeParity, 82 outputs)', () => {
     expect(r.rows.length).toBe(82);
 
     const failed: string[] = [];
-    const loosened: string[] = [];
     for (const row of r.rows) {
-      const tol = toleranceFor(backend, row);
-      if (!(row.maxAbsDiff <= tol)) failed.push(`${row.name}: ${fmt(row.maxAbsDiff)} > ${fmt(tol)} (Node tolerance ${fmt(row.tolerance)}, Node wasm ${fmt(nodeRows.get(row.name)!.maxAbsDiff)})`);
-      else if (tol > row.tolerance) loosened.push(`${row.name} ${fmt(row.maxAbsDiff)} (Node tolerance ${fmt(row.tolerance)}, allowed ${fmt(tol)})`);
+      if (!(row.maxAbsDiff <= row.tolerance)) failed.push(`${row.name}: ${fmt(row.maxAbsDiff)} > ${fmt(row.tolerance)} (Node wasm ${fmt(nodeRows.get(row.name)!.maxAbsDiff)})`);
     }
     const worst = [...r.rows]
       .filter((x) => !x.name.startsWith('metrics.') && x.name !== 'tokens')
@@ -174,21 +147,8 @@ describe('parity suite in Chromium (core computeParity, 82 outputs)', () => {
     console.log(
       `${backend}: ${r.rows.length - failed.length}/${r.rows.length} within tolerance (${r.rows.filter((x) => x.ok).length} at the Node tolerance); ` +
         `fetch ${(r.fetchMs / 1000).toFixed(1)} s, parity ${(r.computeMs / 1000).toFixed(1)} s; flags ${JSON.stringify(r.flags)}\n` +
-        `  largest vs Node tolerance: ${worst.join('; ')}\n` +
-        `  known differences used: ${loosened.length ? loosened.join('; ') : 'none'}`,
+        `  largest vs Node tolerance: ${worst.join('; ')}`,
     );
     expect(failed).toEqual([]);
   }, 420_000);
-
-  it('every known difference is needed by some output of its backend, and loosens its tolerance', () => {
-    for (const k of KNOWN_DIFFERENCES) {
-      const r = results.get(k.backend);
-      if (!r) continue; // that backend's run failed above
-      const rows = r.rows.filter((x) => k.output.test(x.name));
-      expect(rows.length, `${k.backend} ${k.output}`).toBeGreaterThan(0);
-      // the entry must allow more than the Node tolerance and be needed: some row above it
-      expect(rows.some((x) => x.maxAbsDiff > x.tolerance), `${k.backend} ${k.output}: no output exceeds the Node tolerance any more; remove the entry`).toBe(true);
-      for (const x of rows) expect(k.tolerance, `${k.backend} ${x.name}`).toBeGreaterThan(x.tolerance);
-    }
-  });
 });

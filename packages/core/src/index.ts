@@ -9,6 +9,8 @@ export type { ClipConfig, VisionConfig, TextConfig } from './model/clip-config';
 export { CLIP_PRESETS } from './model/presets';
 export type { ClipPresetName } from './model/presets';
 export { ClipModel, validateClipConfig } from './model/clip-model';
+export { clipFromTensors } from './model/clip-from-tensors';
+export type { ClipBuildOptions } from './model/clip-from-tensors';
 export { isInferenceOnlyWeight } from './model/inference-weights';
 export { VisionTransformer } from './model/vision-transformer';
 export type { VisionForwardOptions, VisionForwardResult, BlockHook } from './model/vision-transformer';
@@ -207,8 +209,8 @@ export type { WeightReadOptions } from './weights/read-weights';
 export type { TorchReadOptions } from './weights/torch-zip';
 
 // Parity with the PyTorch reference fixture (computation and comparison; the caller reads the files)
-export { computeParity, buildParityClip, parityAAClipConfig } from './parity/run-parity';
-export { computeParityFromBytes, parityInputFromBytes } from './parity/parity-from-bytes';
+export { computeParity } from './parity/run-parity';
+export { computeParityFromBytes } from './parity/parity-from-bytes';
 export type { ParityFileBytes } from './parity/parity-from-bytes';
-export { compareParity, parityTolerance, flattenParityMetrics, formatParityTable, PARITY_METRICS_TOLERANCE } from './parity/compare-parity';
+export { compareParity, formatParityTable } from './parity/compare-parity';
 export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from './parity/parity-types';

@@ -71,7 +71,6 @@ interface Slot {
   info: WorkerReadyInfo | null;
 }
 
-declare const __dirname: string | undefined;
 
 /** The built worker script: next to the bundle that runs this code, or dist/ when running from src/. */
 function defaultWorkerFile(): string {

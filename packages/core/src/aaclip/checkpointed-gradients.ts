@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAClipModel } from './aaclip-model';
 import type { AdapterLinear } from './aaclip-adapters';
-import { detCrossEntropy, segmentationLoss } from './losses';
-import { similarity, trainingSoftmaxMap } from './maps';
-import { batchAnchors, type Stage2Batch } from './stage-losses';
+import { detCrossEntropy } from './losses';
+import { batchAnchors, stage2SegTerm, type Stage2Batch } from './stage-losses';
 
 /**
  * Stage-2 loss and adapter gradients with block-wise recomputation (gradient checkpointing).
@@ -54,14 +53,13 @@ export function stage2GradientTensorsCheckpointed(
     // the head, one loss term at a time (each term's tape alone: at 518 px one level's
     // full-size maps and losses hold ~250 MB): gradients w.r.t. its sequence and projection
     const A = batchAnchors(batch.classes, anchors);
-    const size = batch.masks.shape[1];
     const as3d = (x: tf.Tensor): tf.Tensor3D => tf.reshape(x, [B, N, W]) as tf.Tensor3D; // [B, N, W]
     const terms: Array<{ block: number; param: AdapterLinear; loss: (seq: tf.Tensor) => tf.Scalar }> = [
       { block: L, param: adapters.detProj, loss: (x) => detCrossEntropy(model.detFeatures(as3d(x)), A, batch.labels) },
       ...model.config.levels.map((l, j) => ({
         block: l,
         param: adapters.segProj[j]!,
-        loss: (x: tf.Tensor) => segmentationLoss(trainingSoftmaxMap(similarity(model.segFeatures(j, as3d(x)), A), grid, size), batch.masks),
+        loss: (x: tf.Tensor) => stage2SegTerm(model.segFeatures(j, as3d(x)), A, grid, batch.masks),
       })),
     ];
     for (const t of terms) {

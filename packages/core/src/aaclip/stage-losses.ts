@@ -83,12 +83,15 @@ export function stage2LossFromFeatures(
 ): { loss: tf.Scalar; ce: tf.Scalar; seg: tf.Scalar } {
   return tf.tidy(() => {
     const A = batchAnchors(batch.classes, anchors);
-    const size = batch.masks.shape[1];
     const ce = detCrossEntropy(f.det, A, batch.labels);
-    const segTerms = f.seg.map((s) => segmentationLoss(trainingSoftmaxMap(similarity(s, A), f.grid, size), batch.masks));
-    const seg = tf.addN(segTerms) as tf.Scalar;
+    const seg = tf.addN(f.seg.map((s) => stage2SegTerm(s, A, f.grid, batch.masks))) as tf.Scalar;
     return { loss: tf.add(ce, seg) as tf.Scalar, ce, seg };
   });
+}
+
+/** A stage-2 level term: focal + dice of the level's softmax map (grid upsampled to the masks); A: each image's anchors. */
+export function stage2SegTerm(seg: tf.Tensor3D, A: tf.Tensor2D[], grid: number, masks: tf.Tensor3D): tf.Scalar {
+  return segmentationLoss(trainingSoftmaxMap(similarity(seg, A), grid, masks.shape[1]), masks);
 }
 
 /**
@@ -102,7 +105,25 @@ export function adapterGradients(model: AAClipModel, stage: 1 | 2, lossFn: () =>
   return { value: v, grads };
 }
 
-/** `adapterGradients` with the loss left as a tensor (for callers that read it asynchronously: the trainer, GPU backends). */
+/** A scalar's value, read asynchronously (GPU backends), and the tensor freed. */
+export async function takeScalar(t: tf.Scalar): Promise<number> {
+  try {
+    return (await t.data())[0]!;
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * `adapterGradients` with the loss read asynchronously: webgpu in Node has no synchronous
+ * read, and in a browser one goes through a canvas that some adapters cannot do.
+ */
+export async function adapterGradientsAsync(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): Promise<{ value: number; grads: Map<string, tf.Tensor> }> {
+  const { value, grads } = adapterGradientTensors(model, stage, lossFn);
+  return { value: await takeScalar(value), grads };
+}
+
+/** `adapterGradients` with the loss left as a tensor. */
 export function adapterGradientTensors(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): { value: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const params = model.trainableAdapters(stage);
   const { value, grads } = tf.variableGrads(lossFn, params.map((p) => p.weightT));

@@ -7,7 +7,7 @@ import { augmentPair, stageAugmentOptions, type AugmentImage, type AugmentOption
 import { mulberry32 } from './aaclip-model';
 import type { TrainingCheckpoint } from './checkpoint';
 import { stage2GradientTensorsCheckpointed } from './checkpointed-gradients';
-import { adapterGradientTensors, stage1Loss, stage2Loss, type ClassTokens, type Stage2Batch } from './stage-losses';
+import { adapterGradientsAsync, adapterGradientTensors, stage1Loss, stage2Loss, takeScalar, type ClassTokens, type Stage2Batch } from './stage-losses';
 
 /** One training sample at the training size. */
 export interface TrainingSample {
@@ -105,7 +105,7 @@ export async function stage2Gradients(
   const { value, grads } = recomputeBlocks(model, batch.images.shape, checkpoint)
     ? stage2GradientTensorsCheckpointed(model, batch, anchors)
     : adapterGradientTensors(model, 2, () => stage2Loss(model, batch, anchors).loss);
-  return { value: await readLoss(value), grads };
+  return { value: await takeScalar(value), grads };
 }
 
 /** Deterministic sub-seed from (seed, a, b). */
@@ -238,22 +238,18 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
           if (stage === 1) {
             const feats = model.stage1Features(batch.images);
             try {
-              const { value, grads } = adapterGradientTensors(model, 1, () =>
+              const { value, grads } = await adapterGradientsAsync(model, 1, () =>
                 stage1Loss(model, { features: feats.levels, grid: feats.grid, masks: batch.masks, classes: batch.classes }, opts.classTokens!, { allLevels: opts.allLevels }),
               );
               optimizer.applyGradients(grads);
               tf.dispose([...grads.values()]);
-              lossValue = await readLoss(value);
+              lossValue = value;
             } finally {
               tf.dispose(feats.levels);
             }
-          } else if (opts.stage2Gradients) {
-            const { value, grads } = await opts.stage2Gradients(model, batch, opts.anchors!);
-            optimizer.applyGradients(grads);
-            tf.dispose([...grads.values()]);
-            lossValue = value;
           } else {
-            const { value, grads } = await stage2Gradients(model, batch, opts.anchors!, opts.checkpoint ?? 'auto');
+            const grad = opts.stage2Gradients ?? ((m, b, a) => stage2Gradients(m, b, a, opts.checkpoint ?? 'auto'));
+            const { value, grads } = await grad(model, batch, opts.anchors!);
             optimizer.applyGradients(grads);
             tf.dispose([...grads.values()]);
             lossValue = value;
@@ -284,13 +280,4 @@ export async function trainStage(model: AAClipModel, source: TrainingSource, opt
     optimizer.dispose();
   }
   return { epochLosses, steps: globalStep, stopped: false };
-}
-
-/** The step's loss as a number, read asynchronously (and the tensor freed). */
-async function readLoss(value: tf.Scalar): Promise<number> {
-  try {
-    return (await value.data())[0]!;
-  } finally {
-    value.dispose();
-  }
 }

@@ -4,16 +4,13 @@
  * the wasm backend keeps them on its heap at `dataIdMap.get(dataId).memoryOffset`, makes outputs
  * with `makeOutput`, and its `wasm.asm.memory` is the WebAssembly.Memory the SIMD module imports.
  */
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
 import { activationJs, headSliceJs, layerNormJs } from './js-kernels';
 import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
 import { fusedWasmFor, wasmSimdSupported, type FusedWasmExports } from './wasm-simd';
 
-type Inputs = KernelArgs['inputs'];
 type Args = KernelArgs;
-
-
 
 function headSliceShape(x: TensorInfo, a: HeadSliceAttrs): number[] {
   if (x.shape.length !== 2) throw new Error(`${HEAD_SLICE}: x must be 2-D, got [${x.shape}]`);

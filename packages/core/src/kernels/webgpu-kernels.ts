@@ -5,7 +5,7 @@
  * name in `variableNames`), a `uniforms` struct (shapes, `size`, and the fields named in
  * `uniforms`) and an entry point that calls `main(index)`.
  */
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
 import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
 
@@ -32,8 +32,6 @@ interface WebGPUBackendLike {
 }
 
 type Args = KernelArgs;
-
-
 
 const flatLayout = (shape: number[]): { x: number[] } => ({ x: shape.map((_, i) => i) });
 

@@ -31,6 +31,17 @@ export function attentionModeInUse(): Exclude<AttentionMode, 'auto'> {
   return BATCHED_BACKENDS.has(tf.getBackend()) ? 'batched' : 'per-head';
 }
 
+/** Tokens, width, head size and logit scale of a stacked projection; throws if qkv does not fit. */
+export function headDims(qkv: tf.Tensor2D, opts: AttentionHeadsOptions): { N: number; W: number; d: number; scale: number } {
+  const { batch, tokens: N, heads } = opts;
+  const W = qkv.shape[1] / 3;
+  if (!Number.isInteger(W) || W % heads !== 0 || qkv.shape[0] !== batch * N) {
+    throw new Error(`attentionHeads: qkv [${qkv.shape}] does not hold ${batch} x ${N} tokens of 3 x ${heads} heads`);
+  }
+  const d = W / heads;
+  return { N, W, d, scale: 1 / Math.sqrt(d) };
+}
+
 /** Largest [images * heads, N, N] probability tensor made at once (bytes, float32). */
 const MAX_SCORE_BYTES = 256 * 2 ** 20;
 
@@ -45,13 +56,8 @@ export function attentionHeadsBatched(
   opts: AttentionHeadsOptions,
   maxScoreBytes = MAX_SCORE_BYTES,
 ): tf.Tensor2D {
-  const { batch, tokens: N, heads: H, mask } = opts;
-  const W = qkv.shape[1] / 3;
-  if (!Number.isInteger(W) || W % H !== 0 || qkv.shape[0] !== batch * N) {
-    throw new Error(`attentionHeads: qkv [${qkv.shape}] does not hold ${batch} x ${N} tokens of 3 x ${H} heads`);
-  }
-  const d = W / H;
-  const scale = 1 / Math.sqrt(d);
+  const { batch, heads: H, mask } = opts;
+  const { N, W, d, scale } = headDims(qkv, opts);
   const group = Math.max(1, Math.min(batch, Math.floor(maxScoreBytes / (4 * H * N * N))));
 
   /** Rows of images [i, i + c) as heads: q (scaled), k, v, each [c*H, N, d]. */

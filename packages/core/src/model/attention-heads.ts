@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { headSlice } from '../kernels/fused-ops';
-import { attentionHeadsBatched, attentionModeInUse } from './attention-heads-batched';
+import { attentionHeadsBatched, attentionModeInUse, headDims } from './attention-heads-batched';
 import { matMul2d } from './matmul-2d';
 
 export interface AttentionHeadsOptions {
@@ -25,13 +25,8 @@ export interface AttentionHeadsOptions {
  */
 export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: AttentionHeadsOptions): tf.Tensor2D {
   if (attentionModeInUse() === 'batched') return attentionHeadsBatched(qkv, bias, opts);
-  const { batch, tokens: N, heads, mask } = opts;
-  const W = qkv.shape[1] / 3;
-  if (!Number.isInteger(W) || W % heads !== 0 || qkv.shape[0] !== batch * N) {
-    throw new Error(`attentionHeads: qkv [${qkv.shape}] does not hold ${batch} x ${N} tokens of 3 x ${heads} heads`);
-  }
-  const d = W / heads;
-  const scale = 1 / Math.sqrt(d);
+  const { batch, heads, mask } = opts;
+  const { N, W, d, scale } = headDims(qkv, opts);
   /** One head of one image: q (scaled) [N, d], kᵀ [d, N], v [N, d]. */
   const cut = (x: tf.Tensor2D, b: tf.Tensor1D, row: number, h: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] => [
     headSlice(x, b, { row, rows: N, col: h * d, cols: d, scale }),
@@ -73,13 +68,17 @@ export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: Attent
             const dv: tf.Tensor2D[] = [];
             for (let h = 0; h < heads; h++) {
               const g = tf.tidy(() => {
-                const [q, kT, v] = cut(sx, sb, i * N, h);
-                const P = probs(q, kT, sm); // [N, N]
-                const dO = tf.slice(dy as tf.Tensor2D, [i * N, h * d], [N, d]); // [N, d]
-                const dP = tf.matMul(dO, tf.transpose(v)); // [N, N]
+                const row = i * N;
+                const q = headSlice(sx, sb, { row, rows: N, col: h * d, cols: d, scale });
+                const P = probs(q, headSlice(sx, sb, { row, rows: N, col: W + h * d, cols: d, transpose: true }), sm); // [N, N]
+                // k and vᵀ cut as the products below want them (no transposes of kᵀ and v)
+                const k = headSlice(sx, sb, { row, rows: N, col: W + h * d, cols: d }); // [N, d]
+                const vT = headSlice(sx, sb, { row, rows: N, col: 2 * W + h * d, cols: d, transpose: true }); // [d, N]
+                const dO = tf.slice(dy as tf.Tensor2D, [row, h * d], [N, d]); // [N, d]
+                const dP = tf.matMul(dO, vT); // [N, N]
                 const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), 1, true))); // [N, N]
                 return [
-                  tf.mul(tf.matMul(dS, tf.transpose(kT)), scale), // dq [N, d]
+                  tf.mul(tf.matMul(dS, k), scale), // dq [N, d]
                   tf.matMul(tf.transpose(dS), q), // dk [N, d] (q already scaled)
                   tf.matMul(tf.transpose(P), dO), // dv [N, d]
                 ] as tf.Tensor2D[];

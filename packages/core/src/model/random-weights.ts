@@ -1,4 +1,5 @@
 import type { ClipConfig } from './clip-config';
+import { hashString } from '../synthetic/rng';
 import type { WeightEntry } from './weight-source';
 
 /** Seeded standard normal sampler (mulberry32 + Box-Muller). */
@@ -48,7 +49,7 @@ export function randomClipWeights(config: ClipConfig, seed = 0, opts: { visionOn
       return data;
     };
     if (opts.lazy) {
-      const keySeed = (seed ^ stringHash(key)) >>> 0;
+      const keySeed = (seed ^ hashString(key)) >>> 0;
       w.set(key, {
         shape,
         get data() {
@@ -102,11 +103,4 @@ export function randomClipWeights(config: ClipConfig, seed = 0, opts: { visionOn
     normal('text_projection', [t.width, config.embedDim], t.width ** -0.5);
   }
   return w;
-}
-
-/** FNV-1a hash of a string (32-bit). */
-function stringHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }

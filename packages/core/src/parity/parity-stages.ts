@@ -5,7 +5,7 @@ import { Adam } from '../aaclip/adam';
 import type { AAClipConfig } from '../aaclip/aaclip-config';
 import type { AAClipModel } from '../aaclip/aaclip-model';
 import { imageScore, similarity, testLevelMap, trainingSoftmaxMap } from '../aaclip/maps';
-import { adapterGradientTensors, stage1Loss, stage2Loss, type ClassTokens } from '../aaclip/stage-losses';
+import { adapterGradientsAsync, stage1Loss, stage2Loss, type ClassTokens } from '../aaclip/stage-losses';
 import type { ClipModel } from '../model/clip-model';
 import { transpose2d } from '../model/weight-source';
 import type { WritableTensor } from '../weights/safetensors-writer';
@@ -33,20 +33,6 @@ export interface ParityStageContext {
   outputs: Map<string, WritableTensor>;
 }
 
-/**
- * `adapterGradients` (the trainer's) with every value read asynchronously: a synchronous read
- * on WebGPU goes through a canvas, which some adapters (SwiftShader in headless Chromium)
- * cannot do.
- */
-async function adapterGradientsAsync(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): Promise<{ value: number; grads: Map<string, tf.Tensor> }> {
-  const { value, grads: out } = adapterGradientTensors(model, stage, lossFn);
-  try {
-    return { value: (await value.data())[0]!, grads: out };
-  } finally {
-    value.dispose();
-  }
-}
-
 /** Gradients of the adapters as outputs in the checkpoint layout [out, in]. */
 async function gradOutputs(ctx: ParityStageContext, stage: 1 | 2, grads: Map<string, tf.Tensor>): Promise<void> {
   for (const p of ctx.model.trainableAdapters(stage)) {
@@ -62,9 +48,7 @@ async function adamOutputs(ctx: ParityStageContext, stage: 1 | 2, grads: Map<str
   try {
     opt.applyGradients(grads);
     for (const p of ctx.model.trainableAdapters(stage)) {
-      // p.exportWeight(), read asynchronously
-      const w = transpose2d((await p.weightT.data()) as Float32Array, p.inFeatures, p.outFeatures);
-      ctx.outputs.set(`stage${stage}.adam1.${p.key}`, { dtype: 'float32', shape: [p.outFeatures, p.inFeatures], data: w });
+      ctx.outputs.set(`stage${stage}.adam1.${p.key}`, { dtype: 'float32', shape: [p.outFeatures, p.inFeatures], data: await p.exportWeightAsync() });
     }
   } finally {
     opt.dispose();

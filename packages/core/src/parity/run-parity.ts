@@ -11,7 +11,7 @@ import { preprocessImage, preprocessMask } from '../image/preprocess';
 import type { ClipConfig } from '../model/clip-config';
 import { ClipModel } from '../model/clip-model';
 import { createClipTokenizerFromBpeGz } from '../tokenizer/clip-bpe-loaders';
-import { normalizeClipStateDict } from '../weights/clip-state-dict';
+import { clipFromTensors } from '../model/clip-from-tensors';
 import { toFloat32, toInt32, type NamedTensor } from '../weights/named-tensor';
 import type { WritableTensor } from '../weights/safetensors-writer';
 import { compareParity } from './compare-parity';
@@ -41,16 +41,8 @@ function surgeryFrom(desc: string | undefined, layers: number, fallback: number)
  */
 export function buildParityClip(weights: ParityInput['weights'], ej: ParityExpectedJson, name = 'weights'): { clip: ClipModel; config: ClipConfig } {
   const opts = { activation: ej.model.activation ?? 'gelu', visionHeads: ej.model.vision.heads, textHeads: ej.model.text?.heads } as const;
-  let norm;
-  try {
-    norm = normalizeClipStateDict(weights.tensors, opts);
-  } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`);
-  }
-  const meta = weights.metadata?.clip_config ? (JSON.parse(weights.metadata.clip_config) as ClipConfig) : undefined;
-  const config: ClipConfig = meta ? { ...norm.config, activation: opts.activation, vision: { ...norm.config.vision, heads: opts.visionHeads } } : norm.config;
-  if (meta?.text && config.text) config.text = { ...config.text, heads: opts.textHeads ?? meta.text.heads };
-  return { clip: ClipModel.fromWeights(norm.tensors, config), config };
+  const { clip, config } = clipFromTensors(weights.tensors, weights.metadata ?? {}, opts, name);
+  return { clip, config };
 }
 
 /** The AA-CLIP configuration expected.json describes, for a CLIP of `layers` vision blocks. */
