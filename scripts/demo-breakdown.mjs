@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? join(here, '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
-const perFamily = Number(process.argv[3] ?? 12);
+const perFamily = Number(process.argv[3] ?? 24);
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
 const { detector, bundle } = await loadDetector({ model, domain: 'industrial' });
 const trained = JSON.parse(bundle.metadata.demo_train_families ?? '[]');

@@ -8,8 +8,8 @@
 // generated defects are from local statistics, as a yardstick for the demo model.
 import { binaryMetrics, generateDataset } from '@aaclip/core';
 
-const families = (process.argv[2] ?? 'noise,carpet,circuit,dots').split(',');
-const perFamily = Number(process.argv[3] ?? 12);
+const families = (process.argv[2] ?? 'leather,noise,carpet,dots').split(',');
+const perFamily = Number(process.argv[3] ?? 24);
 const seed = Number(process.argv[4] ?? 111 + 2024); // `aaclip demo`'s default: --seed 111, + 2024
 const SIZE = 128;
 const P = 8;

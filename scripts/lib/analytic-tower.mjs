@@ -8,7 +8,8 @@
 //   block 2          d = f - mean over the image's patches (attention); l = log(|d| + eps) (MLP)
 //   block 3          z = l - mean over the image's patches (attention): scale-free deviation
 //   blocks 3-5       M = max_k z_k, by pairwise max(a, b) = (a + b) / 2 + |a - b| / 2 (MLPs)
-//   block 6          every token receives z and M of the patch with the largest M (attention)
+//   block 6          every token receives the largest M of its image (attention) in place of
+//                    its own (MLP)
 // AA-CLIP's adapters (trained by this project's trainer) then map these features to the anchors.
 // How: dimension 0 of the residual stream holds a large constant and dimension 1 balances the
 // sum of all others, so every LayerNorm is an exact-enough identity (its mean and spread are
@@ -28,10 +29,11 @@ export function analyticLayout(W) {
   const take = (n) => Array.from({ length: n }, () => next++);
   const L = {
     mean: take(3), hp: take(3 * R), grad: take(2 * RG), energy: take(5),
-    z: take(8), m1: take(4), m2: take(2), M: take(1)[0], global: take(9),
+    z: take(8), m1: take(4), m2: take(2), M: take(1)[0], global: take(1),
   };
   L.f = [...L.mean, ...L.energy];
-  L.exposed = [...L.f, ...L.z, ...L.m1, ...L.m2, L.M, ...L.global];
+  L.all = [...L.f, ...L.z, ...L.m1, ...L.m2, L.M, ...L.global];
+  L.score = [L.M, ...L.global];
   if (next > W - 1) throw new Error(`analytic tower: needs width >= ${next + 1}, got ${W}`);
   L.ref = W - 1; // never written: every read is x_d - x_ref, so LayerNorm's mean cancels exactly
   return L;
@@ -111,9 +113,10 @@ function fitGelu1d(f, units, lo, hi, n = 4000) {
 /**
  * Overwrites the `visual.*` entries of `weights` (OpenAI layout, { shape, data }) with the
  * analytic tower for cfg.vision ({ imageSize, patchSize 8, width >= 88, layers 6, heads }).
- * Returns { layout, logFitError }.
+ * ln_post shows the projections a constant 1 and either the score features (expose 'score': M,
+ * and the image's largest M) or every feature ('all'). Returns { layout, logFitError, units }.
  */
-export function buildAnalyticTower(weights, cfg, seed = 1) {
+export function buildAnalyticTower(weights, cfg, { seed = 1, expose = 'score' } = {}) {
   const { imageSize: S, patchSize: P, width: W, layers, heads } = cfg.vision;
   if (P !== 8 || layers !== 6) throw new Error(`analytic tower: needs patchSize 8 and 6 layers, got ${P} and ${layers}`);
   const hd = W / heads;
@@ -242,8 +245,10 @@ export function buildAnalyticTower(weights, cfg, seed = 1) {
   for (let i = 0; i < 4; i++) maxInto(2, L.z[2 * i], L.z[2 * i + 1], L.m1[i]);
   for (let i = 0; i < 2; i++) maxInto(3, L.m1[2 * i], L.m1[2 * i + 1], L.m2[i]);
   maxInto(4, L.m2[0], L.m2[1], L.M);
-  // block 6: every token gets z and M of the patch with the largest M
-  attend(5, [[L.M, 8]], [...L.z, L.M], L.global, 1);
+  // block 6: every token gets the largest M of its image (attention) and drops its own (MLP), so
+  // that block 5 carries the patch's score and block 6 the image's
+  attend(5, [[L.M, 8]], [L.M], L.global, 1);
+  absAndLinear(5, [[L.M, 1]], [], [[L.M, -1]]);
 
   blocks.forEach((B, i) => {
     const p = `visual.transformer.resblocks.${i}.`;
@@ -261,6 +266,7 @@ export function buildAnalyticTower(weights, cfg, seed = 1) {
   // ln_post exposes the features and a constant 1 (dimension 0) as a bias for the projections
   const lw = new Float32Array(W);
   const lb = new Float32Array(W);
+  L.exposed = L[expose];
   for (const d of L.exposed) {
     lw[d] = sigma0;
     lb[d] = mu0;

@@ -48,6 +48,10 @@ export async function evaluateClass(
   const pixels = new PixelMetricAccumulator({ fprLimit: 0.3 });
   const perImage: { path: string; label: 0 | 1; pred: number; max: number; index: number }[] = [];
   let size = 0;
+  // the class's range of anomaly-map values: the overlays are drawn on it, as the official
+  // evaluation normalises per class (a zero-shot model's absolute level varies with the class name)
+  let mapLo = Infinity;
+  let mapHi = -Infinity;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const loaded = await Promise.all(Array.from({ length: n }, async (_, k) => ({ s: await getSample(start + k), index: start + k })));
@@ -72,7 +76,11 @@ export async function evaluateClass(
       maps.set(d.anomalyMap, k * size * size);
       if (samples[k]!.mask) masks.set(samples[k]!.mask!, k * size * size);
       let mx = -Infinity;
-      for (const v of d.anomalyMap) if (v > mx) mx = v;
+      for (const v of d.anomalyMap) {
+        if (v > mx) mx = v;
+        if (v < mapLo) mapLo = v;
+      }
+      if (mx > mapHi) mapHi = mx;
       perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: kept[k]!.index });
     });
     const preds = Float32Array.from(dets.map((d) => d.imageScore));
@@ -117,7 +125,7 @@ export async function evaluateClass(
       const t = tf.tensor4d(s.image, [1, size, size, 3]);
       try {
         const [d] = await detector.detect(t, { className: opts.promptClass ?? className, domain });
-        out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.probabilityMap, s.mask, { min: 0, max: 1 }) });
+        out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.anomalyMap, s.mask, { min: mapLo, max: mapHi > mapLo ? mapHi : mapLo + 1 }) });
       } finally {
         t.dispose();
       }

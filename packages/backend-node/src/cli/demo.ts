@@ -18,7 +18,7 @@ metric table and writes heatmaps and the HTML report to DIR (default ./aaclip-de
 
   --model FILE       another model file (default: the embedded demo model)
   --families A,B     texture families (default: those the model was not trained on)
-  --per-family N     normal and anomalous images per family (default 12 + 12)
+  --per-family N     normal and anomalous images per family (default 24 + 24)
   --bar X            pass mark for the average image and pixel AUROC (default 0.90)
   --force            overwrite an existing report in DIR
 ${COMMON_HELP}
@@ -43,7 +43,7 @@ export async function demoCommand(argv: string[], defaultModel: () => string): P
   const families = (values.families ? String(values.families).split(',').map((s) => s.trim()) : TEXTURE_FAMILIES.filter((f) => !trained.includes(f))) as TextureFamily[];
   for (const f of families) if (!(TEXTURE_FAMILIES as readonly string[]).includes(f)) throw new CliError(`demo: unknown family "${f}" (known: ${TEXTURE_FAMILIES.join(', ')})`, 2);
   const unseen = families.filter((f) => !trained.includes(f));
-  const perFamily = intOption(values['per-family'], 'per-family', 12, 1);
+  const perFamily = intOption(values['per-family'], 'per-family', 24, 1);
   const bar = Number(values.bar ?? 0.9);
   const size = bundle.config.vision.imageSize;
   ctx.log(`demo model ${modelPath}: trained on ${trained.join(', ') || '(unknown)'}; evaluating ${families.join(', ')} (${unseen.length} unseen) at ${size} px`);
