@@ -36,6 +36,8 @@ in green on the overlay).
   --family NAME       generated texture: ${TEXTURE_FAMILIES.join(', ')} (default carpet)
   --defect KIND       generated defect: ${DEFECT_KINDS.join(', ')} (default missing)
   --seed N            generator seed (default 1)
+  --scale S           overlay colours: image (default: blue to red over this image's anomaly
+                      map, as AA-CLIP's visualisation normalises each map) | probability (0..1)
   --out DIR           output folder (default ./aaclip-example)
   --backend NAME      tfjs backend: cuda | native-cpu | wasm | cpu | auto (default: $AACLIP_BACKEND, else auto)
   -h, --help          this help`;
@@ -57,7 +59,7 @@ let args;
 try {
   args = parseCliArgs(process.argv.slice(2), {
     class: 'string', model: 'string', adapters: 'list', vocab: 'list', size: 'string', domain: 'string',
-    family: 'string', defect: 'string', seed: 'string', out: 'string', backend: 'string', help: 'boolean',
+    family: 'string', defect: 'string', seed: 'string', out: 'string', backend: 'string', scale: 'string', help: 'boolean',
   }, { h: 'help' });
 } catch (e) {
   fail(`${e.message}\n\n${HELP}`);
@@ -84,6 +86,8 @@ const className = values.class ?? (imagePath === undefined ? family : undefined)
 if (!className || !className.trim()) fail('--class NAME is required with an image of your own (e.g. --class bottle)');
 const seed = intArg(values.seed, 'seed', 1, 0);
 const outDir = resolve(values.out ?? 'aaclip-example');
+const scale = values.scale ?? 'image';
+if (scale !== 'image' && scale !== 'probability') fail(`--scale must be image or probability, got "${scale}"`);
 
 const backend = await useBackend(values.backend);
 console.error(formatBackendReport(backend));
@@ -113,7 +117,15 @@ try {
 
   mkdirSync(outDir, { recursive: true });
   const rgb = toRgb(raw);
-  const overlay = await makeOverlayPng(rgb.data, rgb.width, rgb.height, det.probabilityMap, mask, { min: 0, max: 1, opacity: 0.5 });
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of det.anomalyMap) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const overlay = scale === 'image'
+    ? await makeOverlayPng(rgb.data, rgb.width, rgb.height, det.anomalyMap, mask, { min: lo, max: hi > lo ? hi : lo + 1, opacity: 0.5 })
+    : await makeOverlayPng(rgb.data, rgb.width, rgb.height, det.probabilityMap, mask, { min: 0, max: 1, opacity: 0.5 });
   const overlayPath = join(outDir, 'overlay.png');
   await writeFile(overlayPath, overlay);
   if (mask) await writeFile(join(outDir, 'input.png'), await encodePng(raw));
@@ -138,7 +150,7 @@ try {
   const source = imagePath ?? `generated ${family} texture, ${defect} defect (seed ${seed}), saved as ${join(outDir, 'input.png')}`;
   console.log(
     `image:   ${source}\nclass:   ${className} (${domain})\nscore:   ${det.score.toFixed(4)}  (image ${det.imageScore.toFixed(4)}, map max ${det.mapMax.toFixed(4)})${maskLine}\n` +
-      `overlay: ${overlayPath}\ntime:    model ${(loadMs / 1000).toFixed(2)} s, detection ${(detectMs / 1000).toFixed(2)} s on ${backend.active}`,
+      `overlay: ${overlayPath} (${scale === 'image' ? `blue ${lo.toFixed(2)} to red ${hi.toFixed(2)}, this image's anomaly map` : 'probability 0 to 1'})\ntime:    model ${(loadMs / 1000).toFixed(2)} s, detection ${(detectMs / 1000).toFixed(2)} s on ${backend.active}`,
   );
 } finally {
   detector.dispose();

@@ -38,6 +38,7 @@ const ui = {
   score: byId<HTMLElement>('score'),
   imageScore: byId<HTMLElement>('image-score'),
   mapMax: byId<HTMLElement>('map-max'),
+  colourRange: byId<HTMLElement>('colour-range'),
   detectTime: byId<HTMLElement>('detect-time'),
   loadTime: byId<HTMLElement>('load-time'),
   activeBackend: byId<HTMLElement>('active-backend'),
@@ -82,7 +83,7 @@ function showImage(img: LoadedImage): void {
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(tmp, 0, 0, width, height);
   ui.imageLabel.textContent = `${img.label} (${rgb.width}×${rgb.height})`;
-  for (const el of [ui.score, ui.imageScore, ui.mapMax, ui.detectTime]) el.textContent = '–';
+  for (const el of [ui.score, ui.imageScore, ui.mapMax, ui.colourRange, ui.detectTime]) el.textContent = '–';
 }
 
 function modelFromForm(): ModelRequest & { backend: BackendChoice } {
@@ -100,7 +101,16 @@ const ms = (t: number): string => (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `$
 
 async function showResult(img: LoadedImage, r: RunResult): Promise<void> {
   const d = r.detection;
-  await drawOverlay(ui.canvas, img.raw, d.probabilityMap, d.size, { min: 0, max: 1, opacity: 0.5, ...displaySize(img.raw.width, img.raw.height) });
+  // colours span this image's anomaly-map range (as AA-CLIP's own visualisation normalises each
+  // map): a zero-shot model's absolute level moves with the class name, its ranking does not
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of d.anomalyMap) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  await drawOverlay(ui.canvas, img.raw, d.anomalyMap, d.size, { min: lo, max: hi > lo ? hi : lo + 1, opacity: 0.5, ...displaySize(img.raw.width, img.raw.height) });
+  ui.colourRange.textContent = `blue ${lo.toFixed(2)} to red ${hi.toFixed(2)} (this image's anomaly map)`;
   ui.score.textContent = d.score.toFixed(4);
   ui.imageScore.textContent = d.imageScore.toFixed(4);
   ui.mapMax.textContent = d.mapMax.toFixed(4);
