@@ -97,6 +97,7 @@ describe('aaclip CLI', () => {
       expect(res.imageScore).toBeLessThan(1);
     }
     expect(JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')).className).toBe('carpet');
+    expect((await aaclip(['detect', imgs[0]!, '--class', 'carpet', '--out', out, '--force', '--scale', 'x'], { expectFail: true })).stderr).toContain('--scale must be image or probability, got "x"');
     // a pool of worker threads gives the same scores
     const pooled = JSON.parse((await aaclip(['detect', ...imgs, '--class', 'carpet', '--out', join(dir, 'detect-pool'), '--workers', '2', '--json'])).stdout);
     expect(pooled.results.map((x: { score: number }) => x.score)).toEqual(doc.results.map((x: { score: number }) => x.score));

@@ -24,6 +24,8 @@ Finds and localises anomalies: writes an overlay PNG per image and scores.json.
   --size N            input size in pixels (default: the model's native size)
   --out DIR           output folder (default ./aaclip-detect)
   --opacity X         overlay opacity 0..1 (default 0.5)
+  --scale S           overlay colours: image (default: blue to red over each image's anomaly
+                      map, as AA-CLIP's visualisation normalises each map) | probability (0..1)
   --force             overwrite existing outputs
   --resume            skip images whose overlay already exists
   --on-error E        skip | stop (default stop) for unreadable images
@@ -43,6 +45,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     size: 'string',
     out: 'string',
     opacity: 'string',
+    scale: 'string',
     force: 'boolean',
     resume: 'boolean',
     'on-error': 'string',
@@ -59,6 +62,8 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   if (domain !== 'industrial' && domain !== 'medical') throw new CliError(`detect: --domain must be industrial or medical, got "${domain}"`, 2);
   for (const p of positionals) if (!existsSync(p)) throw new CliError(`detect: image not found: ${p}`, 2);
   const opacity = numOption(values.opacity, 'opacity', 0.5);
+  const scale = (values.scale as string | undefined) ?? 'image';
+  if (scale !== 'image' && scale !== 'probability') throw new CliError(`detect: --scale must be image or probability, got "${scale}"`, 2);
   const onError = (values['on-error'] as string | undefined) ?? 'stop';
   if (onError !== 'skip' && onError !== 'stop') throw new CliError(`detect: --on-error must be skip or stop, got "${onError}"`, 2);
   let workers = intOption(values.workers, 'workers', 1, 1);
@@ -125,7 +130,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
         const overlayPath = join(outDir, `${basename(path, extname(path))}.overlay.png`);
         if (!(values.resume && existsSync(overlayPath))) {
           const rgb = resizeBicubicPil(toRgb(raw), size, size);
-          const over = overlayHeatmap(rgb.data, det.probabilityMap, { opacity, min: 0, max: 1 });
+          const over = scale === 'image' ? overlayHeatmap(rgb.data, det.anomalyMap, { opacity }) : overlayHeatmap(rgb.data, det.probabilityMap, { opacity, min: 0, max: 1 });
           await writeFileAtomic(overlayPath, await encodePng({ width: size, height: size, channels: 3, data: over }), { overwrite: true });
         }
         results.push({ image: resolve(path), overlay: overlayPath, imageScore: det.imageScore, mapMax: det.mapMax, score: det.score });
