@@ -15,7 +15,7 @@
 // sum of all others, so every LayerNorm is an exact-enough identity (its mean and spread are
 // the same for every token); attention is uniform over the patches (the class token, flagged in
 // dimension 2, is masked by its key); MLPs compute |x|, x and log through GELU pairs.
-import { CLIP_MEAN, CLIP_STD } from '@aaclip/core';
+import { CLIP_STD, mulberry32 } from '@aaclip/core';
 
 const C = 1000; // the constant of dimension 0
 const GAMMA = 4; // stream units per unit of pixel value (0..1)
@@ -39,16 +39,6 @@ export function analyticLayout(W) {
   return L;
 }
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gauss(rand) {
   return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
 }
@@ -62,7 +52,7 @@ function zeroMeanUnit(n, rand) {
 }
 
 const erf = (x) => {
-  // Abramowitz-Stegun 7.1.26 is too coarse here; use a series / continued fraction via tanh-free form
+  // Numerical Recipes' erfc approximation (fractional error below 1.2e-7), for the GELU fits
   const t = 1 / (1 + 0.5 * Math.abs(x));
   const y = 1 - t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
   return x >= 0 ? y : -y;
@@ -112,7 +102,7 @@ function fitGelu1d(f, units, lo, hi, n = 4000) {
 
 /**
  * Overwrites the `visual.*` entries of `weights` (OpenAI layout, { shape, data }) with the
- * analytic tower for cfg.vision ({ imageSize, patchSize 8, width >= 88, layers 6, heads }).
+ * analytic tower for cfg.vision ({ imageSize, patchSize 8, width >= 76, layers 6, heads with head width >= 9 }).
  * ln_post shows the projections a constant 1 and either the score features (expose 'score': M,
  * and the image's largest M) or every feature ('all'). Returns { layout, logFitError, units }.
  */
@@ -122,7 +112,7 @@ export function buildAnalyticTower(weights, cfg, { seed = 1, expose = 'score' } 
   const hd = W / heads;
   const g = S / P;
   const L = analyticLayout(W);
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const mu0 = C / W;
   const sigma0 = Math.sqrt((C * C) / W - mu0 * mu0);
   const set = (key, shape, data) => {

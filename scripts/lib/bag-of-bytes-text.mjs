@@ -10,15 +10,11 @@
 //   block 1          uniform causal attention (q = k = 0), V = I, out_proj = 4 I; no MLP
 //   other blocks     zero (identity)
 
+import { mulberry32 } from '@aaclip/core';
+
+/** rows x cols Gaussian values, each row shifted and scaled to zero mean and unit variance. */
 function gaussianRows(rows, cols, seed) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row = Array.from({ length: cols }, () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()));
