@@ -1,6 +1,6 @@
 // Trains the embedded demo model with this project's own trainer and writes
 // packages/backend-node/models/demo.safetensors. Deterministic (seeded); run with
-//   npm run build && node scripts/train-demo-model.mjs        (about 4 minutes on 2 cores)
+//   npm run build && node scripts/train-demo-model.mjs        (about 5 minutes on one core)
 // The model: a small CLIP-shaped network (ViT 128 px, patch 8, width 128, 6 blocks; a 2-block
 // text tower over a byte-level tokenizer). Both towers are set analytically and frozen: the
 // vision tower computes each patch's log-scale deviation from its own image
@@ -60,11 +60,10 @@ let pretrainLosses = [];
 const tokenizer = new ByteTokenizer({ contextLength: cfg.text.contextLength });
 const weights = randomClipWeights(cfg, 1);
 if (TOWER === 'analytic') buildAnalyticTower(weights, cfg, { expose: process.env.EXPOSE ?? 'score' });
-if ((process.env.TEXT ?? (TOWER === 'analytic' ? 'bytes' : 'random')) === 'bytes') buildBagOfBytesText(weights, cfg);
-// TOWER=random: block 1 starts set by hand to centre the patch tokens on the image: uniform attention
-// (q = k = 0), V = -I, out_proj = I and no MLP, so x_i <- x_i - mean_j x_j. Anomalies are
-// deviations from an image's own texture; this gives the tower that cue from the start.
 else {
+  // TOWER=random: block 1 set by hand to centre the patch tokens on the image: uniform attention
+  // (q = k = 0), V = -I, out_proj = I and no MLP, so x_i <- x_i - mean_j x_j. Anomalies are
+  // deviations from an image's own texture; this gives the tower that cue from the start.
   const W = cfg.vision.width;
   const inProj = weights.get('visual.transformer.resblocks.0.attn.in_proj_weight').data;
   inProj.fill(0);
@@ -74,6 +73,7 @@ else {
   for (let i = 0; i < W; i++) outProj[i * W + i] = 1;
   weights.get('visual.transformer.resblocks.0.mlp.c_proj.weight').data.fill(0);
 }
+if ((process.env.TEXT ?? (TOWER === 'analytic' ? 'bytes' : 'random')) === 'bytes') buildBagOfBytesText(weights, cfg);
 if (process.env.TOWER_FROM) {
   // experiments: reuse the (float16) vision tower of an earlier model file
   const { readSafetensors } = await import('@aaclip/core');
