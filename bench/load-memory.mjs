@@ -12,7 +12,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { CLIP_PRESETS, randomClipWeights, writeSafetensors, CHECKPOINT_FORMAT, gaussianSampler } from '@aaclip/core';
 import { loadClip, loadDetector, openSafetensorsFile, useBackend } from '@aaclip/backend-node';
-import { parseArgs } from './lib.mjs';
+import { parseArgs, peakRssMiB } from './lib.mjs';
 
 const MiB = 2 ** 20;
 const [mode, path] = process.argv.slice(2);
@@ -51,7 +51,7 @@ function phase(name) {
   return {
     phase: name,
     rssMiB: Math.round(process.memoryUsage().rss / MiB),
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: Math.round(peakRssMiB()),
     wasmHeapMiB: heap ? Math.round(heap / MiB) : null,
     ...residentSplit(heap),
     tensorMiB: Math.round(tf.memory().numBytes / MiB),
@@ -98,7 +98,7 @@ if (mode === 'make') {
     phases.push(phase(`after ${size} px forward`));
   }
   const fileMiB = statSync(path).size / MiB;
-  const peak = process.resourceUsage().maxRSS / 1024;
+  const peak = peakRssMiB();
   console.log(JSON.stringify({ file: path, fileMiB: Math.round(fileMiB), inferenceOnly, loadSeconds: +loadSeconds.toFixed(1), forward, peakRssMiB: Math.round(peak), peakOverFile: +(peak / fileMiB).toFixed(2), phases }, null, 1));
   detector ? detector.dispose() : clip.dispose();
 }

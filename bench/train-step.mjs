@@ -6,7 +6,7 @@
 // --workers N: the batch split across this thread and N worker threads (createTrainingPool).
 // --checkpoint: block-wise recomputation as the trainer does it ('auto': when the plain tape would pass 1 GiB).
 import * as tf from '@tensorflow/tfjs-core';
-import { AAClipModel, Adam, ClipModel, adapterGradientTensors, randomClipWeights, recomputeBlocks, stage2GradientTensorsCheckpointed, stage2Loss } from '@aaclip/core';
+import { AAClipModel, Adam, ClipModel, randomClipWeights, recomputeBlocks, stage2Gradients } from '@aaclip/core';
 import { createTrainingPool, ensureGradients, useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, best, emit, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 
@@ -47,24 +47,12 @@ let loss = NaN;
 let heap = 0;
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
-  if (pool) {
-    const { value, grads } = await pool.stage2Gradients(model, batchData, anchors);
-    optimizer.applyGradients(grads);
-    tf.dispose([...grads.values()]);
-    await params[0].weightT.data();
-    times.push((performance.now() - t) / 1000);
-    loss = value;
-  } else {
-    const { value, grads } = checkpoint
-      ? stage2GradientTensorsCheckpointed(model, batchData, anchors)
-      : adapterGradientTensors(model, 2, () => stage2Loss(model, batchData, anchors).loss);
-    optimizer.applyGradients(grads);
-    tf.dispose([...grads.values()]);
-    await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
-    times.push((performance.now() - t) / 1000);
-    loss = (await value.data())[0];
-    value.dispose();
-  }
+  const { value, grads } = pool ? await pool.stage2Gradients(model, batchData, anchors) : await stage2Gradients(model, batchData, anchors, checkpoint);
+  optimizer.applyGradients(grads);
+  tf.dispose([...grads.values()]);
+  await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
+  times.push((performance.now() - t) / 1000);
+  loss = value;
   heap = Math.max(heap, wasmHeapMiB() ?? 0);
   global.gc?.();
 }

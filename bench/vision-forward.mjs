@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse } from '@aaclip/core';
 import { useBackend } from '@aaclip/backend-node';
+import { aaclipFlops, parseArgs, peakRssMiB } from './lib.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, arr) => (a.startsWith('--') ? [...acc, [a.slice(2), arr[i + 1]?.startsWith('--') || arr[i + 1] === undefined ? 'true' : arr[i + 1]]] : acc), []));
+const args = parseArgs();
 const modelName = args.model ?? 'ViT-L-14-336';
 const sizes = String(args.size ?? 336).split(',').map(Number);
 const batches = String(args.batch ?? 1).split(',').map(Number);
@@ -25,6 +26,8 @@ const clip = ClipModel.fromWeights(weights, { ...cfg, text: undefined }, { infer
 weights.clear();
 const loadS = (performance.now() - t0) / 1000;
 const model = aaclip ? AAClipModel.create({ clip, seed: 0 }) : null;
+const W = cfg.vision.width;
+const fp32WeightsMiB = (clip.visual.resblocks.length * (12 * W * W + 13 * W) * 4 + 4 * (3 * cfg.vision.patchSize ** 2 * W)) / 2 ** 20;
 // --attention per-head|batched (default: auto, batched on GPU backends)
 for (const mode of modes) for (const size of sizes) for (const batch of batches) {
   if (mode) setAttentionMode(mode);
@@ -50,12 +53,8 @@ for (const mode of modes) for (const size of sizes) for (const batch of batches)
     times.push((performance.now() - t) / 1000);
   }
   const best = Math.min(...times);
-  const g = Math.floor(size / cfg.vision.patchSize);
-  const N = 1 + g * g;
-  const W = cfg.vision.width;
-  const L = cfg.vision.layers;
-  // FLOPs: per block 24 N W^2 (qkv, out, mlp 4x) + 4 N^2 W (scores, values); patch embedding 2 N p^2 3 W
-  const flops = batch * (L * (24 * N * W * W + 4 * N * N * W) + 2 * (N - 1) * cfg.vision.patchSize ** 2 * 3 * W);
+  // the vision tower's FLOPs (the AA-CLIP adapters and projections not counted, as before)
+  const flops = batch * aaclipFlops(cfg, size, { aaclip: false });
   const out = {
     case: `${modelName} ${aaclip ? 'AA-CLIP' : 'vision'} forward`,
     backend: report.active,
@@ -67,9 +66,9 @@ for (const mode of modes) for (const size of sizes) for (const batch of batches)
     seconds: times,
     gflops: flops / 1e9,
     gflopsPerSecond: flops / 1e9 / best,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB: peakRssMiB(),
     weightLoadSeconds: loadS,
-    fp32WeightsMiB: (clip.visual.resblocks.length * (12 * W * W + 13 * W) * 4 + 4 * (3 * cfg.vision.patchSize ** 2 * W)) / 2 ** 20,
+    fp32WeightsMiB,
   };
   console.log(JSON.stringify(out));
   tf.dispose(images);

@@ -51,11 +51,6 @@ for (const family of families) {
   const nm = norm(mapMax);
   const nd = norm(det);
   const fused = nm.map((v, i) => 0.5 * v + 0.5 * nd[i]);
-  const byKind = {};
-  samples.forEach((s, i) => {
-    if (!s.label) return;
-    (byKind[s.defect] ??= []).push(i);
-  });
   rows.push({ family, pixel: pix((d) => d.anomalyMap), levelPix, mapMax: binaryMetrics(mapMax, labels).auroc, det: binaryMetrics(det, labels).auroc, fused: binaryMetrics(fused, labels).auroc });
 }
 console.log(`model ${model}`);

@@ -1,14 +1,19 @@
 // A non-learned reference for the demo's bar: how far plain per-image statistics get on the
 // same synthetic images that `aaclip demo` scores (same families, sizes, counts and seed).
 //   npm run build && node scripts/demo-ceiling.mjs [families] [perFamily] [seed]
+// (default: the demo model's unseen families, 24 + 24 images each, the demo's seed)
 // Each 8 x 8 patch becomes 8 statistics (mean and standard deviation of R, G, B; min and max
 // luminance); a patch's score is its Mahalanobis distance to the distribution of all patches of
 // its own image (mean and full covariance of that image). The image score is the map maximum.
 // Nothing is trained and nothing is shared between images; it only measures how separable the
 // generated defects are from local statistics, as a yardstick for the demo model.
-import { binaryMetrics, generateDataset } from '@aaclip/core';
+import { readFileSync } from 'node:fs';
+import { binaryMetrics, generateDataset, readSafetensors, TEXTURE_FAMILIES } from '@aaclip/core';
 
-const families = (process.argv[2] ?? 'leather,noise,carpet,dots').split(',');
+// default: the families the embedded demo model was not trained on, as `aaclip demo` picks them
+const demoModel = new URL('../packages/backend-node/models/demo.safetensors', import.meta.url);
+const trained = JSON.parse(readSafetensors(readFileSync(demoModel)).metadata.demo_train_families ?? '[]');
+const families = process.argv[2] ? process.argv[2].split(',') : TEXTURE_FAMILIES.filter((f) => !trained.includes(f));
 const perFamily = Number(process.argv[3] ?? 24);
 const seed = Number(process.argv[4] ?? 111 + 2024); // `aaclip demo`'s default: --seed 111, + 2024
 const SIZE = 128;

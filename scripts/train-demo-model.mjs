@@ -18,12 +18,12 @@
 // tower first pretrained on generated defects (scripts/lib/pretrain-backbone.mjs; DET_WEIGHT,
 // MAX_WEIGHT, PRE_AUGMENT=1, PRE_LR), WIDTH / LAYERS / HEADS, TOWER_FROM=model.safetensors
 // (reuse an earlier model's float16 vision tower), TEXT=random|bytes.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AAClipModel, ClipModel, ByteTokenizer, randomClipWeights, generateDataset, trainAAClip,
-  writeSafetensors, CHECKPOINT_FORMAT,
+  readSafetensors, writeSafetensors, CHECKPOINT_FORMAT,
 } from '@aaclip/core';
 import { useBackend, ensureGradients, writeFileAtomic } from '@aaclip/backend-node';
 import { pretrainBackbone } from './lib/pretrain-backbone.mjs';
@@ -39,7 +39,7 @@ const PRE_AUGMENT = process.env.PRE_AUGMENT === '1';
 const STAGE2_EPOCHS = Number(process.env.STAGE2_EPOCHS ?? 3);
 const PRE_LR = Number(process.env.PRE_LR ?? 1e-3);
 const TOWER = process.env.TOWER ?? 'analytic';
-export const TRAIN_FAMILIES = process.env.TRAIN_FAMILIES ? process.env.TRAIN_FAMILIES.split(',') : ['stripes', 'mesh', 'wood', 'tiles', 'metal', 'circuit'];
+const TRAIN_FAMILIES = process.env.TRAIN_FAMILIES ? process.env.TRAIN_FAMILIES.split(',') : ['stripes', 'mesh', 'wood', 'tiles', 'metal', 'circuit'];
 const SIZE = 128;
 const env = (k, d) => (process.env[k] !== undefined ? JSON.parse(process.env[k]) : d);
 const cfg = {
@@ -52,6 +52,8 @@ const AACLIP = TOWER === 'analytic'
   ? { levels: env('LEVELS', [5]), imageAdaptUntil: env('ADAPT_UNTIL', 0), surgeryFrom: 6, imageAdaptWeight: 0.1 }
   : { levels: env('LEVELS', [2, 3, 5, 6]), imageAdaptUntil: env('ADAPT_UNTIL', 6), surgeryFrom: 2, imageAdaptWeight: 0.1 };
 const S2 = env('S2_PER_FAMILY', { normal: 40, anomalous: 80 });
+const pretrainOptions = ['PRETRAIN_EPOCHS', 'DET_WEIGHT', 'MAX_WEIGHT', 'PRE_AUGMENT', 'PRE_LR'].filter((k) => process.env[k] !== undefined);
+if (TOWER === 'analytic' && pretrainOptions.length > 0) throw new Error(`${pretrainOptions.join(', ')}: tower pretraining applies to TOWER=random only`);
 
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
 await ensureGradients();
@@ -59,8 +61,12 @@ const t0 = performance.now();
 let pretrainLosses = [];
 const tokenizer = new ByteTokenizer({ contextLength: cfg.text.contextLength });
 const weights = randomClipWeights(cfg, 1);
-if (TOWER === 'analytic') buildAnalyticTower(weights, cfg, { expose: process.env.EXPOSE ?? 'score' });
-else {
+if (process.env.TOWER_FROM) {
+  // experiments: reuse the vision tower of an earlier model file
+  for (const [k, t] of readSafetensors(readFileSync(process.env.TOWER_FROM)).tensors) if (k.startsWith('visual.')) weights.set(k, { shape: t.shape, data: t.data });
+} else if (TOWER === 'analytic') {
+  buildAnalyticTower(weights, cfg, { expose: process.env.EXPOSE ?? 'score' });
+} else {
   // TOWER=random: block 1 set by hand to centre the patch tokens on the image: uniform attention
   // (q = k = 0), V = -I, out_proj = I and no MLP, so x_i <- x_i - mean_j x_j. Anomalies are
   // deviations from an image's own texture; this gives the tower that cue from the start.
@@ -72,24 +78,19 @@ else {
   outProj.fill(0);
   for (let i = 0; i < W; i++) outProj[i * W + i] = 1;
   weights.get('visual.transformer.resblocks.0.mlp.c_proj.weight').data.fill(0);
+  if (PRETRAIN_EPOCHS > 0) {
+    const tower = ClipModel.fromWeights(weights, cfg);
+    const pre = pretrainBackbone(tower, {
+      families: TRAIN_FAMILIES, levels: AACLIP.levels, epochs: PRETRAIN_EPOCHS, perFamily: { normal: 16, anomalous: 32 },
+      batchSize: 8, lr: PRE_LR, seed: 5, detWeight: DET_WEIGHT, maxWeight: MAX_WEIGHT, augment: PRE_AUGMENT,
+      onEpoch: (e, loss) => console.log(`pretrain epoch ${e + 1}/${PRETRAIN_EPOCHS} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
+    });
+    for (const [k, v] of pre.weights) weights.set(k, v);
+    tower.dispose();
+    pretrainLosses = pre.losses;
+  }
 }
 if ((process.env.TEXT ?? (TOWER === 'analytic' ? 'bytes' : 'random')) === 'bytes') buildBagOfBytesText(weights, cfg);
-if (process.env.TOWER_FROM) {
-  // experiments: reuse the (float16) vision tower of an earlier model file
-  const { readSafetensors } = await import('@aaclip/core');
-  const { readFileSync } = await import('node:fs');
-  for (const [k, t] of readSafetensors(readFileSync(process.env.TOWER_FROM)).tensors) if (k.startsWith('visual.')) weights.set(k, { shape: t.shape, data: t.data });
-} else if (PRETRAIN_EPOCHS > 0 && TOWER !== 'analytic') {
-  const tower = ClipModel.fromWeights(weights, cfg);
-  const pre = pretrainBackbone(tower, {
-    families: TRAIN_FAMILIES, levels: AACLIP.levels, epochs: PRETRAIN_EPOCHS, perFamily: { normal: 16, anomalous: 32 },
-    batchSize: 8, lr: PRE_LR, seed: 5, detWeight: DET_WEIGHT, maxWeight: MAX_WEIGHT, augment: PRE_AUGMENT,
-    onEpoch: (e, loss) => console.log(`pretrain epoch ${e + 1}/${PRETRAIN_EPOCHS} loss ${loss.toFixed(4)} (${((performance.now() - t0) / 1000).toFixed(0)} s)`),
-  });
-  for (const [k, v] of pre.weights) weights.set(k, v);
-  tower.dispose();
-  pretrainLosses = pre.losses;
-}
 const clip = ClipModel.fromWeights(weights, cfg);
 const model = AAClipModel.create({ clip, seed: 2, config: AACLIP });
 const train = generateDataset({ families: TRAIN_FAMILIES, size: SIZE, perFamily: S2, seed: 7 });

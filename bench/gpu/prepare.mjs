@@ -1,5 +1,5 @@
 // Packs what the GPU benchmark needs on a machine that can fetch nothing (the device tool's
-// GPU machine) into .gpu/ (git-ignored through .git/info/exclude), under its 64 MiB limit:
+// GPU machine) into .gpu/ (git-ignored, so the device tool sends it only when carried), under its 64 MiB limit:
 //   - bundle/: the benchmark scripts and the SDK bundled by esbuild (sharp stubbed out: the
 //     GPU run decodes no image files), with the `webgpu` package (Dawn for Node) beside it;
 //   - node.xz, dawn.node.xz: this machine's Node.js binary and Dawn's Linux x64 addon, xz'd
@@ -14,7 +14,7 @@
 // Then (device tool): bash bench/gpu/device-run.sh, carrying .gpu.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImageFile } from '@aaclip/backend-node';
@@ -27,10 +27,6 @@ const out = join(root, '.gpu');
 const src = resolve(args.src ?? root);
 const sh = (cmd, a, opts = {}) => execFileSync(cmd, a, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });
 
-// keep .gpu out of git (and so out of the tree the device tool sends uncarried)
-const exclude = join(root, '.git', 'info', 'exclude');
-mkdirSync(dirname(exclude), { recursive: true });
-if (!existsSync(exclude) || !readFileSync(exclude, 'utf8').split('\n').includes('/.gpu/')) appendFileSync(exclude, '/.gpu/\n');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'bundle'), { recursive: true });
 

@@ -124,7 +124,7 @@ try {
     if (v > hi) hi = v;
   }
   const overlay = scale === 'image'
-    ? await makeOverlayPng(rgb.data, rgb.width, rgb.height, det.anomalyMap, mask, { min: lo, max: hi > lo ? hi : lo + 1, opacity: 0.5 })
+    ? await makeOverlayPng(rgb.data, rgb.width, rgb.height, det.anomalyMap, mask, { min: lo, max: hi, opacity: 0.5 })
     : await makeOverlayPng(rgb.data, rgb.width, rgb.height, det.probabilityMap, mask, { min: 0, max: 1, opacity: 0.5 });
   const overlayPath = join(outDir, 'overlay.png');
   await writeFile(overlayPath, overlay);

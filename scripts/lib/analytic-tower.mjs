@@ -16,15 +16,17 @@
 // the same for every token); attention is uniform over the patches (the class token, flagged in
 // dimension 2, is masked by its key); MLPs compute |x|, x and log through GELU pairs.
 import { CLIP_STD, mulberry32 } from '@aaclip/core';
+import { checkedSetter, gauss } from './weight-build.mjs';
 
 const C = 1000; // the constant of dimension 0
 const GAMMA = 4; // stream units per unit of pixel value (0..1)
-const EPS = 0.005 * GAMMA;
+/** The eps of log(|d| + eps), in stream units. */
+export const EPS = 0.005 * GAMMA;
 const R = 12; // zero-mean filters per colour for the texture energy
 const RG = 6; // filters per direction for the gradient energy
 
 /** Dimension layout of the residual stream. */
-export function analyticLayout(W) {
+function analyticLayout(W) {
   let next = 3;
   const take = (n) => Array.from({ length: n }, () => next++);
   const L = {
@@ -39,9 +41,6 @@ export function analyticLayout(W) {
   return L;
 }
 
-function gauss(rand) {
-  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-}
 /** n zero-mean values with unit sum of squares. */
 function zeroMeanUnit(n, rand) {
   const a = Array.from({ length: n }, () => gauss(rand));
@@ -104,7 +103,7 @@ function fitGelu1d(f, units, lo, hi, n = 4000) {
  * Overwrites the `visual.*` entries of `weights` (OpenAI layout, { shape, data }) with the
  * analytic tower for cfg.vision ({ imageSize, patchSize 8, width >= 76, layers 6, heads with head width >= 9 }).
  * ln_post shows the projections a constant 1 and either the score features (expose 'score': M,
- * and the image's largest M) or every feature ('all'). Returns { layout, logFitError, units }.
+ * and the image's largest M) or every feature ('all'). Returns { layout, logFitError }.
  */
 export function buildAnalyticTower(weights, cfg, { seed = 1, expose = 'score' } = {}) {
   const { imageSize: S, patchSize: P, width: W, layers, heads } = cfg.vision;
@@ -115,12 +114,7 @@ export function buildAnalyticTower(weights, cfg, { seed = 1, expose = 'score' } 
   const rand = mulberry32(seed);
   const mu0 = C / W;
   const sigma0 = Math.sqrt((C * C) / W - mu0 * mu0);
-  const set = (key, shape, data) => {
-    const want = weights.get(key);
-    if (!want) throw new Error(`analytic tower: no ${key} in the weights`);
-    if (want.shape.join() !== shape.join()) throw new Error(`analytic tower: ${key} is [${want.shape}], built [${shape}]`);
-    weights.set(key, { shape, data });
-  };
+  const set = checkedSetter(weights, 'analytic tower');
   /** Sets row 1 of a writer [W, in] (or vector [W]) to minus the sum of rows 2..W-1. */
   const balance = (m, cols) => {
     for (let j = 0; j < cols; j++) {
@@ -268,5 +262,5 @@ export function buildAnalyticTower(weights, cfg, { seed = 1, expose = 'score' } 
   const proj = new Float32Array(W * E);
   for (const d of [0, ...L.exposed]) for (let e = 0; e < E; e++) proj[d * E + e] = gauss(rand) / Math.sqrt(L.exposed.length);
   set('visual.proj', [W, E], proj);
-  return { layout: L, logFitError: fit.maxErr, units: blocks.map((b) => b.units) };
+  return { layout: L, logFitError: fit.maxErr };
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { ClipModel, ByteTokenizer, generateDataset, normalizeClip, randomClipWeights } from '@aaclip/core';
 // @ts-expect-error: plain JavaScript module of the demo scripts
-import { analyticLayout, buildAnalyticTower } from './analytic-tower.mjs';
+import { buildAnalyticTower, EPS } from './analytic-tower.mjs';
 // @ts-expect-error: plain JavaScript module of the demo scripts
 import { buildBagOfBytesText } from './bag-of-bytes-text.mjs';
 
@@ -16,14 +16,13 @@ const cfg = {
   text: { contextLength: 64, vocabSize: 259, width: 64, heads: 2, layers: 2 },
 };
 const W = cfg.vision.width;
-const EPS = 0.02; // analytic-tower.mjs: 0.005 * GAMMA
 
 describe('analytic demo towers', () => {
   it('vision: centring, log deviation, its centring, the maximum over features and its propagation', async () => {
     const weights = randomClipWeights(cfg, 1);
     const built = buildAnalyticTower(weights, cfg);
     expect(built.logFitError).toBeLessThan(0.02);
-    const L = analyticLayout(W);
+    const L = built.layout;
     const clip = ClipModel.fromWeights(weights, cfg);
     const s = generateDataset({ families: ['noise'], size: 128, perFamily: { normal: 0, anomalous: 1 }, seed: 2135 })[0]!;
     const x = tf.tensor4d(normalizeClip(s.image), [1, 128, 128, 3]);

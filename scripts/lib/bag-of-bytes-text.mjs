@@ -11,13 +11,14 @@
 //   other blocks     zero (identity)
 
 import { mulberry32 } from '@aaclip/core';
+import { checkedSetter, gauss } from './weight-build.mjs';
 
 /** rows x cols Gaussian values, each row shifted and scaled to zero mean and unit variance. */
 function gaussianRows(rows, cols, seed) {
   const uniform = mulberry32(seed);
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    const row = Array.from({ length: cols }, () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()));
+    const row = Array.from({ length: cols }, () => gauss(uniform));
     const m = row.reduce((s, v) => s + v, 0) / cols;
     const sd = Math.sqrt(row.reduce((s, v) => s + (v - m) ** 2, 0) / cols);
     row.forEach((v, c) => { out[r * cols + c] = (v - m) / sd; });
@@ -28,12 +29,7 @@ function gaussianRows(rows, cols, seed) {
 /** Overwrites the text entries of `weights` (OpenAI layout) with the bag-of-bytes tower for cfg.text. */
 export function buildBagOfBytesText(weights, cfg, seed = 3) {
   const { width: W, layers, contextLength: T, vocabSize: V } = cfg.text;
-  const set = (key, shape, data) => {
-    const want = weights.get(key);
-    if (!want) throw new Error(`bag-of-bytes text: no ${key} in the weights`);
-    if (want.shape.join() !== shape.join()) throw new Error(`bag-of-bytes text: ${key} is [${want.shape}], built [${shape}]`);
-    weights.set(key, { shape, data });
-  };
+  const set = checkedSetter(weights, 'bag-of-bytes text');
   set('token_embedding.weight', [V, W], gaussianRows(V, W, seed));
   set('positional_embedding', [T, W], new Float32Array(T * W));
   for (let i = 0; i < layers; i++) {

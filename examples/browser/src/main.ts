@@ -109,7 +109,7 @@ async function showResult(img: LoadedImage, r: RunResult): Promise<void> {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  await drawOverlay(ui.canvas, img.raw, d.anomalyMap, d.size, { min: lo, max: hi > lo ? hi : lo + 1, opacity: 0.5, ...displaySize(img.raw.width, img.raw.height) });
+  await drawOverlay(ui.canvas, img.raw, d.anomalyMap, d.size, { min: lo, max: hi, opacity: 0.5, ...displaySize(img.raw.width, img.raw.height) });
   ui.colourRange.textContent = `blue ${lo.toFixed(2)} to red ${hi.toFixed(2)} (this image's anomaly map)`;
   ui.score.textContent = d.score.toFixed(4);
   ui.imageScore.textContent = d.imageScore.toFixed(4);

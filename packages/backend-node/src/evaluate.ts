@@ -48,10 +48,6 @@ export async function evaluateClass(
   const pixels = new PixelMetricAccumulator({ fprLimit: 0.3 });
   const perImage: { path: string; label: 0 | 1; pred: number; max: number; index: number }[] = [];
   let size = 0;
-  // the class's range of anomaly-map values: the overlays are drawn on it, as the official
-  // evaluation normalises per class (a zero-shot model's absolute level varies with the class name)
-  let mapLo = Infinity;
-  let mapHi = -Infinity;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const loaded = await Promise.all(Array.from({ length: n }, async (_, k) => ({ s: await getSample(start + k), index: start + k })));
@@ -76,11 +72,7 @@ export async function evaluateClass(
       maps.set(d.anomalyMap, k * size * size);
       if (samples[k]!.mask) masks.set(samples[k]!.mask!, k * size * size);
       let mx = -Infinity;
-      for (const v of d.anomalyMap) {
-        if (v > mx) mx = v;
-        if (v < mapLo) mapLo = v;
-      }
-      if (mx > mapHi) mapHi = mx;
+      for (const v of d.anomalyMap) if (v > mx) mx = v;
       perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: kept[k]!.index });
     });
     const preds = Float32Array.from(dets.map((d) => d.imageScore));
@@ -118,6 +110,9 @@ export async function evaluateClass(
   const wrongness = (c: { label: number; score: number }): number => (c.label === 1 ? 1 - c.score : c.score);
   const k = opts.cases ?? 3;
   const sorted = [...order].sort((a, b) => wrongness(a) - wrongness(b));
+  // overlays are drawn on the class's range of anomaly-map values, as the official evaluation
+  // normalises per class (a zero-shot model's absolute level varies with the class name)
+  const { min, max } = pixels.range;
   const pick = async (list: typeof order): Promise<ReportCase[]> => {
     const out: ReportCase[] = [];
     for (const c of list) {
@@ -125,7 +120,7 @@ export async function evaluateClass(
       const t = tf.tensor4d(s.image, [1, size, size, 3]);
       try {
         const [d] = await detector.detect(t, { className: opts.promptClass ?? className, domain });
-        out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.anomalyMap, s.mask, { min: mapLo, max: mapHi > mapLo ? mapHi : mapLo + 1 }) });
+        out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.anomalyMap, s.mask, { min, max }) });
       } finally {
         t.dispose();
       }

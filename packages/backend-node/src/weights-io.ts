@@ -13,6 +13,7 @@ import {
   safetensorsHeaderSize,
   readTorchFile,
   type AAClipCheckpoint,
+  type ClipBuildOptions,
   type ClipConfig,
   type NamedTensor,
   type TensorMap,
@@ -94,24 +95,12 @@ export function openSafetensorsFile(path: string): { tensors: TensorMap; metadat
   }
 }
 
-export interface LoadClipOptions {
-  /** Override the inferred head counts (default width / 64). */
-  visionHeads?: number;
-  textHeads?: number;
-  /** Default 'gelu' (what AA-CLIP builds); 'quick_gelu' for OpenAI's own numbers. */
-  activation?: 'gelu' | 'quick_gelu';
+export interface LoadClipOptions extends ClipBuildOptions {
   /**
    * Build the vision tower only: text-tower tensors are never read (a worker that only runs
    * images needs no text weights). `config.text` is then undefined.
    */
   visionOnly?: boolean;
-  /**
-   * Build for forward passes only (`ClipModel.fromWeights`' `inferenceOnly`): on wasm each
-   * linear weight lives only in the packed form the matMul uses, so the model holds one copy of
-   * its weights instead of two. No gradients through the CLIP, no surgery branch (training
-   * needs a model loaded without it). Default false.
-   */
-  inferenceOnly?: boolean;
 }
 
 /** Keys of the vision tower in OpenAI/open_clip (`visual.*`) and Hugging Face (`vision_model.*`, `visual_projection.*`) names. */
@@ -133,21 +122,12 @@ function isVisionKey(key: string): boolean {
  * const { clip, config } = await loadClip('ViT-L-14-336px.pt');
  */
 export async function loadClip(path: string, opts: LoadClipOptions = {}): Promise<{ clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> }> {
-  // .safetensors: streamed tensor by tensor (no second copy of the file); .pt: read whole
-  const streamed = sniffWeightFile(path) === 'safetensors' ? openSafetensorsFile(path) : null;
-  const read = streamed ?? (await readWeightFile(path));
-  const { metadata } = read;
-  const tensors = opts.visionOnly ? new Map([...read.tensors].filter(([k]) => isVisionKey(k))) : read.tensors;
+  const file = await openWeightFile(path, opts.visionOnly ? isVisionKey : undefined);
   try {
-    if (!streamed) checkFinite(tensors, path); // streamed tensors are checked as they are read
-    return buildClip(path, tensors, metadata, opts);
+    return { ...clipFromTensors(file.tensors, file.metadata, opts, path), metadata: file.metadata };
   } finally {
-    streamed?.close();
+    file.close();
   }
-}
-
-function buildClip(path: string, tensors: TensorMap, metadata: Record<string, string>, opts: LoadClipOptions): { clip: ClipModel; config: ClipConfig; unusedKeys: string[]; metadata: Record<string, string> } {
-  return { ...clipFromTensors(tensors, metadata, opts, path), metadata };
 }
 
 /**
@@ -207,14 +187,20 @@ function sniffWeightFile(path: string): WeightFileFormat {
 
 /**
  * The tensors of a weight file: a .safetensors file is opened streamed (each tensor read from
- * disk, and checked for NaN/Inf, when it is taken), any other format is read whole and checked.
- * Call `close()` when done.
+ * disk, and checked for NaN/Inf, when it is taken; no second copy of the file), any other
+ * format is read whole and checked. `keep` limits the tensors to the keys it accepts (the
+ * others are neither read nor checked). Call `close()` when done.
  */
-export async function openWeightFile(path: string): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
-  if (sniffWeightFile(path) === 'safetensors') return openSafetensorsFile(path);
+export async function openWeightFile(path: string, keep?: (key: string) => boolean): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
+  const only = (m: TensorMap): TensorMap => (keep ? new Map([...m].filter(([k]) => keep(k))) : m);
+  if (sniffWeightFile(path) === 'safetensors') {
+    const f = openSafetensorsFile(path);
+    return { ...f, tensors: only(f.tensors) };
+  }
   const { tensors, metadata } = await readWeightFile(path);
-  checkFinite(tensors, path);
-  return { tensors, metadata, close: () => undefined };
+  const kept = only(tensors);
+  checkFinite(kept, path);
+  return { tensors: kept, metadata, close: () => undefined };
 }
 
 /** Kept for callers holding bytes already. */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,4 +12,29 @@ export function builtWorkerScript(name: string, who: string): string {
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`${who}: worker script not found (looked for ${candidates.join(', ')}; build @aaclip/backend-node first)`);
   return found;
+}
+
+function isSafetensors(path: string): boolean {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const b = new Uint8Array(9);
+      const n = readSync(fd, b, 0, 9, 0);
+      return n === 9 && b[8] === 0x7b && !(b[0] === 0x50 && b[1] === 0x4b);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false; // the workers report the real error
+  }
+}
+
+/**
+ * Starts workers 0..n-1 that each load `weightsFile` (or random weights when undefined): side
+ * by side when the file is streamed (.safetensors: each worker holds only its own tensors),
+ * one at a time otherwise (a .pt file is read whole, so at most one file copy is alive).
+ */
+export async function startWorkers(n: number, start: (index: number) => Promise<unknown>, weightsFile: string | undefined): Promise<void> {
+  if (weightsFile === undefined || isSafetensors(weightsFile)) await Promise.all(Array.from({ length: n }, (_, i) => start(i)));
+  else for (let i = 0; i < n; i++) await start(i);
 }

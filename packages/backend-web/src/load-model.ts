@@ -19,7 +19,6 @@ import { readSafetensorsLazy } from './lazy-safetensors';
 import { loadWeights, type LoadWeightsOptions } from './load-weights';
 
 export type { ClipBuildOptions };
-export { clipFromTensors };
 
 export interface LoadClipFromUrlOptions extends LoadWeightsOptions, ClipBuildOptions {}
 

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   checkpointFromTensors,
+  clipFromTensors,
   createDetector,
   type AAClipCheckpoint,
   type AAClipConfig,
@@ -16,7 +17,7 @@ import {
 import { useWebBackend, webBackendReport, type WasmPaths, type WebBackendReport } from './backend';
 import type { WebBackendName } from './feature-probes';
 import { imageToTensor, type ImageInput } from './image-input';
-import { clipFromTensors, loadCheckpointFromUrl, loadTokenizerFromUrl, readWeightBytes, type ClipBuildOptions } from './load-model';
+import { loadCheckpointFromUrl, loadTokenizerFromUrl, readWeightBytes, type ClipBuildOptions } from './load-model';
 import { loadWeights, type LoadWeightsOptions } from './load-weights';
 
 /** Also every {@link LoadWeightsOptions} (progress per file, caching, abort signal), applied to each download. */

@@ -112,11 +112,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const bars: Record<number, Progress> = {};
   const every = intOption(values['checkpoint-every'], 'checkpoint-every', 50, 1);
   const workers = intOption(values.workers, 'workers', 0, 0);
+  const stage2Epochs = intOption(values['stage2-epochs'], 'stage2-epochs', 20, 0);
   let pool: TrainingPool | null = null;
   const extra = bundle.tokenizerConfig ? { [TOKENIZER_METADATA_KEY]: JSON.stringify(bundle.tokenizerConfig) } : undefined;
   const t0 = Date.now();
   try {
-    if (workers > 0 && intOption(values['stage2-epochs'], 'stage2-epochs', 20, 0) > 0) {
+    if (workers > 0 && stage2Epochs > 0) {
       pool = await createTrainingPool({ weights: { file: values.model as string, activation: bundle.config.activation }, model, workers, backend: backendReport()?.active });
       ctx.log(`stage 2 on ${pool.threads} threads`);
     }
@@ -129,7 +130,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       extra,
       stage1: { epochs: intOption(values['stage1-epochs'], 'stage1-epochs', 5, 0), batchSize: intOption(values.batch1, 'batch1', 16, 1), lr: numOption(values.lr1, 'lr1', 1e-5), allLevels: values['all-levels'] === true, augment: !values['no-augment'], checkpointEvery: every },
       stage2: {
-        epochs: intOption(values['stage2-epochs'], 'stage2-epochs', 20, 0),
+        epochs: stage2Epochs,
         batchSize: intOption(values.batch2, 'batch2', 2, 1),
         lr: numOption(values.lr2, 'lr2', 5e-4),
         augment: !values['no-augment'],

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { closeSync, openSync, readSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ClipConfig, DetectOptions, Detection, Domain } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
-import { builtWorkerScript } from '../worker-script';
+import { builtWorkerScript, startWorkers } from '../worker-script';
 import type { AnchorData, PoolPromptOptions, WorkerDetection, WorkerInit, WorkerReadyInfo, WorkerReply, WorkerRequest } from './protocol';
 
 export type { PoolPromptOptions, AnchorData } from './protocol';
@@ -75,21 +74,6 @@ interface Slot {
 /** The built worker script: next to the bundle that runs this code, or dist/ when running from src/. */
 function defaultWorkerFile(): string {
   return builtWorkerScript('pool-worker', 'createDetectorPool');
-}
-
-function isSafetensors(path: string): boolean {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      const b = new Uint8Array(9);
-      const n = readSync(fd, b, 0, 9, 0);
-      return n === 9 && b[8] === 0x7b && !(b[0] === 0x50 && b[1] === 0x4b);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false; // the workers report the real error
-  }
 }
 
 function errorOf(reason: unknown): Error {
@@ -171,13 +155,7 @@ export class DetectorPool {
       });
     };
     try {
-      if (isSafetensors(opts.model)) {
-        // streamed loading: each worker holds only its own tensors, so they load side by side
-        await Promise.all(Array.from({ length: n }, (_, i) => start(i)));
-      } else {
-        // a .pt file is read whole: one worker at a time, so at most one file copy is alive
-        for (let i = 0; i < n; i++) await start(i);
-      }
+      await startWorkers(n, start, opts.model);
     } catch (e) {
       await pool.dispose();
       throw e;

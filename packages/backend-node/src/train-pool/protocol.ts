@@ -4,22 +4,17 @@
  */
 import type { AAClipConfig, ClipConfig } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
+import type { AnchorData } from '../pool/protocol';
 
 /** Where a worker gets its frozen CLIP: a weights file, or random weights (benchmarks). */
 export type TrainWorkerWeights = { file: string; activation?: 'gelu' | 'quick_gelu' } | { random: { config: ClipConfig; seed: number } };
 
 /** `workerData` of a training worker. */
 export interface TrainWorkerInit {
-  index: number;
   weights: TrainWorkerWeights;
   aaclipConfig: AAClipConfig;
   backend: NodeBackendName;
   checkpoint: boolean | 'auto';
-}
-
-export interface Tensor2DData {
-  shape: [number, number];
-  data: Float32Array;
 }
 
 /** One shard of a stage-2 batch, with the adapter weights of this step ([in, out]). */
@@ -35,11 +30,11 @@ export interface TrainWorkerStep {
   size: number;
   labels: number[];
   classes: string[];
-  anchors: Record<string, Tensor2DData>;
+  anchors: Record<string, AnchorData>;
 }
 
 export type TrainWorkerReply =
-  | { type: 'ready'; backend: NodeBackendName; loadSeconds: number }
+  | { type: 'ready' }
   | { type: 'init-error'; message: string }
   | { type: 'ok'; id: number; loss: number; grads: Record<string, Float32Array> }
   | { type: 'error'; id: number; message: string };

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { stage2Gradients, type AAClipModel, type Stage2Batch } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
-import { builtWorkerScript } from '../worker-script';
-import type { Tensor2DData, TrainWorkerInit, TrainWorkerReply, TrainWorkerStep, TrainWorkerWeights } from './protocol';
+import type { AnchorData } from '../pool/protocol';
+import { builtWorkerScript, startWorkers } from '../worker-script';
+import type { TrainWorkerInit, TrainWorkerReply, TrainWorkerStep, TrainWorkerWeights } from './protocol';
 
 export interface TrainingPoolOptions {
   /** The frozen CLIP of the model being trained: its weights file (or random weights, for benchmarks). */
@@ -64,7 +65,7 @@ export class TrainingPool {
     const file = opts.workerFile ?? defaultWorkerFile();
     const slots: Slot[] = [];
     const start = (index: number): Promise<void> => {
-      const init: TrainWorkerInit = { index, weights: opts.weights, aaclipConfig: opts.model.config, backend: opts.backend ?? 'wasm', checkpoint: opts.checkpoint ?? 'auto' };
+      const init: TrainWorkerInit = { weights: opts.weights, aaclipConfig: opts.model.config, backend: opts.backend ?? 'wasm', checkpoint: opts.checkpoint ?? 'auto' };
       const worker = new Worker(file, { workerData: init });
       const slot: Slot = { worker, pending: new Map(), failure: null };
       slots.push(slot);
@@ -93,7 +94,7 @@ export class TrainingPool {
     };
     const pool = new TrainingPool(slots, opts);
     try {
-      await Promise.all(Array.from({ length: n }, (_, i) => start(i)));
+      await startWorkers(n, start, 'file' in opts.weights ? opts.weights.file : undefined);
     } catch (e) {
       await pool.dispose();
       throw e;
@@ -119,7 +120,7 @@ export class TrainingPool {
     const params = model.trainableAdapters(2);
     const weights: Record<string, Float32Array> = {};
     for (const p of params) weights[p.key] = (await p.weightT.data()) as Float32Array;
-    const anchorData: Record<string, Tensor2DData> = {};
+    const anchorData: Record<string, AnchorData> = {};
     for (const c of new Set(batch.classes)) {
       const a = anchors.get(c);
       if (!a) throw new Error(`TrainingPool: no anchors for class "${c}"`);
@@ -194,10 +195,7 @@ export class TrainingPool {
     if (this.disposed) return;
     this.disposed = true;
     await Promise.all(
-      this.slots.map(async (s) => {
-        s.worker.postMessage({ type: 'close' });
-        await s.worker.terminate();
-      }),
+      this.slots.map((s) => s.worker.terminate()),
     );
   }
 }

@@ -19,8 +19,7 @@ function post(msg: TrainWorkerReply, transfer: ArrayBuffer[] = []): void {
 }
 
 async function load(): Promise<AAClipModel> {
-  const t0 = performance.now();
-  const report = await useBackend(init.backend);
+  await useBackend(init.backend);
   await ensureGradients();
   let clip: ClipModel;
   if ('file' in init.weights) {
@@ -32,7 +31,7 @@ async function load(): Promise<AAClipModel> {
     w.clear();
   }
   const model = AAClipModel.create({ clip, config: init.aaclipConfig });
-  post({ type: 'ready', backend: report.active, loadSeconds: (performance.now() - t0) / 1000 });
+  post({ type: 'ready' });
   return model;
 }
 
@@ -59,13 +58,7 @@ async function step(model: AAClipModel, req: TrainWorkerStep): Promise<void> {
 load().then(
   (model) => {
     let chain = Promise.resolve();
-    port.on('message', (req: TrainWorkerStep | { type: 'close' }) => {
-      if (req.type === 'close') {
-        model.dispose();
-        model.clip.dispose();
-        port.close();
-        return;
-      }
+    port.on('message', (req: TrainWorkerStep) => {
       chain = chain.then(() => step(model, req).catch((e: unknown) => post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e) })));
     });
   },

@@ -4,6 +4,7 @@ import type { TensorMap } from '../weights/named-tensor';
 import type { ClipConfig } from '../model/clip-config';
 import type { AAClipConfig } from './aaclip-config';
 import type { AdamState } from './adam';
+import { parseMetadataJson } from '../weights/metadata-json';
 
 /** Format tag written in every checkpoint's metadata. */
 export const CHECKPOINT_FORMAT = 'aaclip-checkpoint/1';
@@ -69,16 +70,6 @@ export function encodeCheckpoint(ckpt: AAClipCheckpoint): Uint8Array {
   return writeSafetensors(tensors, meta);
 }
 
-function parseJson<T>(meta: Record<string, string>, key: string, where: string): T | undefined {
-  const s = meta[key];
-  if (s === undefined) return undefined;
-  try {
-    return JSON.parse(s) as T;
-  } catch (e) {
-    throw new Error(`${where}: metadata "${key}" is not valid JSON (${(e as Error).message})`);
-  }
-}
-
 /**
  * Decodes a checkpoint written by `encodeCheckpoint`. `name` is used in error messages.
  * Also accepts a plain adapters file (keys `text_adapter.*` / `image_adapter.*`, no metadata).
@@ -111,18 +102,18 @@ export function checkpointFromTensors(tensors: TensorMap, metadata: Record<strin
   const fmt = metadata.format;
   if (fmt !== undefined && fmt !== CHECKPOINT_FORMAT) throw new Error(`${name}: unsupported checkpoint format "${fmt}" (expected ${CHECKPOINT_FORMAT})`);
   const out: AAClipCheckpoint = {
-    clipConfig: parseJson<ClipConfig>(metadata, 'clip_config', name),
-    aaclipConfig: parseJson<AAClipConfig>(metadata, 'aaclip_config', name),
+    clipConfig: parseMetadataJson<ClipConfig>(metadata, 'clip_config', name),
+    aaclipConfig: parseMetadataJson<AAClipConfig>(metadata, 'aaclip_config', name),
     adapters,
     anchors,
-    anchorInfo: parseJson<Record<string, unknown>>(metadata, 'anchor_info', name),
+    anchorInfo: parseMetadataJson<Record<string, unknown>>(metadata, 'anchor_info', name),
   };
   const extra: Record<string, string> = {};
   for (const [k, val] of Object.entries(metadata)) {
     if (!['format', 'clip_config', 'aaclip_config', 'anchor_classes', 'anchor_info', 'training'].includes(k)) extra[k] = val;
   }
   if (Object.keys(extra).length) out.extra = extra;
-  const tr = parseJson<Omit<TrainingCheckpoint, 'adapters' | 'optimizer'> & { optimizer: { step: number; lr: number; betas: [number, number]; eps: number } }>(metadata, 'training', name);
+  const tr = parseMetadataJson<Omit<TrainingCheckpoint, 'adapters' | 'optimizer'> & { optimizer: { step: number; lr: number; betas: [number, number]; eps: number } }>(metadata, 'training', name);
   if (tr) {
     if (tr.stage !== 1 && tr.stage !== 2) throw new Error(`${name}: training stage must be 1 or 2, got ${String(tr.stage)}`);
     out.training = { ...tr, adapters, optimizer: { ...tr.optimizer, m, v } };

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { attentionHeads } from './attention-heads';
 import { frozenLinear } from './matmul-2d';
 import { linearWeightT, weightTensor, type WeightMap } from './weight-source';
+import { assertFullWeight } from './inference-weights';
 
 /**
  * Multi-head self-attention with OpenAI's parameter layout (`attn.in_proj_weight` rows
@@ -53,6 +54,8 @@ export class Attention {
    */
   applyValuePath(x: tf.Tensor2D): tf.Tensor2D {
     if (!this.valueT) {
+      // the value path slices the qkv weight, which an inference-only model no longer holds
+      assertFullWeight(this.inProjT, 'encodeImage surgery');
       const W = this.width;
       this.valueT = tf.keep(tf.slice(this.inProjT, [0, 2 * W], [W, W])); // [W, W]
       this.valueBias = tf.keep(tf.slice(this.inProjBias, [2 * W], [W]));

@@ -2,6 +2,7 @@ import type { TensorMap } from '../weights/named-tensor';
 import { normalizeClipStateDict } from '../weights/clip-state-dict';
 import type { ClipConfig } from './clip-config';
 import { ClipModel } from './clip-model';
+import { parseMetadataJson } from '../weights/metadata-json';
 
 export interface ClipBuildOptions {
   /** Attention heads of the vision tower (default: the file's `clip_config` metadata, else width / 64). */
@@ -28,14 +29,7 @@ export interface ClipBuildOptions {
  * const { clip, config } = clipFromTensors(tensors, metadata, { inferenceOnly: true }, 'ViT-L-14-336.safetensors');
  */
 export function clipFromTensors(tensors: TensorMap, metadata: Record<string, string>, opts: ClipBuildOptions, name: string): { clip: ClipModel; config: ClipConfig; unusedKeys: string[] } {
-  let meta: ClipConfig | undefined;
-  if (metadata.clip_config !== undefined) {
-    try {
-      meta = JSON.parse(metadata.clip_config) as ClipConfig;
-    } catch (e) {
-      throw new Error(`${name}: metadata "clip_config" is not valid JSON (${(e as Error).message})`);
-    }
-  }
+  const meta = parseMetadataJson<ClipConfig>(metadata, 'clip_config', name);
   let norm;
   try {
     norm = normalizeClipStateDict(tensors, {

@@ -46,7 +46,7 @@ export class ClipModel {
         const text = config.text ? new TextTransformer(weights, config.text, config.embedDim, config.activation) : null;
         return new ClipModel(config, visual, text);
       },
-      { inferenceOnly: opts.inferenceOnly ?? false },
+      { inferenceOnly: opts.inferenceOnly },
     );
   }
 

@@ -50,7 +50,7 @@ function wasmBackend(): WasmBackendLike | null {
 }
 
 /**
- * An inference-only [rows, cols] linear weight from its values (see `packInferenceWeight`). On
+ * An inference-only [rows, cols] linear weight from its values (see `packInferenceWeight` below). On
  * wasm, room for XNNPACK's packed copy (the weight plus a bias column, output channels rounded
  * up, with a margin) is reserved before the upload and released just before packing, so that
  * the packed copy lands below the upload and the freed upload leaves its room at the top of the
@@ -67,21 +67,20 @@ export function inferenceWeightTensor(values: Float32Array, rows: number, cols: 
   } finally {
     if (reserve) be!.wasm._free(reserve);
   }
-  packInferenceWeight(t);
+  packInferenceWeight(t, be);
   return t;
 }
 
 /**
- * Marks a freshly made [in, out] linear weight inference-only and, on the wasm backend, hands
- * it to XNNPACK (one 1-row product packs it into the operator cached on its id) and frees its
- * own storage. Returns true when storage was freed.
+ * Marks a freshly made [in, out] linear weight inference-only and, on the wasm backend (`be`),
+ * hands it to XNNPACK (one 1-row product packs it into the operator cached on its id) and frees
+ * its own storage.
  */
-export function packInferenceWeight(w: tf.Tensor2D): boolean {
+function packInferenceWeight(w: tf.Tensor2D, be: WasmBackendLike | null): void {
   inferenceOnly.add(w);
-  const be = wasmBackend();
-  if (!be || w.dtype !== 'float32') return false;
+  if (!be || w.dtype !== 'float32') return;
   const d = be.dataIdMap.get(w.dataId);
-  if (!d || !d.memoryOffset || d.refCount !== 1) return false;
+  if (!d || !d.memoryOffset || d.refCount !== 1) return;
   // the same kernel and cache key as frozenLinear's tf.matMul(x, w): BatchMatMul, no bias, linear
   tf.tidy(() => {
     tf.matMul(tf.zeros([1, w.shape[0]]) as tf.Tensor2D, w);
@@ -89,5 +88,4 @@ export function packInferenceWeight(w: tf.Tensor2D): boolean {
   be.wasm._free(d.memoryOffset);
   // disposing w frees offset 0 (a no-op) and then deletes the cached operator with its packed copy
   d.memoryOffset = 0;
-  return true;
 }

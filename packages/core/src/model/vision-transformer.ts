@@ -5,7 +5,6 @@ import { LayerNorm } from './layer-norm';
 import { frozenLinear } from './matmul-2d';
 import { resizePositionEmbedding } from './position-embedding';
 import { ResidualAttentionBlock } from './residual-block';
-import { assertFullWeight } from './inference-weights';
 import { takeWeight, track, weightTensor, type WeightMap } from './weight-source';
 
 /** Hook run on the token sequence after a block (1-indexed); returns the new sequence. */
@@ -141,9 +140,6 @@ export class VisionTransformer {
     const last = wantPooled ? layers : Math.max(0, ...collect);
     const sFrom = opts.surgery?.from ?? Infinity;
     const sTo = opts.surgery?.to ?? layers;
-    // the value path slices the qkv weight, which an inference-only model no longer holds
-    const firstValuePath = Math.max(1, Math.ceil(sFrom));
-    if (firstValuePath <= Math.min(sTo, last)) assertFullWeight(this.resblocks[firstValuePath - 1]!.attn.inProjT, 'encodeImage surgery');
     const B = images.shape[0];
     const W = this.config.width;
     let grid = 0;

@@ -46,7 +46,7 @@ export interface BuildOptions {
   /**
    * Linear weights made by `linearWeightT` during the build are inference-only: packed for the
    * backend's matMul as each is uploaded, their own storage freed on wasm (see
-   * `packInferenceWeight`). Default: inherited from an enclosing build, else false.
+   * `inferenceWeightTensor`). Default false.
    */
   inferenceOnly?: boolean;
 }
@@ -60,7 +60,7 @@ export function buildOrDispose<T>(build: () => T, opts: BuildOptions = {}): T {
   const outerInference = inferenceBuild;
   const mine: tf.Tensor[] = [];
   collector = mine;
-  inferenceBuild = opts.inferenceOnly ?? outerInference;
+  inferenceBuild = opts.inferenceOnly ?? false;
   try {
     return build();
   } catch (err) {

@@ -39,10 +39,9 @@ function surgeryFrom(desc: string | undefined, layers: number, fallback: number)
  * A CLIP from a tensor map in any supported layout. Head counts and activation come from
  * expected.json, else from the weights' `clip_config` metadata, else width / 64.
  */
-export function buildParityClip(weights: ParityInput['weights'], ej: ParityExpectedJson, name = 'weights'): { clip: ClipModel; config: ClipConfig } {
+function buildParityClip(weights: ParityInput['weights'], ej: ParityExpectedJson, name = 'weights'): { clip: ClipModel; config: ClipConfig } {
   const opts = { activation: ej.model.activation ?? 'gelu', visionHeads: ej.model.vision.heads, textHeads: ej.model.text?.heads } as const;
-  const { clip, config } = clipFromTensors(weights.tensors, weights.metadata ?? {}, opts, name);
-  return { clip, config };
+  return clipFromTensors(weights.tensors, weights.metadata ?? {}, opts, name);
 }
 
 /** The AA-CLIP configuration expected.json describes, for a CLIP of `layers` vision blocks. */
