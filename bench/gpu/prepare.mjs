@@ -8,7 +8,7 @@
 //     libegl1, ...), unpacked there with dpkg -x: NVIDIA's Vulkan driver (libGLX_nvidia.so.0)
 //     needs libGLdispatch from libglvnd0, which that machine lacks;
 //   - fixture/: the parity fixture's files, its PNGs pre-decoded (preprocess.json).
-// Run after `npm run build`:  node bench/gpu/prepare.mjs [--fixture ../shared/fixtures/aaclip-tiny] [--src DIR]
+// Run after `npm run build`:  node bench/gpu/prepare.mjs [--fixture test-data/fixtures/aaclip-tiny] [--src DIR]
 // --src: bundle the SDK's sources (packages/*/src) and bench scripts of another checkout, e.g. a
 // clean `git worktree` of HEAD, rather than this tree's (which may hold uncommitted work).
 // Then (device tool): bash bench/gpu/device-run.sh, carrying .gpu.
@@ -22,7 +22,7 @@ import { parseArgs } from '../lib.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = parseArgs();
-const fixture = resolve(root, args.fixture ?? '../shared/fixtures/aaclip-tiny');
+const fixture = resolve(root, args.fixture ?? 'test-data/fixtures/aaclip-tiny');
 const out = join(root, '.gpu');
 const src = resolve(args.src ?? root);
 const sh = (cmd, a, opts = {}) => execFileSync(cmd, a, { stdio: ['ignore', 'pipe', 'inherit'], ...opts });

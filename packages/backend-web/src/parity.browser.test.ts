@@ -1,7 +1,7 @@
 // The full parity suite (every output of the fixture README: towers, adapters, losses,
 // gradients, one Adam step, maps, preprocessing, metrics) in headless Chromium on WebGPU, WebGL
 // and wasm. The page runs @aaclip/core's computeParity, the same function as `npm run parity`
-// in Node; the fixture files are served by this test's server from ../shared/fixtures (never
+// in Node; the fixture files are served by this test's server from test-data/fixtures (never
 // built into anything). Builds packages/backend-web/test-harness/parity with Vite.
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -65,7 +65,7 @@ beforeAll(async () => {
     build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4096 },
   });
   const t1 = performance.now();
-  // test data only: served from ../shared/fixtures by this server, never copied
+  // test data only: served from the fixtures folder by this server, never copied
   server = await serveStatic({ '/': outDir, '/__fixtures/': fixturesRoot, '/__wasm/': WASM_DIR });
   browser = await launchChromium();
   // Node reference run (wasm, ~4 s): the same function on the same files
