@@ -7,6 +7,27 @@ import { matMul2d } from '../model/matmul-2d';
  */
 
 /**
+ * Sums `x` over `axes`, one axis at a time (the highest first), so that no
+ * float32 accumulator runs over more than one axis's length. A single `tf.sum` over a
+ * [2, 140, 140] map adds 39,200 terms in one running float32 sum (wasm and cpu kernels add
+ * sequentially); on aaclip-tiny that alone put -1.2e-5 on each level's seg term (8.5x the
+ * error the float32 maps themselves carry), and stage2.seg_loss at 55% of its parity tolerance.
+ * Summing rows first (140 terms), then rows of row sums, bounds the error by the longest
+ * axis instead of the pixel count.
+ */
+export function sumInStages(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  return tf.tidy(() => {
+    const sorted = [...axes].sort((a, b) => b - a);
+    if (sorted.some((a, i) => a < 0 || a >= x.rank || sorted[i + 1] === a)) {
+      throw new Error(`sumInStages: axes [${axes}] are not distinct axes of a rank-${x.rank} tensor`);
+    }
+    let s = x;
+    for (const a of sorted) s = tf.sum(s, a); // highest axis first: the lower axes keep their index
+    return s;
+  });
+}
+
+/**
  * Focal loss, gamma 2, no alpha: the one-hot target is clamped to [1e-5, 1 - 1e-5];
  * pt = sum_c(onehot_c p_c) + 1e-5; mean over all pixels of -(1 - pt)^gamma log pt.
  */
@@ -22,15 +43,15 @@ export function focalLoss(prob: tf.Tensor4D, mask: tf.Tensor3D, gamma = 2): tf.S
     const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]);
     const pt = tf.add(tf.add(tf.mul(t0, p0), tf.mul(t1, p1)), eps);
     const w = tf.pow(tf.sub(1, pt), gamma);
-    return tf.neg(tf.mean(tf.mul(w, tf.log(pt)))) as tf.Scalar;
+    return tf.neg(tf.div(sumInStages(tf.mul(w, tf.log(pt)), [2, 1, 0]), B * S1 * S2)) as tf.Scalar;
   });
 }
 
 /** Dice loss 1 - mean_b (2 sum(p t) + 1) / (sum p + sum t + 1); p, t: [B, S, S]. */
 export function diceLoss(p: tf.Tensor3D, t: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
-    const inter = tf.sum(tf.mul(p, t), [1, 2]);
-    const ratio = tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(tf.add(tf.sum(p, [1, 2]), tf.sum(t, [1, 2])), 1));
+    const inter = sumInStages(tf.mul(p, t), [2, 1]); // [B]
+    const ratio = tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(tf.add(sumInStages(p, [2, 1]), sumInStages(t, [2, 1])), 1));
     return tf.sub(1, tf.mean(ratio)) as tf.Scalar;
   });
 }
