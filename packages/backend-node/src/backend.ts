@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFusedKernels, setFusedKernelsEnabled } from '@aaclip/core';
+import { describeGpuAdapter, registerFusedKernels, setFusedKernelsEnabled, softwareAdapterReason } from '@aaclip/core';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -47,7 +47,6 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   return null;
 }
 
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 let webgpuAdapter: string | undefined;
 
 /**
@@ -73,11 +72,9 @@ async function tryWebGpu(auto: boolean): Promise<string | null> {
   }
   const adapter = await g.navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return 'Dawn found no GPU adapter (Linux needs libvulkan.so.1 and a Vulkan driver: the GPU vendor\'s ICD)';
-  const info = adapter.info ?? {};
-  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
-  if (auto && (adapter.isFallbackAdapter || SOFTWARE_ADAPTER.test(name))) {
-    return `only a software adapter was found (${name}); request 'webgpu' by name to use it anyway`;
-  }
+  const name = describeGpuAdapter(adapter);
+  const software = auto ? softwareAdapterReason(adapter) : null; // core's rule, shared with @aaclip/backend-web
+  if (software) return `only a software adapter was found (${name}: ${software}); request 'webgpu' by name to use it anyway`;
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
   } catch (err) {

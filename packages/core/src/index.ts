@@ -34,6 +34,7 @@ export { bicubicResampleMatrix, resizePositionEmbedding } from './model/position
 export { randomClipWeights, gaussianSampler } from './model/random-weights';
 export { takeWeight, transpose2d } from './model/weight-source';
 export type { WeightEntry, WeightMap } from './model/weight-source';
+export { describeGpuAdapter, isSoftwareAdapter, softwareAdapterReason, SOFTWARE_ADAPTER_PATTERN, type GpuAdapterInfoLike, type GpuAdapterLike } from './backend/software-adapter';
 
 // AA-CLIP
 export type { AAClipConfig } from './aaclip/aaclip-config';
