@@ -1,9 +1,10 @@
 // Selects the tfjs backend named by AACLIP_TEST_BACKEND before any test of the file runs,
-// and registers every gradient (tfjs-core alone registers none).
+// and registers every gradient (tfjs-core's main entry registers none; its own
+// register_all_gradients does, as backend-node's ensureGradients).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll } from 'vitest';
 import { setFusedKernelsEnabled } from '../packages/core/src/kernels/fused-ops';
 import { registerFusedKernels } from '../packages/core/src/kernels/register';

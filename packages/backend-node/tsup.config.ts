@@ -5,7 +5,8 @@ const shared = {
   sourcemap: true,
   target: 'node20',
   platform: 'node',
-  external: [/^@tensorflow\//, /^@aaclip\//, 'sharp', 'webgpu'],
+  // ./register-gradients.js: built once below, loaded by ensureGradients from every output
+  external: [/^@tensorflow\//, /^@aaclip\//, 'sharp', 'webgpu', './register-gradients.js'],
 } as const;
 
 export default defineConfig([
@@ -16,4 +17,6 @@ export default defineConfig([
   { ...shared, entry: ['src/cli.ts', 'src/parity-cli.ts'], format: ['esm'], banner: { js: '#!/usr/bin/env node' } },
   // the DetectorPool worker thread: its own file, dist/pool-worker.js
   { ...shared, entry: { 'pool-worker': 'src/pool/worker.ts', 'train-worker': 'src/train-pool/worker.ts' }, format: ['esm'] },
+  // tfjs-core's gradient registration, bundled (Node cannot import its extensionless per-file ESM)
+  { ...shared, entry: ['src/register-gradients.ts'], format: ['esm'], sourcemap: false, noExternal: [/^@tensorflow\/tfjs-core\/dist\/register_all_gradients/] },
 ]);

@@ -181,9 +181,11 @@ export function formatBackendReport(r: BackendReport): string {
 }
 
 /**
- * Registers tfjs' gradient functions (tfjs-core alone registers none), needed for training.
- * Loaded through the `@tensorflow/tfjs` bundle, which Node can import.
+ * Registers tfjs-core's own gradient functions (tfjs-core's main entry registers none), needed
+ * for training only: `./register-gradients` (see there why it is built as a file of its own).
+ * This replaces the `@tensorflow/tfjs` umbrella (layers, converter, data, core-js: 141 MB
+ * installed) that was imported only for this.
  */
 export async function ensureGradients(): Promise<void> {
-  await import('@tensorflow/tfjs');
+  await import('./register-gradients.js');
 }
