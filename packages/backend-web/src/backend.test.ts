@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { formatWebBackendReport, normalizeWasmPaths, resolveWebBackend, useWebBackend, webBackendReport, type BackendActivator, type WasmPaths } from './backend';
-import { createFeatureProbes, type FeatureProbes, type WebBackendName } from './feature-probes';
+import { createFeatureProbes, type FeatureProbes, type WebBackendName, type WebGpuAdapterFinding } from './feature-probes';
 
 type Outcome = string | null;
 
-/** Probes answering from a table (null = available). */
-function probes(table: Partial<Record<WebBackendName, Outcome>>): FeatureProbes {
+/** Probes answering from a table (null = available; webgpu may describe its adapter). */
+function probes(table: Partial<Record<WebBackendName, Outcome>> & { webgpuAdapter?: WebGpuAdapterFinding }): FeatureProbes {
   return {
-    webgpu: async () => table.webgpu ?? null,
+    webgpu: async () => table.webgpu ?? table.webgpuAdapter ?? null,
     webgl: async () => table.webgl ?? null,
     wasm: async () => table.wasm ?? null,
   };
@@ -89,19 +89,87 @@ describe('resolveWebBackend', () => {
   });
 });
 
+/** What Chromium 156 reports for its SwiftShader adapter (--use-webgpu-adapter=swiftshader). */
+const SWIFTSHADER = { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true };
+
+describe('resolveWebBackend and software WebGPU adapters', () => {
+  const software: WebGpuAdapterFinding = { adapter: 'google swiftshader', software: 'reported as a fallback adapter' };
+
+  it('auto skips a software adapter without loading the webgpu backend, naming the adapter and why', async () => {
+    const { a, calls } = activator();
+    const r = await resolveWebBackend('auto', probes({ webgpuAdapter: software }), a);
+    expect(r).toEqual({
+      active: 'webgl',
+      tfjsName: 'webgl',
+      how: 'auto',
+      skipped: [{ name: 'webgpu', reason: "only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway" }],
+    });
+    expect(calls).toEqual(['activate webgl', 'suitable webgl']);
+    expect(formatWebBackendReport(r)).toBe(
+      "backend webgl (auto; skipped webgpu: only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway)",
+    );
+  });
+
+  it("an explicit 'webgpu' accepts a software adapter and reports it", async () => {
+    const { a, calls } = activator();
+    const r = await resolveWebBackend('webgpu', probes({ webgpuAdapter: software }), a);
+    expect(r).toEqual({ active: 'webgpu', tfjsName: 'webgpu', adapter: 'google swiftshader', how: 'requested', skipped: [] });
+    expect(calls).toEqual(['activate webgpu']);
+    expect(formatWebBackendReport(r)).toBe('backend webgpu on google swiftshader (requested)');
+  });
+
+  it('auto takes a hardware adapter and reports it', async () => {
+    const { a } = activator();
+    const r = await resolveWebBackend('auto', probes({ webgpuAdapter: { adapter: 'nvidia hopper', software: null } }), a);
+    expect(r).toEqual({ active: 'webgpu', tfjsName: 'webgpu', adapter: 'nvidia hopper', how: 'auto', skipped: [] });
+    expect(formatWebBackendReport(r)).toBe('backend webgpu on nvidia hopper (auto)');
+  });
+
+  it("with the real probe on Chromium's SwiftShader adapter: auto lands on wasm when WebGL is missing, 'webgpu' still works", async () => {
+    const gpu = { requestAdapter: async () => ({ info: SWIFTSHADER }) };
+    const real = createFeatureProbes({ navigator: { gpu }, createCanvas: () => null, webAssembly: { instantiate: () => undefined } });
+    const auto = await resolveWebBackend('auto', real, activator().a);
+    expect(auto.active).toBe('wasm');
+    expect(auto.skipped).toEqual([
+      { name: 'webgpu', reason: "only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway" },
+      { name: 'webgl', reason: 'no OffscreenCanvas and no document to create a canvas for the WebGL2 check' },
+    ]);
+    expect(await resolveWebBackend('webgpu', real, activator().a)).toMatchObject({ active: 'webgpu', adapter: 'google swiftshader' });
+  });
+});
+
 describe('useWebBackend', () => {
+  it('logs which backend it chose and why (console.debug by default; a function; or nothing)', async () => {
+    const lines: string[] = [];
+    const gpu = { vendor: 'google', architecture: 'swiftshader' }; // no fallback flag: recognised by name
+    const r = await useWebBackend('auto', { probes: createFeatureProbes({ navigator: { gpu: { requestAdapter: async () => ({ info: gpu }) } } }), activator: activator().a, log: (l) => lines.push(l) });
+    expect(r.active).toBe('wasm');
+    expect(lines).toEqual([
+      "backend wasm (auto; skipped webgpu: only a software adapter was found (google swiftshader: its name contains \"swiftshader\"); request 'webgpu' by name to use it anyway; webgl: no OffscreenCanvas and no document to create a canvas for the WebGL2 check)",
+    ]);
+    const debug = vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+    try {
+      await useWebBackend('wasm', { probes: probes({}), activator: activator().a });
+      expect(debug.mock.calls).toEqual([['@aaclip/backend-web: backend wasm (requested)']]);
+      await useWebBackend('wasm', { probes: probes({}), activator: activator().a, log: false });
+      expect(debug).toHaveBeenCalledTimes(1);
+    } finally {
+      debug.mockRestore();
+    }
+  });
+
   it('runs calls one after another and remembers the last report', async () => {
     const { a, calls } = activator({}, {}, 20);
-    const p1 = useWebBackend('webgl', { probes: probes({}), activator: a });
-    const p2 = useWebBackend('auto', { probes: probes({ webgpu: 'no gpu' }), activator: a });
+    const p1 = useWebBackend('webgl', { probes: probes({}), activator: a, log: false });
+    const p2 = useWebBackend('auto', { probes: probes({ webgpu: 'no gpu' }), activator: a, log: false });
     const [r1, r2] = await Promise.all([p1, p2]);
     expect(calls).toEqual(['activate webgl', 'activate webgl', 'suitable webgl']);
     expect(r1.how).toBe('requested');
     expect(r2).toEqual({ active: 'webgl', tfjsName: 'webgl', how: 'auto', skipped: [{ name: 'webgpu', reason: 'no gpu' }] });
     expect(webBackendReport()).toBe(r2);
-    await expect(useWebBackend('wasm', { probes: probes({ wasm: 'WebAssembly is not available' }), activator: a })).rejects.toThrow('WebAssembly is not available');
+    await expect(useWebBackend('wasm', { probes: probes({ wasm: 'WebAssembly is not available' }), activator: a, log: false })).rejects.toThrow('WebAssembly is not available');
     expect(webBackendReport()).toBe(r2); // a failed call keeps the previous report
-    expect((await useWebBackend('wasm', { probes: probes({}), activator: a })).active).toBe('wasm'); // the queue survives failures
+    expect((await useWebBackend('wasm', { probes: probes({}), activator: a, log: false })).active).toBe('wasm'); // the queue survives failures
     expect(formatWebBackendReport(r2)).toBe('backend webgl (auto; skipped webgpu: no gpu)');
   });
 });
@@ -117,7 +185,19 @@ describe('createFeatureProbes', () => {
     expect(requestAdapter).toHaveBeenCalledWith({ powerPreference: 'high-performance' });
     const throwing = { requestAdapter: async () => Promise.reject(new Error('GPU process crashed')) };
     expect(await createFeatureProbes({ navigator: { gpu: throwing } }).webgpu()).toBe('navigator.gpu.requestAdapter() failed: GPU process crashed');
-    expect(await createFeatureProbes({ navigator: { gpu: { requestAdapter: async () => ({ features: new Set() }) } } }).webgpu()).toBeNull();
+    expect(await createFeatureProbes({ navigator: { gpu: { requestAdapter: async () => ({ features: new Set() }) } } }).webgpu()).toEqual({ adapter: 'unnamed adapter', software: null });
+  });
+
+  it('webgpu: names the adapter and says whether it is a software one (info, or requestAdapterInfo() in older browsers)', async () => {
+    const probe = (adapter: object) => createFeatureProbes({ navigator: { gpu: { requestAdapter: async () => adapter } } }).webgpu();
+    expect(await probe({ info: SWIFTSHADER })).toEqual({ adapter: 'google swiftshader', software: 'reported as a fallback adapter' });
+    expect(await probe({ info: { vendor: 'nvidia', architecture: 'hopper', isFallbackAdapter: false } })).toEqual({ adapter: 'nvidia hopper', software: null });
+    // Chromium 113-126: no `info`, an async requestAdapterInfo(), the flag on the adapter
+    const requestAdapterInfo = vi.fn(async () => ({ vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }));
+    expect(await probe({ requestAdapterInfo, isFallbackAdapter: false })).toEqual({ adapter: 'mesa llvmpipe (LLVM 15.0.6, 256 bits)', software: 'its name contains "llvmpipe"' });
+    expect(requestAdapterInfo).toHaveBeenCalledTimes(1);
+    const failing = { requestAdapterInfo: async () => Promise.reject(new Error('denied')), isFallbackAdapter: true };
+    expect(await probe(failing)).toEqual({ adapter: 'unnamed adapter', software: 'reported as a fallback adapter' });
   });
 
   it('webgl: needs a WebGL2 context, and releases the probe context', async () => {

@@ -1,4 +1,5 @@
-// Selects the tfjs backend in the browser: webgpu, then webgl, then wasm, each after a feature check.
+// Selects the tfjs backend in the browser: webgpu (hardware adapters only), then webgl, then wasm,
+// each after a feature check.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerFusedKernels } from '@aaclip/core';
 import { createFeatureProbes, WEB_BACKEND_ORDER, type FeatureProbes, type WebBackendName } from './feature-probes';
@@ -30,6 +31,12 @@ export interface WebBackendOptions {
    * false leaves the registry as it is (composite ops unless registered elsewhere).
    */
   fusedKernels?: boolean;
+  /**
+   * Where the one-line choice ("backend wasm (auto; skipped webgpu: only a software adapter was
+   * found (...))") goes once a backend is active. Default `console.debug` (shown at the console's
+   * verbose level); false for none.
+   */
+  log?: ((line: string) => void) | false;
 }
 
 export interface WebBackendReport {
@@ -37,6 +44,8 @@ export interface WebBackendReport {
   active: WebBackendName;
   /** tfjs' name for it (`tf.getBackend()`). */
   tfjsName: string;
+  /** For webgpu: the adapter the browser gave ("google swiftshader", "nvidia ampere"). */
+  adapter?: string;
   /** 'requested' when a backend was named, 'auto' when resolved in order. */
   how: 'requested' | 'auto';
   /** Each backend tried before the active one, and why it was skipped. */
@@ -115,10 +124,22 @@ function parseName(v: unknown): WebBackendName | 'auto' {
   return r as WebBackendName | 'auto';
 }
 
+/** Why `auto` skips a software WebGPU adapter (in the words of @aaclip/backend-node). */
+function softwareSkip(adapter: string, software: string): string {
+  return `only a software adapter was found (${adapter}: ${software}); request 'webgpu' by name to use it anyway`;
+}
+
+/** The report's `adapter` field: set for webgpu only. */
+function adapterField(n: WebBackendName, adapter: string | undefined): Pick<WebBackendReport, 'adapter'> {
+  return n === 'webgpu' && adapter !== undefined ? { adapter } : {};
+}
+
 /**
  * The resolution logic of {@link useWebBackend} with its feature checks and activator given:
  * a named backend must pass its check and start (else an error naming the reason); 'auto'
- * takes the first of webgpu, webgl, wasm that passes its check, starts and is suitable.
+ * takes the first of webgpu, webgl, wasm that passes its check, starts and is suitable, and
+ * skips a software WebGPU adapter (SwiftShader, llvmpipe, one reported as a fallback adapter;
+ * core's `softwareAdapterReason`). A named 'webgpu' accepts a software adapter.
  *
  * @example
  * const report = await resolveWebBackend('auto', createFeatureProbes(), tfjsActivator);
@@ -131,9 +152,12 @@ export async function resolveWebBackend(
 ): Promise<WebBackendReport> {
   const name = parseName(requested);
   const wasmPaths = opts.wasmPaths === undefined ? undefined : normalizeWasmPaths(opts.wasmPaths);
+  let adapter: string | undefined;
   const tryOne = async (n: WebBackendName, auto: boolean): Promise<string | null> => {
-    const missing = await probes[n]();
-    if (missing) return missing;
+    const found = await probes[n]();
+    if (typeof found === 'string') return found;
+    if (found && auto && found.software) return softwareSkip(found.adapter, found.software);
+    adapter = found?.adapter;
     const failed = await activator.activate(n, { wasmPaths });
     if (failed) return failed;
     return auto ? activator.suitable(n) : null;
@@ -141,12 +165,12 @@ export async function resolveWebBackend(
   if (name !== 'auto') {
     const why = await tryOne(name, false);
     if (why) throw new Error(`useWebBackend: backend "${name}" is not available: ${why}`);
-    return { active: name, tfjsName: activator.current(), how: 'requested', skipped: [] };
+    return { active: name, tfjsName: activator.current(), ...adapterField(name, adapter), how: 'requested', skipped: [] };
   }
   const skipped: WebBackendReport['skipped'] = [];
   for (const n of WEB_BACKEND_ORDER) {
     const why = await tryOne(n, true);
-    if (!why) return { active: n, tfjsName: activator.current(), how: 'auto', skipped };
+    if (!why) return { active: n, tfjsName: activator.current(), ...adapterField(n, adapter), how: 'auto', skipped };
     skipped.push({ name: n, reason: why });
   }
   throw new Error(`useWebBackend: no tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
@@ -157,8 +181,11 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Selects the tfjs backend in the browser: the one named, or ('auto', the default) the first
- * that works of webgpu (needs `navigator.gpu` and an adapter), webgl (needs a WebGL2 context
- * with float32 render targets) and wasm. Calls run one after another.
+ * that works of webgpu (needs `navigator.gpu` and a hardware adapter: a software one such as
+ * SwiftShader is skipped, as it is slower than wasm), webgl (needs a WebGL2 context with
+ * float32 render targets) and wasm. Calls run one after another. The report says which backend
+ * is active, on which WebGPU adapter, and why each earlier one was skipped; the same line goes
+ * to `console.debug` (see `log`).
  *
  * The wasm binaries are fetched from `wasmPaths`, a base URL you serve with the app; this
  * package never points them at a CDN.
@@ -172,6 +199,8 @@ export function useWebBackend(name: WebBackendName | 'auto' = 'auto', opts: WebB
     const report = await resolveWebBackend(name, opts.probes ?? createFeatureProbes(), opts.activator ?? tfjsActivator, { wasmPaths: opts.wasmPaths });
     if (opts.fusedKernels !== false) registerFusedKernels(report.tfjsName);
     lastReport = report;
+    const log = opts.log ?? ((line: string) => console.debug(`@aaclip/backend-web: ${line}`));
+    if (log) log(formatWebBackendReport(report));
     return report;
   };
   const result = queue.then(run, run);
@@ -184,10 +213,10 @@ export function webBackendReport(): WebBackendReport | null {
   return lastReport;
 }
 
-/** One line for logs: "backend webgl (auto; skipped webgpu: ...)". */
+/** One line for logs: "backend webgl (auto; skipped webgpu: ...)", "backend webgpu on nvidia ampere (auto)". */
 export function formatWebBackendReport(r: WebBackendReport): string {
   const skipped = r.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  return `backend ${r.active} (${r.how}${skipped ? `; skipped ${skipped}` : ''})`;
+  return `backend ${r.active}${r.adapter ? ` on ${r.adapter}` : ''} (${r.how}${skipped ? `; skipped ${skipped}` : ''})`;
 }
 
 /**

@@ -1,4 +1,6 @@
-// Feature checks for the browser backends: each says why a backend cannot run here, or null.
+// Feature checks for the browser backends: each says why a backend cannot run here, or null
+// (the WebGPU check also names the adapter and whether it is a software one).
+import { describeGpuAdapter, softwareAdapterReason, type GpuAdapterInfoLike, type GpuAdapterLike } from '@aaclip/core';
 
 /** tfjs backends this package can select, fastest first. */
 export type WebBackendName = 'webgpu' | 'webgl' | 'wasm';
@@ -31,12 +33,38 @@ export interface FeatureEnvironment {
   webAssembly?: { instantiate?: unknown } | null;
 }
 
-/** Feature checks by backend: resolve to null when the backend can be tried, else to the reason. */
-export type FeatureProbes = Record<WebBackendName, () => Promise<string | null>>;
+/** What the WebGPU check found when the browser gave an adapter. */
+export interface WebGpuAdapterFinding {
+  /** The adapter's name from its info fields ("google swiftshader"; 'unnamed adapter' when empty). */
+  adapter: string;
+  /** Why it is a software (CPU-emulated) adapter, from core's `softwareAdapterReason`; null for a hardware one. */
+  software: string | null;
+}
+
+/**
+ * Feature checks by backend: each resolves to a string saying why the backend cannot run here,
+ * else to null (the webgpu check may instead describe the adapter it found, so that `auto` can
+ * skip a software one).
+ */
+export interface FeatureProbes {
+  webgpu(): Promise<string | WebGpuAdapterFinding | null>;
+  webgl(): Promise<string | null>;
+  wasm(): Promise<string | null>;
+}
 
 function message(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
   return m.split('\n')[0]!.slice(0, 300);
+}
+
+/** The adapter's info: `adapter.info`, or `requestAdapterInfo()` in browsers before `info` (Chromium 113-126). */
+async function adapterInfo(adapter: GpuAdapterLike & { requestAdapterInfo?: () => Promise<GpuAdapterInfoLike> }): Promise<GpuAdapterLike> {
+  if (adapter.info || typeof adapter.requestAdapterInfo !== 'function') return adapter;
+  try {
+    return { info: await adapter.requestAdapterInfo(), isFallbackAdapter: adapter.isFallbackAdapter };
+  } catch {
+    return adapter; // no info: the adapter is judged by its fallback flag alone
+  }
 }
 
 function defaultCanvas(): ProbeCanvas | null {
@@ -53,12 +81,12 @@ function defaultNavigator(): { gpu?: GpuLike } | null {
 
 /**
  * The feature checks used by `useWebBackend`: WebGPU needs `navigator.gpu` and an adapter from
- * `requestAdapter()`; WebGL needs a WebGL2 context; wasm needs `WebAssembly`. Pass an
- * environment to test them without a browser.
+ * `requestAdapter()` (the check names it and says whether it is a software one); WebGL needs a
+ * WebGL2 context; wasm needs `WebAssembly`. Pass an environment to test them without a browser.
  *
  * @example
  * const probes = createFeatureProbes();
- * await probes.webgpu(); // null, or e.g. 'navigator.gpu is missing (...)'
+ * await probes.webgpu(); // { adapter: 'google swiftshader', software: 'reported as a fallback adapter' }, or e.g. 'navigator.gpu is missing (...)'
  */
 export function createFeatureProbes(env: FeatureEnvironment = {}): FeatureProbes {
   return {
@@ -75,7 +103,8 @@ export function createFeatureProbes(env: FeatureEnvironment = {}): FeatureProbes
         return `navigator.gpu.requestAdapter() failed: ${message(err)}`;
       }
       if (!adapter) return 'navigator.gpu.requestAdapter() returned null (no usable GPU adapter; WebGPU may be disabled or the GPU blocklisted)';
-      return null;
+      const described = await adapterInfo(adapter as GpuAdapterLike);
+      return { adapter: describeGpuAdapter(described), software: softwareAdapterReason(described) };
     },
     async webgl() {
       let canvas: ProbeCanvas | null;
