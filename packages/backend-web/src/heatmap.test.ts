@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { JET_LUT } from '../../core/src/render/colormap';
 import { overlayHeatmap } from '../../core/src/render/overlay';
 import { resizeMapBilinear } from '../../core/src/render/resize-map';
-import { blendHeatmap, JET_COLORS } from './heatmap';
+import { blendHeatmap, heatmapGradientCss, heatmapLegend, JET_COLORS } from './heatmap';
 
 function rgbaFromRgb(rgb: Uint8Array): Uint8ClampedArray {
   const out = new Uint8ClampedArray((rgb.length / 3) * 4);
@@ -76,5 +76,56 @@ describe('blendHeatmap', () => {
     expect(() => blendHeatmap(px, 2, 2, map, 2, { min: 1, max: 0 })).toThrow('blendHeatmap: max (0) is below min (1)');
     expect(() => blendHeatmap(px, 0, 2, map, 2)).toThrow('blendHeatmap: width must be a positive integer, got 0');
     expect(() => blendHeatmap(px, 2, 2, [0, 0, 0, 0] as never, 2)).toThrow('blendHeatmap: map must be a Float32Array, got object');
+  });
+});
+
+describe('heatmapLegend', () => {
+  /** The colour core's overlay gives one pixel of value v on a black image at opacity 1, with min/max. */
+  const coreColour = (v: number, min: number, max: number): number[] => Array.from(overlayHeatmap(new Uint8Array(3), new Float32Array([v]), { opacity: 1, min, max }));
+  /** The colour blendHeatmap gives the same pixel. */
+  const blendColour = (v: number, min: number, max: number): number[] => {
+    const px = new Uint8ClampedArray(4);
+    blendHeatmap(px, 1, 1, new Float32Array([v]), 1, { opacity: 1, min, max });
+    return rgbOf(px);
+  };
+
+  it("gives each stop the colour both the canvas blend and core's overlay draw for that value", () => {
+    // ranges as the browser example shows them: a probability map's own range, 0..1, a test map's range
+    for (const [min, max] of [[1.2e-5, 3.1e-4], [0, 1], [-8.21, -4.67], [0.25, 0.75]] as const) {
+      const stops = heatmapLegend(Math.fround(min), Math.fround(max), 9);
+      expect(stops).toHaveLength(9);
+      expect(stops[0]!.value).toBe(Math.fround(min));
+      expect(stops[8]!.value).toBe(Math.fround(max));
+      for (const s of stops) {
+        const v = Math.fround(s.value); // the map holds float32 values
+        expect(s.rgb).toEqual(coreColour(v, Math.fround(min), Math.fround(max)));
+        expect(s.rgb).toEqual(blendColour(v, Math.fround(min), Math.fround(max)));
+      }
+      expect(stops[0]!.rgb).toEqual([0, 0, 128]); // dark blue at min
+      expect(stops[8]!.rgb).toEqual([128, 0, 0]); // dark red at max
+    }
+  });
+
+  it('spaces the stops evenly; an empty range is one dark blue stop; bad ranges are errors', () => {
+    expect(heatmapLegend(0, 1, 3)).toEqual([
+      { value: 0, rgb: [0, 0, 128] },
+      { value: 0.5, rgb: [122, 255, 125] }, // floor(255 * 0.5) = entry 127
+      { value: 1, rgb: [128, 0, 0] },
+    ]);
+    expect(heatmapLegend(0.3, 0.3)).toEqual([{ value: 0.3, rgb: [0, 0, 128] }]);
+    expect(blendColour(0.3, 0.3, 0.3)).toEqual([0, 0, 128]);
+    expect(() => heatmapLegend(1, 0)).toThrow('heatmapLegend: max (0) is below min (1)');
+    expect(() => heatmapLegend(NaN, 1)).toThrow('heatmapLegend: min must be a finite number, got NaN');
+    expect(() => heatmapLegend(0, 1, 1)).toThrow('heatmapLegend: stops must be an integer >= 2, got 1');
+  });
+
+  it('has a CSS colour bar running through the same jet colours, dark blue to dark red', () => {
+    const css = heatmapGradientCss();
+    expect(css.startsWith('linear-gradient(to right, rgb(0 0 128) 0%, ')).toBe(true);
+    expect(css.endsWith(', rgb(128 0 0) 100%)')).toBe(true);
+    const stops = [...css.matchAll(/rgb\((\d+) (\d+) (\d+)\) ([\d.]+)%/g)];
+    expect(stops).toHaveLength(17);
+    // the middle stop is the colour of t = 0.5 (entry 128: light green)
+    expect(stops[8]!.slice(1, 5).map(Number)).toEqual([...JET_COLORS.subarray(128 * 3, 128 * 3 + 3), 50]);
   });
 });

@@ -36,6 +36,62 @@ export function heatmapRange(fn: string, map: Float32Array, opts: HeatmapOptions
   return { opacity, min, max };
 }
 
+/**
+ * `JET_COLORS` entry (times 3) of a map value: `t = (v - min) * scale` clamped to [0, 1] and
+ * stored as float32 (as core's `normalizeMap` stores it), then `floor(255 t)` (core's `jetIndex`).
+ * `scale` is `1 / (max - min)`, or 0 for an empty range (every value dark blue).
+ */
+function colourOffset(v: number, min: number, scale: number): number {
+  const t = (v - min) * scale;
+  return Math.min(255, Math.floor(Math.fround(t <= 0 ? 0 : t >= 1 ? 1 : t) * 255)) * 3;
+}
+
+/** One stop of a heatmap legend: a map value and the colour the overlay gives it. */
+export interface HeatmapLegendStop {
+  value: number;
+  /** 8-bit RGB, a `JET_COLORS` entry. */
+  rgb: [number, number, number];
+}
+
+/**
+ * The legend of an overlay drawn with `min` and `max` (as {@link blendHeatmap} and
+ * `drawOverlay` draw it): `stops` values evenly spaced from `min` (dark blue) to `max` (dark
+ * red), each with the exact colour a pixel of that value gets. An empty range (`max === min`)
+ * has one stop: the overlay is then dark blue everywhere.
+ *
+ * @example
+ * heatmapLegend(0, 1, 3); // [{ value: 0, rgb: [0, 0, 128] }, { value: 0.5, rgb: [122, 255, 125] }, { value: 1, rgb: [128, 0, 0] }]
+ */
+export function heatmapLegend(min: number, max: number, stops = 5): HeatmapLegendStop[] {
+  const fn = 'heatmapLegend';
+  for (const [k, v] of [['min', min], ['max', max]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${fn}: ${k} must be a finite number, got ${String(v)}`);
+  }
+  if (max < min) throw new RangeError(`${fn}: max (${max}) is below min (${min})`);
+  if (!Number.isInteger(stops) || stops < 2) throw new RangeError(`${fn}: stops must be an integer >= 2, got ${String(stops)}`);
+  const scale = max > min ? 1 / (max - min) : 0;
+  const values = scale === 0 ? [min] : Array.from({ length: stops }, (_, i) => (i === stops - 1 ? max : min + ((max - min) * i) / (stops - 1)));
+  return values.map((value) => {
+    const k = colourOffset(value, min, scale);
+    return { value, rgb: [JET_COLORS[k]!, JET_COLORS[k + 1]!, JET_COLORS[k + 2]!] };
+  });
+}
+
+/**
+ * A CSS `linear-gradient` of the overlay colours from dark blue (left, the legend's `min`) to
+ * dark red (right, its `max`), for a colour bar next to the legend's numbers.
+ *
+ * @example bar.style.background = heatmapGradientCss(); // 'linear-gradient(to right, rgb(0 0 128) 0%, ...)'
+ */
+export function heatmapGradientCss(): string {
+  const parts: string[] = [];
+  for (let i = 0; i <= 16; i++) {
+    const k = Math.min(255, Math.floor((i / 16) * 256)) * 3;
+    parts.push(`rgb(${JET_COLORS[k]} ${JET_COLORS[k + 1]} ${JET_COLORS[k + 2]}) ${(100 * i) / 16}%`);
+  }
+  return `linear-gradient(to right, ${parts.join(', ')})`;
+}
+
 /** Source index pairs and weights of a half-pixel bilinear resize along one axis (edges clamped). */
 function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
   const i0 = new Int32Array(outSize);
@@ -86,10 +142,7 @@ export function blendHeatmap(rgba: Uint8ClampedArray | Uint8Array, width: number
       const wx = xs.w[x]!;
       const top = map[r0 + a]! + (map[r0 + b]! - map[r0 + a]!) * wx;
       const bottom = map[r1 + a]! + (map[r1 + b]! - map[r1 + a]!) * wx;
-      const v = top + (bottom - top) * wy;
-      let t = (v - min) * scale;
-      t = Math.fround(t <= 0 ? 0 : t >= 1 ? 1 : t); // float32, as a normalised Float32Array map holds it
-      const k = Math.min(255, Math.floor(t * 255)) * 3;
+      const k = colourOffset(top + (bottom - top) * wy, min, scale);
       const o = (y * width + x) * 4;
       rgba[o] = Math.round(keep * rgba[o]! + opacity * JET_COLORS[k]!);
       rgba[o + 1] = Math.round(keep * rgba[o + 1]! + opacity * JET_COLORS[k + 1]!);

@@ -37,8 +37,8 @@ export { imageToRawImage, imageToTensor } from './image-input';
 export type { ImageInput } from './image-input';
 export { drawOverlay } from './draw-overlay';
 export type { DrawOverlayOptions } from './draw-overlay';
-export { blendHeatmap, JET_COLORS } from './heatmap';
-export type { HeatmapOptions } from './heatmap';
+export { blendHeatmap, heatmapLegend, heatmapGradientCss, JET_COLORS } from './heatmap';
+export type { HeatmapOptions, HeatmapLegendStop } from './heatmap';
 
 // Memory
 export { liveTensors, memoryReport } from './memory';
