@@ -118,6 +118,9 @@ describe('UTF-8', () => {
     [[195, 169, 195], '\u00e9\ufffd'],
     [[192, 175], '\ufffd\ufffd'],
     [[240, 159, 152, 128, 120], '\ud83d\ude00x'],
+    [[0xef, 0xbb, 0xbf, 97], '\ufeffa'], // Python's 'utf-8' keeps a BOM (TextDecoder drops it unless ignoreBOM)
+    [[0xf8, 0x88, 0x80, 0x80, 0x80], '\ufffd\ufffd\ufffd\ufffd\ufffd'],
+    [[0xed, 0xbf, 0xbf], '\ufffd\ufffd\ufffd'],
   ];
   for (const [bytes, expected] of MALFORMED) {
     it(`decodes malformed ${JSON.stringify(bytes)} like Python`, () => expect(utf8Decode(bytes)).toBe(expected));
