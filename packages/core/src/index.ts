@@ -29,6 +29,8 @@ export { registerFusedKernels, unregisterFusedKernels } from './kernels/register
 export { layerNorm, biasActivation, headSlice, setFusedKernelsEnabled, fusedKernelsEnabled, fusedKernelActive, FUSED_KERNELS_FLAG } from './kernels/fused-ops';
 export type { FusedActivation, HeadSliceOptions } from './kernels/fused-ops';
 export { FUSED_KERNEL_NAMES } from './kernels/names';
+// The small WebAssembly assembler the fused kernels are written with (used by @aaclip/kernels' GEMM generator)
+export { Fn as WasmFunctionBuilder, uleb, sleb, str as wasmString, f32Bytes, I32, F32, V128 } from './kernels/wasm-assembler';
 export type { FusedKernelName, HeadSliceAttrs, LayerNormAttrs } from './kernels/names';
 export { bicubicResampleMatrix, resizePositionEmbedding } from './model/position-embedding';
 export { randomClipWeights, gaussianSampler } from './model/random-weights';
@@ -215,3 +217,6 @@ export { computeParityFromBytes } from './parity/parity-from-bytes';
 export type { ParityFileBytes } from './parity/parity-from-bytes';
 export { compareParity, formatParityTable } from './parity/compare-parity';
 export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from './parity/parity-types';
+
+// MuSc zero-shot batch scoring (and its parity check)
+export * from './musc/index';

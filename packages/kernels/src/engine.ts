@@ -1,0 +1,363 @@
+/*
+ * GemmEngine: C [m, n] = A [m, k] B [k, n] (+ bias [n]) on one WebAssembly memory shared by the
+ * calling thread and its workers. Pure (no Node or DOM APIs): the runtimes (`@aaclip/kernels/node`,
+ * `@aaclip/kernels/web`) hand it a `ThreadSpawner`; without one, or without shared memory, it
+ * runs on the calling thread alone.
+ *
+ * A call writes the job into the control block, bumps the generation the workers wait on
+ * (Atomics.notify), takes units itself (the calling thread is thread 0), and waits until every
+ * live worker has marked the generation done. B is packed once (weights: at load, kept in the
+ * shared memory for every thread); A is read in place, row-major.
+ */
+import { gemmModuleBytes, relaxedSimdSupported, simdSupported, type KernelShape, type MicroKernel } from './gemm-module';
+import { runUnits } from './gemm-run';
+import { Heap } from './heap';
+import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
+import { packB, packedFloats, transposeInto } from './pack';
+import { sharedMemorySupported, wasmApi, type WasmMemory } from './wasm-api';
+import type { WorkerInit } from './worker-loop';
+
+/** A worker started by a spawner. */
+export interface WorkerHandle {
+  terminate(): void;
+}
+
+/** How a runtime starts worker threads on the engine's shared memory. */
+export interface ThreadSpawner {
+  /** Starts a worker that runs `workerLoop(init)`; `onExit(message)` when it stops on its own. */
+  spawn(init: WorkerInit, onExit: (message: string) => void): WorkerHandle;
+  /** False where the calling thread may not block (a browser's main thread): the engine spins instead of Atomics.wait. */
+  readonly canBlock: boolean;
+}
+
+export interface GemmEngineOptions {
+  /** Threads, the calling one included (default 1; runtimes default to the machine's cores). */
+  threads?: number;
+  spawner?: ThreadSpawner;
+  /** Register blocking (default: 6 x 8 with relaxed-SIMD FMA, 5 x 8 with mul + add). */
+  shape?: Partial<KernelShape>;
+  /** Cache blocking: rows per unit (a multiple of mr), column panels per unit, k per block. */
+  blocking?: Partial<Blocking>;
+  /** Where the engine says, once, that it runs on fewer threads than asked (default console.warn). */
+  log?: (message: string) => void;
+}
+
+export interface Blocking {
+  mc: number;
+  ncp: number;
+  kc: number;
+}
+
+/** B [k, n] packed for the micro-kernels in the engine's memory. */
+export interface PackedMatrix {
+  readonly offset: number;
+  readonly k: number;
+  readonly n: number;
+  readonly bytes: number;
+}
+
+/** One product on operands already in the engine's memory (byte offsets and strides). */
+export interface GemmJob {
+  m: number;
+  n: number;
+  k: number;
+  a: number;
+  lda: number;
+  b: PackedMatrix;
+  c: number;
+  ldc: number;
+  /** Offset of n floats (readable up to the next multiple of nr), or 0. */
+  bias?: number;
+}
+
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 ceiling
+const STALL_MS = 60_000;
+
+export class GemmEngine {
+  readonly threads: number;
+  readonly shape: KernelShape;
+  readonly blocking: Blocking;
+  readonly shared: boolean;
+  private readonly memory: WasmMemory;
+  private readonly heap: Heap;
+  private readonly ctl: Int32Array;
+  private readonly kernels: MicroKernel[];
+  private readonly workers: Array<WorkerHandle | null>;
+  private readonly spawner: ThreadSpawner | null;
+  private scratchAt = 0;
+  private scratchBytes = 0;
+  private disposed = false;
+  private busy = false;
+
+  constructor(opts: GemmEngineOptions = {}) {
+    const api = wasmApi();
+    if (!api || !simdSupported()) throw new Error('GEMM engine: this JavaScript engine lacks WebAssembly SIMD');
+    const fma = opts.shape?.fma ?? relaxedSimdSupported();
+    this.shape = { mr: fma ? 6 : 5, nr: 8, unroll: 4, fma, ...opts.shape };
+    const mr = this.shape.mr;
+    this.blocking = { mc: mr * 16, ncp: 32, kc: 1 << 30, ...opts.blocking };
+    if (this.blocking.mc % mr !== 0) throw new Error(`GEMM engine: blocking.mc ${this.blocking.mc} must be a multiple of mr ${mr}`);
+    const asked = opts.threads ?? 1;
+    if (!Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS) throw new Error(`GEMM engine: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(asked)}`);
+    let threads = asked;
+    this.shared = sharedMemorySupported();
+    if (threads > 1 && (!this.shared || !opts.spawner)) {
+      const why = !this.shared ? 'shared WebAssembly memory is unavailable here (browsers need a cross-origin isolated page)' : 'this runtime gave it no way to start threads';
+      (opts.log ?? ((m: string) => console.warn(m)))(`GEMM engine: ${why}; running on one thread instead of ${threads}`);
+      threads = 1;
+    }
+    this.threads = threads;
+    this.spawner = threads > 1 ? opts.spawner! : null;
+    this.memory = new api.Memory({ initial: CONTROL_BYTES / 65536 + 16, maximum: MAX_PAGES, shared: this.shared });
+    this.heap = new Heap(this.memory, CONTROL_BYTES, MAX_PAGES * 65536);
+    this.ctl = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
+    const inst = new api.Instance(new api.Module(gemmModuleBytes(this.shape, { shared: this.shared, maxPages: MAX_PAGES })), { env: { memory: this.memory } });
+    this.kernels = Array.from({ length: mr }, (_, i) => inst.exports[`k${i + 1}`] as MicroKernel);
+    this.workers = [];
+    for (let w = 1; w < threads; w++) this.workers.push(this.start(w));
+  }
+
+  /** The engine's memory as floats (a fresh view after the memory grew). */
+  f32(): Float32Array {
+    return new Float32Array(this.memory.buffer);
+  }
+
+  /** Bytes held in the engine's memory: packed weights and scratch. */
+  get allocatedBytes(): number {
+    return this.heap.allocatedBytes;
+  }
+
+  alloc(bytes: number, what: string): number {
+    this.alive();
+    return this.heap.alloc(bytes, what);
+  }
+
+  release(offset: number): void {
+    this.heap.release(offset);
+  }
+
+  /** One scratch block of at least `bytes`, reused from call to call. */
+  scratch(bytes: number, what: string): number {
+    this.alive();
+    if (bytes > this.scratchBytes) {
+      if (this.scratchAt) this.heap.release(this.scratchAt);
+      this.scratchAt = 0;
+      const size = Math.ceil(bytes * 1.25);
+      this.scratchAt = this.heap.alloc(size, what);
+      this.scratchBytes = size;
+    }
+    return this.scratchAt;
+  }
+
+  /** Packs B [k, n] (or, with `transposed`, B^T [n, k]) from `src` into the engine's memory. */
+  pack(src: Float32Array, k: number, n: number, opts: { transposed?: boolean; offset?: number; ld?: number; into?: number } = {}): PackedMatrix {
+    const bytes = packedFloats(k, n, this.shape.nr) * 4;
+    const offset = opts.into ?? this.alloc(bytes, `packing a [${k} x ${n}] matrix`);
+    const ld = opts.ld ?? (opts.transposed ? k : n);
+    packB(src, opts.offset ?? 0, ld, k, n, !!opts.transposed, this.f32(), offset / 4, this.shape.nr);
+    return { offset, k, n, bytes };
+  }
+
+  free(p: PackedMatrix): void {
+    this.heap.release(p.offset);
+  }
+
+  /** Runs `job` on every thread; returns when C is complete. */
+  run(job: GemmJob): void {
+    this.post(job);
+    let mainError: unknown = null;
+    try {
+      runUnits(this.ctl, { kernels: this.kernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
+    } catch (err) {
+      mainError = err;
+    }
+    const gen = Atomics.load(this.ctl, GEN);
+    let last = -1;
+    let since = Date.now();
+    while (!this.settled(gen)) {
+      const p = Atomics.load(this.ctl, PENDING);
+      if (this.spawner!.canBlock) Atomics.wait(this.ctl, PENDING, p, 20);
+      const progress = Atomics.load(this.ctl, NEXT) * 64 + p;
+      if (progress !== last) {
+        last = progress;
+        since = Date.now();
+      } else if (Date.now() - since > STALL_MS) {
+        this.busy = false;
+        throw new Error(`GEMM engine: a worker made no progress for ${STALL_MS / 1000} s on [${job.m} x ${job.k}] x [${job.k} x ${job.n}]`);
+      }
+    }
+    this.conclude(mainError);
+  }
+
+  /** `run`, waiting for the workers without blocking this thread's event loop (a worker's exit is seen at once). */
+  async runAsync(job: GemmJob): Promise<void> {
+    this.post(job);
+    let mainError: unknown = null;
+    try {
+      runUnits(this.ctl, { kernels: this.kernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
+    } catch (err) {
+      mainError = err;
+    }
+    const gen = Atomics.load(this.ctl, GEN);
+    while (!this.settled(gen)) await new Promise((r) => setTimeout(r, 1));
+    this.conclude(mainError);
+  }
+
+  /**
+   * C = op(A) op(B) (+ bias) for JS arrays: A [m, k] (`transposeA`: given as [k, m]), B [k, n]
+   * (`transposeB`: given as [n, k]) or a packed matrix; copies in, runs, copies C out.
+   */
+  gemm(a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array } = {}): Float32Array {
+    const job = this.stage(a, b, m, k, n, opts);
+    this.run(job);
+    return this.f32().slice(job.c / 4, job.c / 4 + m * n);
+  }
+
+  async gemmAsync(a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array } = {}): Promise<Float32Array> {
+    const job = this.stage(a, b, m, k, n, opts);
+    await this.runAsync(job);
+    return this.f32().slice(job.c / 4, job.c / 4 + m * n);
+  }
+
+  /** Stops the workers and drops the memory; the engine cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.ctl, QUIT, 1);
+    Atomics.add(this.ctl, GEN, 1);
+    Atomics.notify(this.ctl, GEN);
+    for (const w of this.workers) w?.terminate();
+    this.workers.length = 0;
+    this.heap.release(this.scratchAt);
+    this.scratchAt = 0;
+    this.scratchBytes = 0;
+    (this as unknown as { memory: WasmMemory | null }).memory = null;
+    (this as unknown as { heap: Heap | null }).heap = null;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Workers currently running (diagnostics and tests). */
+  get liveWorkers(): number {
+    if (this.disposed) return 0;
+    let n = 0;
+    for (let w = 1; w < this.threads; w++) if (Atomics.load(this.ctl, stateIndex(w)) === 0 && this.workers[w - 1]) n++;
+    return n;
+  }
+
+  /** The handle of worker `w` (1-based; diagnostics and tests). */
+  worker(w: number): WorkerHandle | null {
+    return this.workers[w - 1] ?? null;
+  }
+
+  // ---- internals ----
+
+  private alive(): void {
+    if (this.disposed) throw new Error('GEMM engine: used after dispose()');
+  }
+
+  private start(w: number): WorkerHandle {
+    Atomics.store(this.ctl, stateIndex(w), 0);
+    Atomics.store(this.ctl, doneIndex(w), Atomics.load(this.ctl, GEN));
+    const init: WorkerInit = { memory: this.memory, shape: this.shape, maxPages: MAX_PAGES, thread: w, gen: Atomics.load(this.ctl, GEN) };
+    const handle = this.spawner!.spawn(init, (message) => {
+      if (this.disposed || this.workers[w - 1] !== handle) return;
+      if (Atomics.load(this.ctl, stateIndex(w)) === 0) {
+        writeMessage(this.ctl, w, message);
+        Atomics.store(this.ctl, stateIndex(w), 1);
+      }
+      Atomics.notify(this.ctl, PENDING);
+    });
+    return handle;
+  }
+
+  private stage(a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array }): GemmJob {
+    const what = `the product [${m} x ${k}] x [${k} x ${n}]`;
+    for (const [name, v] of [['m', m], ['k', k], ['n', n]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`GEMM engine: ${what}: ${name} must be a positive whole number`);
+    }
+    if (a.length < m * k) throw new Error(`GEMM engine: ${what}: A holds ${a.length} floats, fewer than ${m} x ${k}`);
+    const packed = !(b instanceof Float32Array);
+    if (packed && (b.k !== k || b.n !== n)) throw new Error(`GEMM engine: ${what}: the packed B is [${b.k} x ${b.n}]`);
+    if (!packed && b.length < k * n) throw new Error(`GEMM engine: ${what}: B holds ${b.length} floats, fewer than ${k} x ${n}`);
+    if (opts.bias && opts.bias.length < n) throw new Error(`GEMM engine: ${what}: the bias holds ${opts.bias.length} floats, fewer than ${n}`);
+    const nr = this.shape.nr;
+    const nPad = Math.ceil(n / nr) * nr;
+    const aBytes = m * k * 4;
+    const bBytes = packed ? 0 : packedFloats(k, n, nr) * 4;
+    const cBytes = m * n * 4;
+    const biasBytes = opts.bias ? nPad * 4 : 0;
+    const round = (x: number): number => Math.ceil(x / 64) * 64;
+    let base: number;
+    try {
+      base = this.scratch(round(aBytes) + round(bBytes) + round(cBytes) + round(biasBytes), what);
+    } catch (err) {
+      throw new Error(`GEMM engine: ${what} does not fit: ${(err as Error).message}`);
+    }
+    const aAt = base;
+    const bAt = aAt + round(aBytes);
+    const cAt = bAt + round(bBytes);
+    const biasAt = cAt + round(cBytes);
+    const f = this.f32();
+    if (opts.transposeA) transposeInto(a, 0, m, k, m, f, aAt / 4);
+    else f.set(a.subarray(0, m * k), aAt / 4);
+    const bp = packed ? b : this.pack(b, k, n, { transposed: !!opts.transposeB, into: bAt });
+    if (opts.bias) f.set(opts.bias.subarray(0, n), biasAt / 4);
+    return { m, n, k, a: aAt, lda: k * 4, b: bp, c: cAt, ldc: n * 4, bias: opts.bias ? biasAt : 0 };
+  }
+
+  private post(job: GemmJob): void {
+    this.alive();
+    if (this.busy) throw new Error('GEMM engine: a product is already running on this engine (calls must not overlap)');
+    this.busy = true;
+    const { mc, ncp } = this.blocking;
+    const kc = Math.max(1, Math.min(this.blocking.kc, job.k));
+    const c = this.ctl;
+    c[J_M] = job.m;
+    c[J_N] = job.n;
+    c[J_K] = job.k;
+    c[J_A] = job.a;
+    c[J_LDA] = job.lda;
+    c[J_B] = job.b.offset;
+    c[J_C] = job.c;
+    c[J_LDC] = job.ldc;
+    c[J_BIAS] = job.bias ?? 0;
+    c[J_MC] = mc;
+    c[J_NCP] = ncp;
+    c[J_KC] = kc;
+    c[J_UNITS] = Math.ceil(job.m / mc) * Math.ceil(Math.ceil(job.n / this.shape.nr) / ncp);
+    Atomics.store(c, NEXT, 0);
+    Atomics.store(c, FAILED, 0);
+    Atomics.store(c, PENDING, this.workers.length);
+    if (this.workers.length) {
+      Atomics.add(c, GEN, 1);
+      Atomics.notify(c, GEN);
+    }
+  }
+
+  /** Every worker is done with generation `gen`, or dead. */
+  private settled(gen: number): boolean {
+    for (let w = 1; w < this.threads; w++) {
+      if (Atomics.load(this.ctl, doneIndex(w)) !== gen && Atomics.load(this.ctl, stateIndex(w)) === 0) return false;
+    }
+    return true;
+  }
+
+  private conclude(mainError: unknown): void {
+    this.busy = false;
+    const dead: string[] = [];
+    for (let w = 1; w < this.threads; w++) {
+      if (Atomics.load(this.ctl, stateIndex(w)) === 0) continue;
+      dead.push(`worker ${w} stopped: ${readMessage(this.ctl, w) || 'no message'}`);
+      this.workers[w - 1]?.terminate();
+      this.workers[w - 1] = null;
+      this.workers[w - 1] = this.start(w);
+    }
+    if (dead.length) throw new Error(`GEMM engine: ${dead.join('; ')} (restarted; the product was not completed)`);
+    const failed = Atomics.load(this.ctl, FAILED);
+    if (failed) throw new Error(`GEMM engine: worker ${failed} failed: ${readMessage(this.ctl, failed)}`);
+    if (mainError) throw mainError;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * @aaclip/kernels: a multi-threaded WebAssembly SGEMM engine (pure entry: no Node or DOM APIs).
+ * Threads come from the runtime entries: `@aaclip/kernels/node` (worker_threads) and
+ * `@aaclip/kernels/web` (Workers, cross-origin isolated pages).
+ */
+export { GemmEngine } from './engine';
+export type { GemmEngineOptions, GemmJob, PackedMatrix, ThreadSpawner, WorkerHandle, Blocking } from './engine';
+export { gemmModuleBytes, peakModuleBytes, relaxedSimdSupported, simdSupported } from './gemm-module';
+export type { KernelShape, MicroKernel } from './gemm-module';
+export { sharedMemorySupported } from './wasm-api';
+export { resolveThreads } from './threads';
+export { workerLoop } from './worker-loop';
+export type { WorkerInit } from './worker-loop';

@@ -1,0 +1,15 @@
+/*
+ * A GEMM worker in a browser (built to dist/web-worker.js, started as a module Worker): waits for
+ * its init message, then runs the engine's worker loop on the shared memory.
+ */
+import { workerLoop, type WorkerInit } from './worker-loop';
+
+const scope = globalThis as unknown as { onmessage: ((e: { data: WorkerInit }) => void) | null; postMessage(m: unknown): void };
+scope.onmessage = (e) => {
+  scope.onmessage = null;
+  try {
+    workerLoop(e.data);
+  } catch (err) {
+    scope.postMessage({ error: err instanceof Error ? err.message : String(err) });
+  }
+};
