@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
+  computeMuscParity,
   computeParity,
   formatParityTable,
+  isMuscFixture,
   readSafetensors,
   writeSafetensors,
   type ParityExpectedJson,
@@ -20,7 +22,10 @@ export { formatParityTable };
 export type { ParityResult, ParityRow };
 
 export interface ParityOptions {
-  /** Folder with expected.json, inputs.safetensors, clip-openai.safetensors. */
+  /**
+   * Folder with expected.json, inputs.safetensors, expected.safetensors and (AA-CLIP) the CLIP
+   * weights; a MuSc fixture (its expected.json config lists r_list and k_list) needs nothing else.
+   */
   fixture: string;
   /** CLIP weights (any supported file/layout). Default DIR/clip-openai.safetensors. */
   weights?: string;
@@ -45,9 +50,12 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
     return p;
   };
   const want = (name: string): boolean => !opts.only || opts.only.some((p) => name.startsWith(p));
-  const expectedJson = JSON.parse(await readFile(need(join(dir, 'expected.json')), 'utf8')) as ParityExpectedJson;
+  const ej: unknown = JSON.parse(await readFile(need(join(dir, 'expected.json')), 'utf8'));
   const inputs = readSafetensors(await readFile(need(join(dir, 'inputs.safetensors')))).tensors;
   const expected = readSafetensors(await readFile(need(join(dir, 'expected.safetensors')))).tensors;
+  // a MuSc fixture: tokens in, LNAMD / MSM / maps / scores out (no weights, adapters or vocabulary)
+  if (isMuscFixture(ej)) return computeMuscParity({ expectedJson: ej, inputs, expected, only: opts.only });
+  const expectedJson = ej as ParityExpectedJson;
   const vocabGz = await readFile(need(opts.vocab ?? join(dirname(dir), 'bpe_simple_vocab_16e6.txt.gz')));
   const ck = await loadAdapters(opts.adapters?.length ? opts.adapters : [need(join(dir, 'adapters.safetensors'))]);
   const preprocess = want('preprocess.')
