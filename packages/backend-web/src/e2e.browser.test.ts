@@ -122,7 +122,7 @@ beforeAll(async () => {
     detector.dispose();
   }
   console.log(`e2e setup: vite build ${((t1 - t0) / 1000).toFixed(1)} s, server + Chromium + Node reference ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-}, 180_000);
+}, 360_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -183,7 +183,7 @@ describe('browser example in Chromium (examples/browser)', () => {
     expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.map'));
     expect(scoreDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.score'));
     expect(m.inside).toBeGreaterThan(m.outside);
-  }, 180_000);
+  }, 360_000);
 
   it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: fixture model reproduces the reference anomaly maps and image scores', async (backend) => {
     const inputs = readSafetensors(new Uint8Array(readFileSync(fixture('inputs.safetensors')))).tensors;
@@ -215,7 +215,7 @@ describe('browser example in Chromium (examples/browser)', () => {
       expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'fixture.map'));
       expect(predDiff).toBeLessThanOrEqual(tolerance(backend, 'fixture.pred'));
     }
-  }, 180_000);
+  }, 360_000);
 
   it('fetched nothing from outside the test server (works offline)', () => {
     expect(pages.size).toBe(3);

@@ -41,7 +41,7 @@ beforeAll(async () => {
   page.on('pageerror', (e) => consoleLines.push(`page error: ${e.message}`));
   await page.goto(`${server.url}index.html`);
   await page.waitForFunction(() => '__fusedKernels' in window, undefined, { timeout: 30_000 });
-}, 180_000);
+}, 360_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -71,5 +71,5 @@ describe('fused kernels in Chromium', () => {
     expect(r.active).toEqual(['AAClipLayerNorm', 'AAClipGelu', 'AAClipQuickGelu', 'AAClipHeadSlice']);
     for (const c of r.cases) expect(c.diff, c.name).toBeLessThan(TOLERANCE[backend]);
     expect(r.leaked).toBe(0);
-  }, 180_000);
+  }, 360_000);
 });

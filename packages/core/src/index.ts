@@ -217,3 +217,6 @@ export { computeParityFromBytes } from './parity/parity-from-bytes';
 export type { ParityFileBytes } from './parity/parity-from-bytes';
 export { compareParity, formatParityTable } from './parity/compare-parity';
 export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from './parity/parity-types';
+
+// MuSc zero-shot batch scoring (and its parity check)
+export * from './musc/index';
