@@ -13,13 +13,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { addDefect, DEFECT_KINDS, generateTexture, preprocessImage, TEXTURE_FAMILIES, toRgb } from '@aaclip/core';
-import { decodeImageFile, encodePng, formatBackendReport, loadDetector, makeOverlayPng, parseCliArgs, useBackend } from '@aaclip/backend-node';
+import { decodeImageFile, demoModelPath, encodePng, formatBackendReport, loadDetector, makeOverlayPng, useBackend } from '@aaclip/backend-node';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DEMO_MODEL = resolve(here, '..', '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
+const DEMO_MODEL = demoModelPath();
 
 const HELP = `usage: node examples/node/detect.mjs [image] [options]
 
@@ -57,10 +56,16 @@ function intArg(v, name, def, min) {
 
 let args;
 try {
-  args = parseCliArgs(process.argv.slice(2), {
-    class: 'string', model: 'string', adapters: 'list', vocab: 'list', size: 'string', domain: 'string',
-    family: 'string', defect: 'string', seed: 'string', out: 'string', backend: 'string', scale: 'string', help: 'boolean',
-  }, { h: 'help' });
+  const str = { type: 'string' };
+  const list = { type: 'string', multiple: true };
+  args = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      class: str, model: str, adapters: list, vocab: list, size: str, domain: str, family: str,
+      defect: str, seed: str, out: str, backend: str, scale: str, help: { type: 'boolean', short: 'h' },
+    },
+  });
 } catch (e) {
   fail(`${e.message}\n\n${HELP}`);
 }
