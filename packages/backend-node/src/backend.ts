@@ -136,13 +136,14 @@ function useFusedKernels(): void {
  * works in the order cuda (tfjs-node-gpu), webgpu (Dawn, hardware adapters only), native-cpu
  * (tfjs-node), wasm, cpu. A named backend
  * that fails is an error. The report says which is active and why each earlier one was skipped.
+ * In auto mode, `opts.skip` names backends not to try, with the reason to report.
  *
  * @example
  * const report = await useBackend();            // auto
  * await useBackend('wasm');                      // explicit
  * console.log(report.active, report.skipped);
  */
-export async function useBackend(name?: NodeBackendName | 'auto'): Promise<BackendReport> {
+export async function useBackend(name?: NodeBackendName | 'auto', opts: { skip?: Partial<Record<NodeBackendName, string>> } = {}): Promise<BackendReport> {
   const env = process.env.AACLIP_BACKEND;
   const chosen = name ?? (env ? parseName(env, 'AACLIP_BACKEND') : 'auto');
   const how: BackendReport['how'] = name ? 'requested' : env ? 'environment' : 'auto';
@@ -157,7 +158,7 @@ export async function useBackend(name?: NodeBackendName | 'auto'): Promise<Backe
   }
   const skipped: BackendReport['skipped'] = [];
   for (const n of NODE_BACKEND_ORDER) {
-    const why = await tryBackend(n, true);
+    const why = opts.skip?.[n] ?? (await tryBackend(n, true)); // skip: reasons known beforehand (e.g. the CLI's WebGPU probe)
     if (!why) {
       await tf.ready();
       useFusedKernels();

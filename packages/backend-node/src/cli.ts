@@ -1,18 +1,15 @@
-// The `aaclip` command line.
+// The `aaclip` command line. Verbs are imported when used, so that --help, --version and flag
+// errors answer without loading TensorFlow.js.
 import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError } from './cli/common';
-import { CONVERT_HELP, convertCommand } from './cli/convert';
-import { DETECT_HELP, detectCommand } from './cli/detect';
-import { DEMO_HELP, demoCommand } from './cli/demo';
-import { EVAL_HELP, evalCommand } from './cli/eval';
-import { INDEX_HELP, indexCommand } from './cli/index-cmd';
-import { TRAIN_HELP, trainCommand } from './cli/train';
+import { CliError, exitCodeOf, userMessage } from './cli/common';
 
 const HELP = `aaclip: zero-shot anomaly detection with AA-CLIP on TensorFlow.js
 
 usage: aaclip <verb> [options]      (aaclip <verb> --help for each verb)
+       aaclip --version
 
 verbs:
   detect   find and localise anomalies in images (overlay PNGs + scores.json)
@@ -20,7 +17,9 @@ verbs:
   eval     evaluate a model on a dataset: metric table, JSON, Markdown and HTML reports
   convert  OpenAI .pt / Hugging Face / open_clip weights -> one aaclip model file
   index    write AA-CLIP's jsonl manifest for a dataset folder
-  demo     generate unseen synthetic textures, detect, evaluate and report (offline)`;
+  demo     generate unseen synthetic textures, detect, evaluate and report (offline)
+
+exit codes: 0 done, 1 failed while running, 2 usage error (a flag, a missing file)`;
 
 /** The demo model shipped with the package (models/demo.safetensors beside dist/). */
 export function demoModelPath(): string {
@@ -29,43 +28,53 @@ export function demoModelPath(): string {
   throw new CliError('the demo model (models/demo.safetensors) is missing from this installation; pass --model', 2);
 }
 
+/** This package's version (package.json beside dist/ and src/). */
+export function cliVersion(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
+const VERBS = ['detect', 'train', 'eval', 'convert', 'index', 'demo'] as const;
+
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   switch (verb) {
     case 'detect':
-      return detectCommand(rest, demoModelPath);
+      return (await import('./cli/detect')).detectCommand(rest, demoModelPath);
     case 'train':
-      return trainCommand(rest);
+      return (await import('./cli/train')).trainCommand(rest);
     case 'eval':
-      return evalCommand(rest, demoModelPath);
+      return (await import('./cli/eval')).evalCommand(rest, demoModelPath);
     case 'convert':
-      return convertCommand(rest);
+      return (await import('./cli/convert')).convertCommand(rest);
     case 'index':
-      return indexCommand(rest);
+      return (await import('./cli/index-cmd')).indexCommand(rest);
     case 'demo':
-      return demoCommand(rest, demoModelPath);
+      return (await import('./cli/demo')).demoCommand(rest, demoModelPath);
+    case '--version':
+    case '-V':
+    case 'version':
+      console.log(`aaclip ${cliVersion()}`);
+      return 0;
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      console.log(HELP);
+      (verb === undefined ? console.error : console.log)(HELP);
       return verb === undefined ? 2 : 0;
     default:
-      throw new CliError(`unknown verb "${verb}"\n\n${HELP}`, 2);
+      throw new CliError(`unknown verb "${verb.slice(0, 40)}" (verbs: ${VERBS.join(', ')}; aaclip --help)`, 2);
   }
 }
 
-export const VERB_HELP = { detect: DETECT_HELP, train: TRAIN_HELP, eval: EVAL_HELP, convert: CONVERT_HELP, index: INDEX_HELP, demo: DEMO_HELP };
-
 const isMain = Boolean(process.argv[1]) && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]!);
 if (isMain) {
+  const verb = (VERBS as readonly string[]).includes(process.argv[2] ?? '') ? ` ${process.argv[2]}` : '';
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const e = err as Error & { exitCode?: number };
-      process.stderr.write(`aaclip: ${e.message}\n`);
-      if (process.env.AACLIP_DEBUG) process.stderr.write(`${e.stack}\n`);
-      process.exit(e instanceof CliError ? e.exitCode : 1);
+      process.stderr.write(`aaclip${verb}: ${userMessage(err)}\n`);
+      if (process.env.AACLIP_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+      process.exit(exitCodeOf(err));
     },
   );
 }

@@ -26,6 +26,11 @@ export interface ClassEvaluation {
   /** The paper's four numbers (percent, rounded as its code) for this class. */
   official: { 'pixel AUC': number; 'pixel AP': number; 'image AUC': number; 'image AP': number };
   seconds: number;
+  /**
+   * Metrics left undefined (NaN) for this class, with the reason: a test split with one label
+   * only has no image AUROC/AP (the official evaluation reports 0 and averages it; see `official`).
+   */
+  undefinedMetrics?: { keys: (keyof ReportMetrics)[]; reason: string };
 }
 
 /**
@@ -40,7 +45,18 @@ export async function evaluateClass(
   count: number,
   /** Returns null for an image to leave out (e.g. unreadable, with --on-error skip). */
   getSample: (i: number) => Promise<EvalSample | null>,
-  opts: { batchSize?: number; cases?: number; onImage?: () => void; promptClass?: string } = {},
+  opts: {
+    batchSize?: number;
+    cases?: number;
+    onImage?: () => void;
+    promptClass?: string;
+    /**
+     * The official evaluation's numbers everywhere: a class whose test images are all normal (or
+     * all anomalous) gets image AUROC and AP 0, which then enter the average. Default false:
+     * they are NaN (undefined), left out of the average, and `undefinedMetrics` says so.
+     */
+    official?: boolean;
+  } = {},
 ): Promise<ClassEvaluation> {
   const t0 = Date.now();
   const batchSize = opts.batchSize ?? 4;
@@ -96,11 +112,12 @@ export async function evaluateClass(
   const labels = perImage.map((p) => p.label);
   const hasBoth = labels.includes(0) && labels.includes(1);
   const img = hasBoth ? binaryMetrics(fused, labels) : null;
+  const oneLabel = !hasBoth && !opts.official;
   const metrics: ReportMetrics = {
     pixelAuroc: off['pixel AUC'] / 100,
     pixelAp: off['pixel AP'] / 100,
-    imageAuroc: off['image AUC'] / 100,
-    imageAp: off['image AP'] / 100,
+    imageAuroc: oneLabel ? Number.NaN : off['image AUC'] / 100,
+    imageAp: oneLabel ? Number.NaN : off['image AP'] / 100,
     aupro: pix.aupro,
     f1MaxPixel: pix.f1Max,
     f1MaxImage: img?.f1Max ?? Number.NaN,
@@ -141,6 +158,9 @@ export async function evaluateClass(
     },
     official: off,
     seconds: (Date.now() - t0) / 1000,
+    ...(oneLabel
+      ? { undefinedMetrics: { keys: ['imageAuroc', 'imageAp'] as (keyof ReportMetrics)[], reason: `its test images are all ${labels[0] === 1 ? 'anomalous' : 'normal'}` } }
+      : {}),
   };
 }
 

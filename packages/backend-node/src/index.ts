@@ -17,8 +17,6 @@ export type { DecodeImageOptions } from './image-io';
 export { runParity, formatParityTable, encodeParityOutputs } from './parity';
 export type { ParityOptions, ParityResult, ParityRow } from './parity';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
-export { parseCliArgs } from './cli-args';
-export type { OptionKind, ParsedArgs } from './cli-args';
 export {
   DATASET_FORMATS,
   DatasetLayoutError,

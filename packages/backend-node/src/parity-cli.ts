@@ -1,10 +1,11 @@
 // npm run parity -- --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE...] [--vocab FILE] [--backend cpu|wasm]
 import { parseCliArgs } from './cli-args';
+import { userMessage } from './cli/common';
 import { useBackend, formatBackendReport, ensureGradients, type NodeBackendName } from './backend';
 import { writeFileAtomic } from './fs-utils';
 import { encodeParityOutputs, formatParityTable, runParity } from './parity';
 
-const USAGE = 'usage: aaclip-parity --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE...] [--vocab FILE] [--backend cpu|wasm|webgpu|cuda|native-cpu] [--only PREFIX...]';
+const USAGE = 'usage: aaclip-parity --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE]... [--vocab FILE] [--backend cpu|wasm|webgpu|cuda|native-cpu] [--only PREFIX[,PREFIX...]]';
 
 async function main(): Promise<number> {
   let values: Record<string, unknown>;
@@ -18,9 +19,9 @@ async function main(): Promise<number> {
       backend: 'string',
       only: 'list',
       help: 'boolean',
-    }, { h: 'help' }));
+    }, { positionals: false }));
   } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
+    console.error(`aaclip-parity: ${userMessage(e)}\n${USAGE}`);
     return 2;
   }
   if (values.help) {
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!values.fixture || !values.out) {
-    console.error(`--fixture and --out are required\n${USAGE}`);
+    console.error(`aaclip-parity: --fixture and --out are required\n${USAGE}`);
     return 2;
   }
   const report = await useBackend(values.backend as NodeBackendName | undefined);
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(`parity: ${(err as Error).message}`);
+    console.error(`aaclip-parity: ${userMessage(err)}`);
     process.exit(1);
   },
 );

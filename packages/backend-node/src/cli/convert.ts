@@ -5,7 +5,10 @@ import { parseCliArgs } from '../cli-args';
 import { writeFileAtomic } from '../fs-utils';
 import { loadBundle, TOKENIZER_METADATA_KEY } from '../model-bundle';
 import { readWeightFile } from '../weights-io';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, setup } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, commonFlags, requireFile, startBackend, usage } from './common';
+import { intFlag, requiredFlag } from './flags';
+import { vocabIgnoredWarning } from './model-peek';
+import { canonical } from './output-names';
 
 export const CONVERT_HELP = `aaclip convert <weights> --out FILE.safetensors [options]
 
@@ -15,12 +18,13 @@ adapters and precomputed anchors, optionally without the text tower.
 
   --out FILE          output .safetensors (never overwritten without --force)
   --fp16              store weights as float16 (half the size; loaded as float32)
-  --adapters FILE...  include adapters (our checkpoint or the official .pth files)
+  --adapters FILE     include adapters (our checkpoint or the official .pth files); repeat
+                      the flag (or separate with commas) for several
   --anchors CLASSES   precompute anchors for these comma-separated classes (needs a tokenizer)
   --dataset NAME      class-name table for the anchors (mvtec, visa, ...)
-  --vocab FILE...     CLIP tokenizer files (bpe_simple_vocab_16e6.txt.gz or HF files)
+  --vocab FILE        CLIP tokenizer file(s) (bpe_simple_vocab_16e6.txt.gz or HF files; repeatable)
   --no-text           drop the text tower (inference then uses the stored anchors)
-  --heads N           override the inferred vision heads (default width/64)
+  --heads N           override the inferred vision heads, 1 to 1024 (default width/64)
   --quick-gelu        mark the model as QuickGELU (default: exact GELU, as AA-CLIP)
   --force             overwrite --out
 ${COMMON_HELP}`;
@@ -38,22 +42,30 @@ export async function convertCommand(argv: string[]): Promise<number> {
     heads: 'string',
     'quick-gelu': 'boolean',
     force: 'boolean',
-  }, { h: 'help' });
+  }, { isFile: existsSync });
   if (values.help) {
     console.log(CONVERT_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError(`convert: give exactly one weights file\n\n${CONVERT_HELP}`, 2);
+  // 1. flags
+  const ctx = commonFlags(values);
+  const heads = intFlag(values, 'heads', undefined, 1, 1024);
+  const out = requiredFlag(values, 'out', 'FILE.safetensors');
+  if (positionals.length !== 1) throw usage(`give exactly one weights file, got ${positionals.length} (aaclip convert --help)`);
   const input = positionals[0]!;
-  const out = values.out as string | undefined;
-  if (!out) throw new CliError('convert: --out FILE.safetensors is required', 2);
-  if (!existsSync(input)) throw new CliError(`convert: weights not found: ${input}`, 2);
-  if (resolve(out) === resolve(input)) throw new CliError(`convert: --out must differ from the input ${input}`, 2);
-  if (existsSync(out) && !values.force) throw new CliError(`convert: ${out} exists (use --force to overwrite)`, 2);
-  const ctx = await setup(values);
+  // 2. files
+  requireFile(input, 'weights');
+  const adapters = values.adapters as string[] | undefined;
+  const vocab = values.vocab as string[] | undefined;
+  for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
+  for (const f of [input, ...(adapters ?? []), ...(vocab ?? [])]) if (canonical(out) === canonical(f)) throw usage(`--out must differ from the input ${f}`);
+  if (existsSync(out) && !values.force) throw usage(`${out} exists (use --force to overwrite)`);
+  const ignored = vocab?.length ? vocabIgnoredWarning(input) : null;
+  if (ignored) ctx.log(`warning: ${ignored}`);
+  await startBackend(ctx);
   const activation = values['quick-gelu'] ? 'quick_gelu' : 'gelu';
   const { tensors } = await readWeightFile(input);
-  const heads = values.heads === undefined ? undefined : Number(values.heads);
   const norm = normalizeClipStateDict(tensors, { visionHeads: heads, activation });
   const noText = values['no-text'] === true;
   const dtype = values.fp16 ? 'float16' : 'float32';
@@ -68,7 +80,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, clip_config: JSON.stringify(config), source: input };
   let nAnchors = 0;
   if (values.adapters || values.anchors) {
-    const bundle = await loadBundle({ model: input, adapters: values.adapters as string[] | undefined, vocab: values.vocab as string[] | undefined, activation });
+    const bundle = await loadBundle({ model: input, adapters, vocab, activation });
     try {
       const ck = bundle.checkpoint;
       if (values.adapters && ck) {
@@ -76,7 +88,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         if (ck.aaclipConfig) metadata.aaclip_config = JSON.stringify(ck.aaclipConfig);
       }
       if (values.anchors) {
-        if (!bundle.tokenizer) throw new CliError('convert: --anchors needs a tokenizer (--vocab bpe_simple_vocab_16e6.txt.gz)', 2);
+        if (!bundle.tokenizer) throw usage('--anchors needs a tokenizer (--vocab bpe_simple_vocab_16e6.txt.gz)');
         const classes = String(values.anchors).split(',').map((c) => c.trim()).filter(Boolean);
         const model = AAClipModel.create({ clip: bundle.clip, adapters: ck?.adapters, config: ck?.aaclipConfig });
         const cache = new AnchorCache(model, bundle.tokenizer, Boolean(ck && [...ck.adapters.keys()].some((k) => k.startsWith('text_adapter.'))));

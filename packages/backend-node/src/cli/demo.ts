@@ -7,7 +7,8 @@ import { averageMetrics, evaluateClass } from '../evaluate';
 import { writeFileAtomic } from '../fs-utils';
 import { loadDetector } from '../model-bundle';
 import { formatMetricTable, writeEvaluationReport } from '../report/index';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, intOption, setup } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, commonFlags, lockOut, requireFile, startBackend, usage } from './common';
+import { intFlag, numFlag } from './flags';
 import { Progress } from './progress';
 
 export const DEMO_HELP = `aaclip demo [--out DIR] [options]
@@ -18,8 +19,8 @@ metric table and writes heatmaps and the HTML report to DIR (default ./aaclip-de
 
   --model FILE       another model file (default: the embedded demo model)
   --families A,B     texture families (default: those the model was not trained on)
-  --per-family N     normal and anomalous images per family (default 24 + 24)
-  --bar X            pass mark for the average image and pixel AUROC (default 0.90)
+  --per-family N     normal and anomalous images per family, 1 to 1000 (default 24 + 24)
+  --bar X            pass mark for the average image and pixel AUROC, 0 to 1 (default 0.90)
   --force            overwrite an existing report in DIR
 ${COMMON_HELP}
 
@@ -28,23 +29,35 @@ synthetic textures; it is not CLIP and knows nothing about real objects. For rea
 OpenAI's ViT-L-14-336 weights (see the README).`;
 
 export async function demoCommand(argv: string[], defaultModel: () => string): Promise<number> {
-  const { values } = parseCliArgs(argv, { ...COMMON_OPTIONS, out: 'string', model: 'string', families: 'string', 'per-family': 'string', bar: 'string', force: 'boolean' }, { h: 'help' });
+  const { values } = parseCliArgs(argv, { ...COMMON_OPTIONS, out: 'string', model: 'string', families: 'string', 'per-family': 'string', bar: 'string', force: 'boolean' }, { positionals: false });
   if (values.help) {
     console.log(DEMO_HELP);
     return 0;
   }
+  const ctx = commonFlags(values);
+  const perFamily = intFlag(values, 'per-family', 24, 1, 1000);
+  const bar = numFlag(values, 'bar', 0.9, 0, 1);
+  const asked = values.families ? String(values.families).split(',').map((s) => s.trim()).filter(Boolean) : null;
+  for (const f of asked ?? []) if (!(TEXTURE_FAMILIES as readonly string[]).includes(f)) throw usage(`--families: unknown family ${JSON.stringify(f.slice(0, 40))} (known: ${TEXTURE_FAMILIES.join(', ')})`);
   const outDir = resolve((values.out as string | undefined) ?? 'aaclip-demo');
-  if (existsSync(join(outDir, 'report.json')) && !values.force) throw new CliError(`demo: a report exists in ${outDir} (use --force to overwrite)`, 2);
-  const ctx = await setup(values);
-  const t0 = Date.now();
+  if (existsSync(join(outDir, 'report.json')) && !values.force) throw usage(`a report exists in ${outDir} (use --force to overwrite)`);
   const modelPath = (values.model as string | undefined) ?? defaultModel();
+  requireFile(modelPath, 'model');
+  const release = lockOut(outDir, 'demo');
+  try {
+    await startBackend(ctx);
+    return await runDemo(ctx, modelPath, outDir, asked, perFamily, bar);
+  } finally {
+    release();
+  }
+}
+
+async function runDemo(ctx: ReturnType<typeof commonFlags>, modelPath: string, outDir: string, asked: string[] | null, perFamily: number, bar: number): Promise<number> {
+  const t0 = Date.now();
   const { detector, bundle } = await loadDetector({ model: modelPath, domain: 'industrial' });
   const trained = JSON.parse(bundle.metadata.demo_train_families ?? '[]') as string[];
-  const families = (values.families ? String(values.families).split(',').map((s) => s.trim()) : TEXTURE_FAMILIES.filter((f) => !trained.includes(f))) as TextureFamily[];
-  for (const f of families) if (!(TEXTURE_FAMILIES as readonly string[]).includes(f)) throw new CliError(`demo: unknown family "${f}" (known: ${TEXTURE_FAMILIES.join(', ')})`, 2);
+  const families = (asked ?? TEXTURE_FAMILIES.filter((f) => !trained.includes(f))) as TextureFamily[];
   const unseen = families.filter((f) => !trained.includes(f));
-  const perFamily = intOption(values['per-family'], 'per-family', 24, 1);
-  const bar = Number(values.bar ?? 0.9);
   const size = bundle.config.vision.imageSize;
   ctx.log(`demo model ${modelPath}: trained on ${trained.join(', ') || '(unknown)'}; evaluating ${families.join(', ')} (${unseen.length} unseen) at ${size} px`);
   const results = [];

@@ -1,100 +1,179 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
-import { overlayHeatmap, preprocessImage, resizeBicubicPil, toRgb, type Detection, type Domain } from '@aaclip/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, relative, resolve } from 'node:path';
+import { overlayHeatmap, preprocessImage, resizeMapBilinear, toRgb, type Detection, type RawImage } from '@aaclip/core';
 import { backendReport } from '../backend';
+import { parseCliArgs } from '../cli-args';
 import { writeFileAtomic } from '../fs-utils';
 import { decodeImageFile, encodePng } from '../image-io';
 import { loadDetector } from '../model-bundle';
 import { createDetectorPool } from '../pool/detector-pool';
-import { parseCliArgs } from '../cli-args';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, intOption, numOption, setup } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage } from './common';
+import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
+import { peekVision } from './model-peek';
+import { fileIdentity, fingerprint, planOutputs, settingsDiff, type PlannedOutput, type Settings } from './output-names';
 import { Progress } from './progress';
+import { formatResultTable, verdictOf, type DetectResult } from './result-table';
 
 export const DETECT_HELP = `aaclip detect <images...> --class NAME [options]
 
-Finds and localises anomalies: writes an overlay PNG per image and scores.json.
+Finds and localises anomalies: writes an overlay PNG per image, at the image's own size, and
+scores.json. Outputs are named <image>.overlay.png (with a hash of the path when two inputs
+share a name); nothing is overwritten without --force, and an input is never overwritten.
 
   --class NAME        object class (e.g. bottle); prompts use its real name
   --model FILE        CLIP weights or an aaclip model file (default: the demo model)
-  --adapters FILE...  adapter checkpoints (ours, or text_adapter.pth image_adapter_N.pth)
-  --vocab FILE...     CLIP tokenizer files if the model has no tokenizer of its own
+  --adapters FILE     adapter checkpoint; repeat the flag (or separate with commas) for several,
+                      e.g. --adapters text_adapter.pth --adapters image_adapter_20.pth
+  --vocab FILE        CLIP tokenizer file(s) if the model has no tokenizer of its own (repeatable)
   --dataset NAME      class-name table to use (mvtec, visa, mpdd, btad, ...)
   --domain D          industrial (default) | medical
-  --size N            input size in pixels (default: the model's native size)
+  --size N            input size in pixels, a multiple of the model's patch size, at most 1024
+                      (default: the model's native size)
+  --threshold X       score (0..1) from which an image is called anomalous: adds a verdict column
   --out DIR           output folder (default ./aaclip-detect)
   --opacity X         overlay opacity 0..1 (default 0.5)
   --scale S           overlay colours: image (default: blue to red over each image's anomaly
                       map, as AA-CLIP's visualisation normalises each map) | probability (0..1)
-  --force             overwrite existing outputs
-  --resume            skip images whose overlay already exists
+  --force             overwrite earlier outputs in --out
+  --resume            keep the images an earlier run with the same settings recorded in scores.json
   --on-error E        skip | stop (default stop) for unreadable images
-  --workers N         worker threads, each with its own wasm/cpu backend and copy of the
-                      weights (default 1: this thread); same results, N x the memory
+  --workers N         worker threads (1 to the number of cores), each with its own wasm/cpu
+                      backend and copy of the weights (default 1: this thread); same results
 ${COMMON_HELP}`;
+
+interface ScoresDoc {
+  className: string;
+  domain: string;
+  size: number;
+  model: string;
+  settings: Settings;
+  fingerprint: string;
+  complete: boolean;
+  results: DetectResult[];
+  skipped: { image: string; reason: string }[];
+}
+
+function readScores(path: string): ScoresDoc | null {
+  if (!existsSync(path)) return null;
+  try {
+    const d = JSON.parse(readFileSync(path, 'utf8')) as ScoresDoc;
+    return Array.isArray(d.results) ? d : null;
+  } catch {
+    return null;
+  }
+}
 
 export async function detectCommand(argv: string[], defaultModel: () => string): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, {
     ...COMMON_OPTIONS,
-    class: 'string',
-    model: 'string',
-    adapters: 'list',
-    vocab: 'list',
-    dataset: 'string',
-    domain: 'string',
-    size: 'string',
-    out: 'string',
-    opacity: 'string',
-    scale: 'string',
-    force: 'boolean',
-    resume: 'boolean',
-    'on-error': 'string',
-    workers: 'string',
-  }, { h: 'help' });
+    class: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string', size: 'string', threshold: 'string',
+    out: 'string', opacity: 'string', scale: 'string', force: 'boolean', resume: 'boolean', 'on-error': 'string', workers: 'string',
+  }, { isFile: existsSync });
   if (values.help) {
     console.log(DETECT_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new CliError(`detect: give at least one image\n\n${DETECT_HELP}`, 2);
-  const className = values.class as string | undefined;
-  if (!className || !className.trim()) throw new CliError('detect: --class NAME is required (e.g. --class bottle)', 2);
-  const domain = (values.domain as Domain | undefined) ?? 'industrial';
-  if (domain !== 'industrial' && domain !== 'medical') throw new CliError(`detect: --domain must be industrial or medical, got "${domain}"`, 2);
-  for (const p of positionals) if (!existsSync(p)) throw new CliError(`detect: image not found: ${p}`, 2);
-  const opacity = numOption(values.opacity, 'opacity', 0.5);
-  const scale = (values.scale as string | undefined) ?? 'image';
-  if (scale !== 'image' && scale !== 'probability') throw new CliError(`detect: --scale must be image or probability, got "${scale}"`, 2);
-  const onError = (values['on-error'] as string | undefined) ?? 'stop';
-  if (onError !== 'skip' && onError !== 'stop') throw new CliError(`detect: --on-error must be skip or stop, got "${onError}"`, 2);
-  let workers = intOption(values.workers, 'workers', 1, 1);
-  const skipped: { image: string; reason: string }[] = [];
-  const ctx = await setup(values);
-  const active = backendReport()?.active ?? 'wasm';
-  if (workers > 1 && active !== 'wasm' && active !== 'cpu') {
-    ctx.log(`warning: --workers needs the wasm or cpu backend (the ${active} backend is multi-threaded already); using one detector`);
-    workers = 1;
-  }
-  const outDir = resolve((values.out as string | undefined) ?? 'aaclip-detect');
-  const scoresPath = join(outDir, 'scores.json');
-  if (existsSync(scoresPath) && !values.force && !values.resume) throw new CliError(`detect: ${scoresPath} exists (use --force to overwrite or --resume to continue)`, 2);
+  // 1. every flag, before any file is read or any backend starts
+  const ctx = commonFlags(values);
+  const className = requiredFlag(values, 'class', 'NAME (e.g. --class bottle)');
+  const domain = choiceFlag(values, 'domain', 'industrial', ['industrial', 'medical'] as const);
+  const opacity = numFlag(values, 'opacity', 0.5, 0, 1);
+  const scale = choiceFlag(values, 'scale', 'image', ['image', 'probability'] as const);
+  const onError = choiceFlag(values, 'on-error', 'stop', ['skip', 'stop'] as const);
+  let workers = intFlag(values, 'workers', 1, 1, maxWorkers());
+  const threshold = values.threshold === undefined ? undefined : numFlag(values, 'threshold', 0, 0, 1);
+  const sizeArg = sizeFlag(values);
+  if (values.force && values.resume) throw usage('--force and --resume exclude each other (--force replaces earlier outputs, --resume keeps them)');
+  if (positionals.length === 0) throw usage('give at least one image (aaclip detect --help)');
+  // 2. the files named on the command line
+  for (const p of positionals) requireFile(p, 'image');
   const model = (values.model as string | undefined) ?? defaultModel();
-  const prompts = { dataset: values.dataset as string | undefined };
+  requireFile(model, 'model');
+  const adapters = values.adapters as string[] | undefined;
+  const vocab = values.vocab as string[] | undefined;
+  for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
+  const peek = peekVision(model);
+  if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
+  // 3. the outputs: one name per distinct input, never an input, nothing replaced unasked
+  const outDir = resolve((values.out as string | undefined) ?? 'aaclip-detect');
+  const scoresPath = resolve(outDir, 'scores.json');
+  const { planned, duplicates } = planOutputs(positionals, outDir, '.overlay.png');
+  for (const d of duplicates) ctx.log(`warning: ${d} is given more than once; detected once`);
+  const settings: Settings = {
+    model: fileIdentity(model), adapters: (adapters ?? []).map(fileIdentity).join(','), vocab: (vocab ?? []).map(fileIdentity).join(','),
+    class: className, domain, dataset: (values.dataset as string | undefined) ?? null, size: sizeArg ?? 'native', scale, opacity,
+  };
+  const fp = fingerprint(settings);
+  const previous = readScores(scoresPath);
+  if (existsSync(scoresPath) && !values.force && !values.resume) throw usage(`${scoresPath} exists (use --force to overwrite or --resume to continue)`);
+  if (values.resume && previous && previous.fingerprint !== fp) {
+    throw usage(`--resume: ${scoresPath} was made with other settings (${previous.settings ? settingsDiff(previous.settings, settings) : 'unknown settings'}); use the same settings, or --force to start over`);
+  }
+  const reuse = new Map<string, DetectResult>();
+  if (values.resume && previous) for (const r of previous.results) if (existsSync(r.overlay)) reuse.set(r.image, r);
+  for (const p of planned) {
+    if (existsSync(p.output) && !values.force && !reuse.has(p.image)) {
+      throw usage(`${p.output} exists and is not an output of an earlier run with these settings (use --force to overwrite it, or another --out)`);
+    }
+  }
+  // 4. the lock of the output folder, then the backend and the model
+  const release = lockOut(outDir, 'detect');
+  try {
+    await startBackend(ctx);
+    const active = backendReport()?.active ?? 'wasm';
+    if (workers > 1 && active !== 'wasm' && active !== 'cpu') {
+      ctx.log(`warning: --workers needs the wasm or cpu backend (the ${active} backend is multi-threaded already); using one detector`);
+      workers = 1;
+    }
+    return await runDetect({ ctx, planned, reuse, model, adapters, vocab, className, domain, opacity, scale, onError, workers, threshold, sizeArg, settings, fp, scoresPath, dataset: values.dataset as string | undefined, modelName: (values.model as string | undefined) ?? 'demo' });
+  } finally {
+    release();
+  }
+}
+
+interface RunOptions {
+  ctx: ReturnType<typeof commonFlags>;
+  planned: PlannedOutput[];
+  reuse: Map<string, DetectResult>;
+  model: string;
+  modelName: string;
+  adapters: string[] | undefined;
+  vocab: string[] | undefined;
+  dataset: string | undefined;
+  className: string;
+  domain: 'industrial' | 'medical';
+  opacity: number;
+  scale: 'image' | 'probability';
+  onError: 'skip' | 'stop';
+  workers: number;
+  threshold: number | undefined;
+  sizeArg: number | undefined;
+  settings: Settings;
+  fp: string;
+  scoresPath: string;
+}
+
+async function runDetect(o: RunOptions): Promise<number> {
+  const { ctx, className, domain } = o;
+  const prompts = { dataset: o.dataset };
   const onWarning = (message: string): void => ctx.log(`warning: ${message}`);
   // one detector on this thread, or a pool of worker threads: same results either way
   let run: (inputs: Float32Array[], size: number) => Promise<Detection[]>;
   let close: () => Promise<void> | void;
   let config;
-  if (workers > 1) {
-    const pool = await createDetectorPool({ model, adapters: values.adapters as string[] | undefined, vocab: values.vocab as string[] | undefined, workers, backend: active as 'wasm' | 'cpu', prompts, domain, onWarning });
+  if (o.workers > 1) {
+    const pool = await createDetectorPool({ model: o.model, adapters: o.adapters, vocab: o.vocab, workers: o.workers, backend: (backendReport()?.active ?? 'wasm') as 'wasm' | 'cpu', prompts, domain, onWarning });
     run = (inputs) => pool.detect(inputs, { className, domain });
     close = () => pool.dispose();
     config = pool.config;
   } else {
-    const { detector, bundle } = await loadDetector({ model, adapters: values.adapters as string[] | undefined, vocab: values.vocab as string[] | undefined, prompts: { ...prompts, onWarning: (w) => onWarning(w.message) }, domain });
+    const { detector, bundle } = await loadDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, prompts: { ...prompts, onWarning: (w) => onWarning(w.message) }, domain });
     run = async (inputs, size) => {
       const all = new Float32Array(inputs.length * size * size * 3);
       inputs.forEach((x, i) => all.set(x, i * size * size * 3));
-      const input = tf.tensor4d(all, [inputs.length, size, size, 3]);
+      const input = tf.tensor4d(all, [inputs.length, size, size, 3]); // [B, S, S, 3]
       try {
         return await detector.detect(input, { className, domain });
       } finally {
@@ -104,46 +183,89 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     close = () => detector.dispose();
     config = bundle.config;
   }
-  const size = intOption(values.size, 'size', config.vision.imageSize, config.vision.patchSize);
-  const results: { image: string; overlay: string; imageScore: number; mapMax: number; score: number }[] = [];
-  const bar = new Progress('detect', positionals.length, { quiet: ctx.quiet });
+  const size = o.sizeArg ?? config.vision.imageSize;
+  const results: DetectResult[] = [];
+  const skipped: { image: string; reason: string }[] = [];
+  let complete = false;
+  const writeScores = async (): Promise<void> => {
+    const doc: ScoresDoc = { className, domain, size, model: o.modelName, settings: o.settings, fingerprint: o.fp, complete, results, skipped };
+    await writeFileAtomic(o.scoresPath, `${JSON.stringify(doc, null, 2)}\n`, { overwrite: true });
+  };
+  const bar = new Progress('detect', o.planned.length, { quiet: ctx.quiet });
+  const skip = (p: PlannedOutput, e: unknown): void => {
+    const reason = userMessage(e);
+    if (o.onError === 'stop') throw new CliError(`${reason} (use --on-error skip to go on)`, 1);
+    skipped.push({ image: p.image, reason });
+    ctx.log(`warning: skipped ${p.input}: ${reason}`);
+    bar.tick(1, `${basename(p.input)} skipped`);
+  };
   // images are decoded a chunk at a time (two per worker), then detected together
-  const chunk = workers > 1 ? 2 * workers : 1;
+  const chunk = o.workers > 1 ? 2 * o.workers : 1;
   try {
-    for (let c0 = 0; c0 < positionals.length; c0 += chunk) {
-      const decoded: { path: string; raw: Awaited<ReturnType<typeof decodeImageFile>> }[] = [];
-      for (const path of positionals.slice(c0, c0 + chunk)) {
+    try {
+      if (o.sizeArg !== undefined) checkSizeForModel(o.sizeArg, config.vision.patchSize, basename(o.model));
+      for (let c0 = 0; c0 < o.planned.length; c0 += chunk) {
+        const todo: { p: PlannedOutput; raw: RawImage; input: Float32Array }[] = [];
+        for (const p of o.planned.slice(c0, c0 + chunk)) {
+          const kept = o.reuse.get(p.image);
+          if (kept) {
+            const { verdict: _, ...rest } = kept;
+            results.push({ ...rest, input: p.input, ...verdictOf(rest.score, o.threshold) });
+            bar.tick(1, `${basename(p.input)} kept`);
+            continue;
+          }
+          try {
+            const raw = await decodeImageFile(p.input);
+            todo.push({ p, raw, input: preprocessImage(raw, size) });
+          } catch (e) {
+            skip(p, e);
+          }
+        }
+        if (todo.length === 0) continue;
+        let dets: Detection[];
         try {
-          decoded.push({ path, raw: await decodeImageFile(path) });
+          dets = await run(todo.map((d) => d.input), size);
         } catch (e) {
-          if (onError === 'stop') throw new CliError(`detect: ${(e as Error).message} (use --on-error skip to go on)`, 1);
-          skipped.push({ image: resolve(path), reason: (e as Error).message });
-          ctx.log(`warning: skipped ${path}: ${(e as Error).message}`);
-          bar.tick(1, `${basename(path)} skipped`);
+          if (o.onError === 'stop') throw e;
+          for (const d of todo) skip(d.p, e);
+          continue;
         }
-      }
-      if (decoded.length === 0) continue;
-      const dets = await run(decoded.map((d) => preprocessImage(d.raw, size)), size);
-      for (let i = 0; i < decoded.length; i++) {
-        const { path, raw } = decoded[i]!;
-        const det = dets[i]!;
-        const overlayPath = join(outDir, `${basename(path, extname(path))}.overlay.png`);
-        if (!(values.resume && existsSync(overlayPath))) {
-          const rgb = resizeBicubicPil(toRgb(raw), size, size);
-          const over = scale === 'image' ? overlayHeatmap(rgb.data, det.anomalyMap, { opacity }) : overlayHeatmap(rgb.data, det.probabilityMap, { opacity, min: 0, max: 1 });
-          await writeFileAtomic(overlayPath, await encodePng({ width: size, height: size, channels: 3, data: over }), { overwrite: true });
+        for (let i = 0; i < todo.length; i++) {
+          const { p, raw } = todo[i]!;
+          const det = dets[i]!;
+          try {
+            // the overlay at the image's own size: the S x S maps resized bilinearly to W x H
+            const rgb = toRgb(raw);
+            const map = scale(o.scale === 'image' ? det.anomalyMap : det.probabilityMap, size, raw);
+            const over = o.scale === 'image' ? overlayHeatmap(rgb.data, map, { opacity: o.opacity }) : overlayHeatmap(rgb.data, map, { opacity: o.opacity, min: 0, max: 1 });
+            await writeFileAtomic(p.output, await encodePng({ width: raw.width, height: raw.height, channels: 3, data: over }), { overwrite: true });
+          } catch (e) {
+            skip(p, e);
+            continue;
+          }
+          results.push({ input: p.input, image: p.image, overlay: p.output, imageScore: det.imageScore, mapMax: det.mapMax, score: det.score, ...verdictOf(det.score, o.threshold) });
+          bar.tick(1, `${basename(p.input)} score ${det.score.toFixed(3)}`);
         }
-        results.push({ image: resolve(path), overlay: overlayPath, imageScore: det.imageScore, mapMax: det.mapMax, score: det.score });
-        bar.tick(1, `${basename(path)} score ${det.score.toFixed(3)}`);
+        await writeScores(); // after every chunk: an interrupted run keeps what it did
       }
+      complete = true;
+    } finally {
+      await close();
     }
   } finally {
-    await close();
+    // scores.json is written whatever happens, so that --on-error skip always ends with it
+    await writeScores();
   }
   bar.finish();
-  const doc = { className, domain, size, model: (values.model as string | undefined) ?? 'demo', results, skipped };
-  await writeFileAtomic(scoresPath, `${JSON.stringify(doc, null, 2)}\n`, { overwrite: true });
-  if (ctx.json) console.log(JSON.stringify(doc));
-  else for (const r of results) console.log(`${r.score.toFixed(4)}  image ${r.imageScore.toFixed(4)}  map max ${r.mapMax.toFixed(4)}  ${r.image} -> ${r.overlay}`);
+  if (ctx.json) console.log(JSON.stringify({ className, domain, size, model: o.modelName, threshold: o.threshold ?? null, results, skipped }));
+  else {
+    console.log(formatResultTable(results, o.threshold, (p) => relative(process.cwd(), p) || p));
+    if (skipped.length) console.log(`skipped ${skipped.length} image(s): see ${o.scoresPath}`);
+  }
   return 0;
+}
+
+/** An S x S map at the image's own W x H. */
+function scale(map: Float32Array, size: number, raw: RawImage): Float32Array {
+  return raw.width === size && raw.height === size ? map : resizeMapBilinear(map, size, size, raw.width, raw.height);
 }

@@ -1,16 +1,20 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { domainOf } from '@aaclip/prompts';
 import type { Domain } from '@aaclip/core';
 import { backendReport } from '../backend';
 import { parseCliArgs } from '../cli-args';
-import { DatasetLoader, readDataset, type DatasetFormat, type DatasetItem } from '../datasets/index';
+import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
 import { averageMetrics, evaluateClass, type ClassEvaluation } from '../evaluate';
 import { writeFileAtomic } from '../fs-utils';
 import { loadDetector } from '../model-bundle';
-import { formatMetricTable, writeEvaluationReport, type ClassReport } from '../report/index';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, intOption, setup } from './common';
+import { formatMetricTable, METRIC_COLUMNS, writeEvaluationReport } from '../report/index';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, requirePath, startBackend, usage, userMessage } from './common';
+import { checkSizeForModel, choiceFlag, intFlag, requiredFlag, sizeFlag } from './flags';
+import { peekVision, vocabIgnoredWarning } from './model-peek';
+import { canonical, fileIdentity, fingerprint, safeStem, settingsDiff, shortHash, type Settings } from './output-names';
+import { fromSerial, toSerial, type PartialResult } from './partial';
 import { Progress } from './progress';
 
 export const EVAL_HELP = `aaclip eval --data ROOT --out DIR [options]
@@ -21,143 +25,226 @@ report.json, report.md and a self-contained report.html (heatmaps of the best an
 score histograms) to DIR.
 
   --data ROOT         dataset root or jsonl manifest
-  --format F          mvtec | visa | btad | mpdd | folder | manifest | auto (default auto)
+  --format F          mvtec | visa | btad | mpdd | folder | jsonl | auto (default auto)
   --model FILE        CLIP weights or an aaclip model file (default: the demo model)
-  --adapters FILE...  adapter checkpoints (ours, or the official .pth files)
-  --vocab FILE...     CLIP tokenizer files if the model has none
+  --adapters FILE     adapter checkpoint; repeat the flag (or separate with commas) for several
+  --vocab FILE        CLIP tokenizer file(s) if the model has none (repeatable)
   --dataset NAME      class-name table and domain (mvtec, visa, btad, mpdd, Brain, ...)
   --domain D          industrial | medical (default: from --dataset, else industrial)
   --classes A,B       only these classes
-  --size N            input size (default: the model's native size; the paper uses 518)
-  --batch N           images per forward (default 4)
+  --size N            input size, a multiple of the model's patch size, at most 1024
+                      (default: the model's native size; the paper uses 518)
+  --batch N           images per forward, 1 to 64 (default 4)
   --out DIR           report folder (an existing report needs --force)
-  --resume            reuse the classes already finished in DIR
+  --resume            reuse the classes an earlier run with the same settings finished in DIR
   --on-error E        skip | stop (default stop) for unreadable images or bad masks
+  --official          the official evaluation's numbers: a class whose test split has one
+                      label gets image AUROC/AP 0, averaged in (default: undefined, left out)
   --force             overwrite an existing report
 ${COMMON_HELP}`;
 
-interface Partial {
-  className: string;
-  official: ClassEvaluation['official'];
-  seconds: number;
-  report: Omit<ClassReport, 'best' | 'worst'> & { best: SerialCase[]; worst: SerialCase[] };
-}
-type SerialCase = { imagePath: string; score: number; label: 0 | 1; png: string };
+const FORMATS = ['auto', ...DATASET_FORMATS, 'manifest'] as const;
 
-const toSerial = (r: ClassEvaluation): Partial => ({
-  className: r.report.className,
-  official: r.official,
-  seconds: r.seconds,
-  report: {
-    ...r.report,
-    best: r.report.best.map((c) => ({ imagePath: c.imagePath, score: c.score, label: c.label, png: Buffer.from(c.overlayPng).toString('base64') })),
-    worst: r.report.worst.map((c) => ({ imagePath: c.imagePath, score: c.score, label: c.label, png: Buffer.from(c.overlayPng).toString('base64') })),
-  },
-});
-const fromSerial = (p: Partial): ClassEvaluation => ({
-  official: p.official,
-  seconds: p.seconds,
-  report: {
-    ...p.report,
-    best: p.report.best.map((c) => ({ imagePath: c.imagePath, score: c.score, label: c.label, overlayPng: new Uint8Array(Buffer.from(c.png, 'base64')) })),
-    worst: p.report.worst.map((c) => ({ imagePath: c.imagePath, score: c.score, label: c.label, overlayPng: new Uint8Array(Buffer.from(c.png, 'base64')) })),
-  },
-});
+/** The partial result file of a class: a bounded, hashed name (any class name fits a file name). */
+export function partialName(className: string): string {
+  return `${safeStem(className, 80)}.${shortHash(className, 8)}.json`;
+}
 
 export async function evalCommand(argv: string[], defaultModel: () => string): Promise<number> {
   const { values } = parseCliArgs(argv, {
     ...COMMON_OPTIONS,
     data: 'string', format: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string',
-    classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string',
-  }, { h: 'help' });
+    classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string', official: 'boolean',
+  }, { isFile: existsSync, positionals: false });
   if (values.help) {
     console.log(EVAL_HELP);
     return 0;
   }
-  if (!values.data) throw new CliError(`eval: --data is required\n\n${EVAL_HELP}`, 2);
-  if (!values.out) throw new CliError('eval: --out DIR is required', 2);
-  const outDir = resolve(values.out as string);
+  // 1. flags
+  const ctx = commonFlags(values);
+  const data = requiredFlag(values, 'data', 'ROOT (a dataset folder or a jsonl manifest)');
+  const outArg = requiredFlag(values, 'out', 'DIR');
+  let format = choiceFlag(values, 'format', 'auto', FORMATS);
+  if (format === 'manifest') format = 'jsonl';
+  const onError = choiceFlag(values, 'on-error', 'stop', ['skip', 'stop'] as const);
+  const sizeArg = sizeFlag(values);
+  const batch = intFlag(values, 'batch', 4, 1, 64);
+  const official = values.official === true;
+  if (values.force && values.resume) throw usage('--force and --resume exclude each other (--force starts over, --resume reuses finished classes)');
+  const dataset = values.dataset as string | undefined;
+  const domain = choiceFlag(values, 'domain', (dataset ? domainOf(dataset, { onWarning: () => undefined }) : 'industrial') as Domain, ['industrial', 'medical'] as const);
+  // 2. files
+  requirePath(data, 'dataset');
+  const model = (values.model as string | undefined) ?? defaultModel();
+  requireFile(model, 'model');
+  const adapters = values.adapters as string[] | undefined;
+  const vocab = values.vocab as string[] | undefined;
+  for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
+  const peek = peekVision(model);
+  if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
+  const ignored = vocab?.length ? vocabIgnoredWarning(model) : null;
+  if (ignored) ctx.log(`warning: ${ignored}`);
+  const outDir = resolve(outArg);
   if (existsSync(join(outDir, 'report.json')) && !values.force && !values.resume) {
-    throw new CliError(`eval: a report exists in ${outDir} (use --force to overwrite or --resume to finish it)`, 2);
+    throw usage(`a report exists in ${outDir} (use --force to overwrite or --resume to finish it)`);
   }
-  const onError = (values['on-error'] as string | undefined) ?? 'stop';
-  if (onError !== 'skip' && onError !== 'stop') throw new CliError(`eval: --on-error must be skip or stop, got "${onError}"`, 2);
-  const ctx = await setup(values);
-  const t0 = Date.now();
-  const skipped: { path: string; reason: string }[] = [];
-  const format = ((values.format as string | undefined) ?? 'auto') as DatasetFormat | 'auto';
-  const index = await readDataset(values.data as string, format);
+  let index: DatasetIndex;
+  try {
+    index = await readDataset(data, format as DatasetFormat | 'auto');
+  } catch (e) {
+    throw new CliError(userMessage(e), e instanceof DatasetLayoutError ? 2 : 1);
+  }
   let classes = index.classes;
   if (values.classes) {
     const want = String(values.classes).split(',').map((c) => c.trim()).filter(Boolean);
     const missing = want.filter((c) => !index.classes.includes(c));
-    if (missing.length) throw new CliError(`eval: classes not in the dataset: ${missing.join(', ')} (it has ${index.classes.join(', ')})`, 2);
+    if (missing.length) throw usage(`classes not in the dataset: ${missing.join(', ')} (it has ${index.classes.join(', ')})`);
     classes = want;
   }
-  const dataset = values.dataset as string | undefined;
-  const domain = ((values.domain as string | undefined) ?? (dataset ? domainOf(dataset, { onWarning: () => undefined }) : 'industrial')) as Domain;
-  if (domain !== 'industrial' && domain !== 'medical') throw new CliError(`eval: --domain must be industrial or medical, got "${domain}"`, 2);
-  const { detector, bundle } = await loadDetector({
-    model: (values.model as string | undefined) ?? defaultModel(),
-    adapters: values.adapters as string[] | undefined,
-    vocab: values.vocab as string[] | undefined,
-    prompts: { dataset, onWarning: (w) => ctx.log(`warning: ${w.message}`) },
-    domain,
-  });
-  const size = intOption(values.size, 'size', bundle.config.vision.imageSize, bundle.config.vision.patchSize);
-  const batch = intOption(values.batch, 'batch', 4, 1);
+  // 3. settings: stored with every partial result, compared on --resume
+  const settings: Settings = {
+    model: fileIdentity(model), adapters: (adapters ?? []).map(fileIdentity).join(','), vocab: (vocab ?? []).map(fileIdentity).join(','),
+    data: canonical(data), format: index.format, dataset: dataset ?? null, domain, size: sizeArg ?? 'native', official,
+  };
+  const fp = fingerprint(settings);
   const partialDir = join(outDir, '.partial');
-  await mkdir(partialDir, { recursive: true });
-  const results: ClassEvaluation[] = [];
+  const release = lockOut(outDir, 'eval', [partialDir]);
   try {
-    for (const c of classes) {
-      const partialPath = join(partialDir, `${encodeURIComponent(c)}.json`);
-      if (values.resume && existsSync(partialPath)) {
-        results.push(fromSerial(JSON.parse(await readFile(partialPath, 'utf8')) as Partial));
+    const reused = new Map<string, ClassEvaluation>();
+    if (values.resume) {
+      for (const c of classes) {
+        const p = join(partialDir, partialName(c));
+        if (!existsSync(p)) continue;
+        let part: PartialResult;
+        try {
+          part = JSON.parse(await readFile(p, 'utf8')) as PartialResult;
+        } catch (e) {
+          throw new CliError(`--resume: cannot read ${p}: ${userMessage(e)} (delete it, or use --force to start over)`, 1);
+        }
+        if (part.className !== c) continue;
+        if (part.fingerprint !== fp) {
+          throw usage(`--resume: the result of class "${c.slice(0, 60)}" in ${p} was computed with other settings (${part.settings ? settingsDiff(part.settings, settings) : 'settings not recorded'}); rerun with the same settings, or use --force to start over`);
+        }
+        reused.set(c, fromSerial(part));
+      }
+    }
+    await startBackend(ctx);
+    return await runEval({ ctx, index, classes, reused, data, model, adapters, vocab, dataset, domain, sizeArg, batch, onError, official, outDir, partialDir, settings, fp, force: values.force === true || values.resume === true, modelName: (values.model as string | undefined) ?? 'demo' });
+  } finally {
+    release();
+  }
+}
+
+interface EvalRun {
+  ctx: ReturnType<typeof commonFlags>;
+  index: DatasetIndex;
+  classes: string[];
+  reused: Map<string, ClassEvaluation>;
+  data: string;
+  model: string;
+  modelName: string;
+  adapters: string[] | undefined;
+  vocab: string[] | undefined;
+  dataset: string | undefined;
+  domain: Domain;
+  sizeArg: number | undefined;
+  batch: number;
+  onError: 'skip' | 'stop';
+  official: boolean;
+  outDir: string;
+  partialDir: string;
+  settings: Settings;
+  fp: string;
+  force: boolean;
+}
+
+async function runEval(o: EvalRun): Promise<number> {
+  const { ctx } = o;
+  const t0 = Date.now();
+  const skipped: { path: string; reason: string }[] = [];
+  const { detector, bundle } = await loadDetector({
+    model: o.model,
+    adapters: o.adapters,
+    vocab: o.vocab,
+    prompts: { dataset: o.dataset, onWarning: (w) => ctx.log(`warning: ${w.message}`) },
+    domain: o.domain,
+  });
+  const results: ClassEvaluation[] = [];
+  let size: number;
+  try {
+    if (o.sizeArg !== undefined) checkSizeForModel(o.sizeArg, bundle.config.vision.patchSize, basename(o.model));
+    size = o.sizeArg ?? bundle.config.vision.imageSize;
+    for (const c of o.classes) {
+      const partialPath = join(o.partialDir, partialName(c));
+      const kept = o.reused.get(c);
+      if (kept) {
+        results.push(kept);
         ctx.log(`${c}: reused from ${partialPath}`);
         continue;
       }
-      const items: DatasetItem[] = index.items.filter((it) => it.className === c && it.split === 'test');
-      if (items.length === 0) throw new CliError(`eval: class "${c}" has no test images in ${values.data}`, 2);
+      const items: DatasetItem[] = o.index.items.filter((it) => it.className === c && it.split === 'test');
+      if (items.length === 0) throw usage(`class "${c}" has no test images in ${o.data}`);
       const loader = new DatasetLoader(items, { size });
       const bar = new Progress(`eval ${c}`, items.length, { quiet: ctx.quiet });
-      const r = await evaluateClass(detector, c, domain, items.length, async (i) => {
-        try {
-          const s = await loader.get(i);
-          return { image: s.image, rgb: s.rgb, mask: s.mask, label: s.item.label, path: s.item.imagePath };
-        } catch (e) {
-          if (onError === 'stop') throw new CliError(`eval: ${(e as Error).message} (use --on-error skip to leave such images out)`, 1);
-          if (!skipped.some((x) => x.path === items[i]!.imagePath)) {
-            skipped.push({ path: items[i]!.imagePath, reason: (e as Error).message });
-            ctx.log(`warning: skipped ${items[i]!.imagePath}: ${(e as Error).message}`);
+      let r: ClassEvaluation;
+      try {
+        r = await evaluateClass(detector, c, o.domain, items.length, async (i) => {
+          try {
+            const s = await loader.get(i);
+            return { image: s.image, rgb: s.rgb, mask: s.mask, label: s.item.label, path: s.item.imagePath };
+          } catch (e) {
+            if (o.onError === 'stop') throw new CliError(`${userMessage(e)} (use --on-error skip to leave such images out)`, 1);
+            if (!skipped.some((x) => x.path === items[i]!.imagePath)) {
+              skipped.push({ path: items[i]!.imagePath, reason: userMessage(e) });
+              ctx.log(`warning: skipped ${items[i]!.imagePath}: ${userMessage(e)}`);
+            }
+            return null;
           }
-          return null;
-        }
-      }, { batchSize: batch, onImage: () => bar.tick() });
+        }, { batchSize: o.batch, onImage: () => bar.tick(), official: o.official });
+      } catch (e) {
+        if (o.onError === 'stop' || e instanceof CliError) throw e;
+        // --on-error skip: a class that cannot be evaluated at all is reported, and the run goes on
+        skipped.push({ path: `class ${c}`, reason: userMessage(e) });
+        ctx.log(`warning: skipped class ${c}: ${userMessage(e)}`);
+        continue;
+      }
       bar.finish();
       results.push(r);
-      await writeFileAtomic(partialPath, JSON.stringify(toSerial(r)), { overwrite: true });
+      await writeFileAtomic(partialPath, JSON.stringify(toSerial(r, o.fp, o.settings)), { overwrite: true });
     }
   } finally {
     detector.dispose();
   }
+  if (results.length === 0) throw new CliError(`no class could be evaluated (${skipped.length} skipped: ${skipped[0]?.reason ?? ''})`, 1);
   const rows = results.map((r) => ({ name: r.report.className, metrics: r.report.metrics }));
   const average = averageMetrics(results.map((r) => r.report.metrics));
+  const notes = undefinedNotes(results);
   const seconds = (Date.now() - t0) / 1000;
-  const written = await writeEvaluationReport(outDir, {
-    title: `AA-CLIP evaluation: ${dataset ?? index.format} (${classes.length} classes)`,
+  const written = await writeEvaluationReport(o.outDir, {
+    title: `AA-CLIP evaluation: ${o.dataset ?? o.index.format} (${results.length} classes)`,
     createdAt: new Date().toISOString(),
-    model: { model: (values.model as string | undefined) ?? 'demo', adapters: ((values.adapters as string[] | undefined) ?? []).join(', ') || '(in model file)', imageSize: size, domain },
-    dataset: { root: resolve(values.data as string), format: index.format },
+    model: { model: o.modelName, adapters: (o.adapters ?? []).join(', ') || '(in model file)', imageSize: size, domain: o.domain, evaluation: o.official ? 'official (one-label classes score 0)' : 'default' },
+    dataset: { root: resolve(o.data), format: o.index.format },
     classes: results.map((r) => r.report),
     average,
     runtime: { seconds, backend: backendReport()?.active ?? 'unknown' },
-  }, { force: values.force === true || values.resume === true });
-  if (ctx.json) console.log(JSON.stringify({ classes: results.map((r) => ({ className: r.report.className, metrics: r.report.metrics, official: r.official })), average, skipped, seconds, report: written }));
+    ...(notes.length ? { notes } : {}),
+  }, { force: o.force });
+  if (ctx.json) console.log(JSON.stringify({ classes: results.map((r) => ({ className: r.report.className, metrics: r.report.metrics, official: r.official, undefinedMetrics: r.undefinedMetrics ?? null })), average, notes, skipped, seconds, report: written }));
   else {
     console.log(formatMetricTable(rows, average));
+    if (notes.length) console.log(`\n${notes.join('\n')}`);
     if (skipped.length) console.log(`\nskipped ${skipped.length} image(s):\n${skipped.map((x) => `  ${x.path}: ${x.reason}`).join('\n')}`);
     console.log(`\nreport: ${written.html}\n        ${written.markdown}\n        ${written.json}\n(${seconds.toFixed(1)} s)`);
   }
   return 0;
+}
+
+/** One line per class with undefined metrics: which, why, and that the average leaves them out. */
+function undefinedNotes(results: ClassEvaluation[]): string[] {
+  const title = (k: string): string => METRIC_COLUMNS.find((c) => c.key === k)?.title ?? k;
+  return results
+    .filter((r) => r.undefinedMetrics)
+    .map((r) => `${r.report.className}: ${r.undefinedMetrics!.keys.map(title).join(' and ')} undefined (${r.undefinedMetrics!.reason}); left out of the average (--official reports 0 and averages it)`);
 }

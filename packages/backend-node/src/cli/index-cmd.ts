@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseCliArgs } from '../cli-args';
-import { DATASET_FORMATS, indexDataset, type DatasetFormat } from '../datasets/index';
-import { COMMON_HELP, COMMON_OPTIONS, CliError } from './common';
+import { DATASET_FORMATS, DatasetLayoutError, indexDataset } from '../datasets/index';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requirePath, usage, userMessage } from './common';
+import { choiceFlag, requiredFlag } from './flags';
 
-export const INDEX_HELP = `aaclip index <root> --format mvtec|visa|btad|mpdd|folder|auto --out FILE.jsonl [options]
+export const INDEX_HELP = `aaclip index <root> --format mvtec|visa|btad|mpdd|folder|jsonl|auto --out FILE.jsonl [options]
 
 Writes AA-CLIP's jsonl manifest (image_path, label, class_name, mask_path) for a dataset.
 
@@ -15,19 +17,24 @@ Writes AA-CLIP's jsonl manifest (image_path, label, class_name, mask_path) for a
 ${COMMON_HELP}`;
 
 export async function indexCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCliArgs(argv, { ...COMMON_OPTIONS, format: 'string', out: 'string', 'relative-to': 'string', force: 'boolean' }, { h: 'help' });
+  const { values, positionals } = parseCliArgs(argv, { ...COMMON_OPTIONS, format: 'string', out: 'string', 'relative-to': 'string', force: 'boolean' });
   if (values.help) {
     console.log(INDEX_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError(`index: give exactly one dataset root\n\n${INDEX_HELP}`, 2);
-  const format = ((values.format as string | undefined) ?? 'auto') as DatasetFormat | 'auto';
-  if (format !== 'auto' && !(DATASET_FORMATS as readonly string[]).includes(format)) {
-    throw new CliError(`index: --format must be one of ${DATASET_FORMATS.join(', ')} or auto, got "${format}"`, 2);
+  commonFlags(values);
+  const format = choiceFlag(values, 'format', 'auto', ['auto', ...DATASET_FORMATS] as const);
+  const out = requiredFlag(values, 'out', 'FILE.jsonl');
+  if (positionals.length !== 1) throw usage(`give exactly one dataset root, got ${positionals.length} (aaclip index --help)`);
+  requirePath(positionals[0]!, 'dataset');
+  if (values['relative-to'] !== undefined) requirePath(String(values['relative-to']), '--relative-to folder');
+  if (existsSync(out) && !values.force) throw usage(`${out} exists (use --force to overwrite)`);
+  let idx;
+  try {
+    idx = await indexDataset(positionals[0]!, format, out, { force: values.force === true, relativeTo: values['relative-to'] as string | undefined });
+  } catch (e) {
+    throw new CliError(userMessage(e), e instanceof DatasetLayoutError ? 2 : 1);
   }
-  const out = values.out as string | undefined;
-  if (!out) throw new CliError('index: --out FILE.jsonl is required', 2);
-  const idx = await indexDataset(positionals[0]!, format, out, { force: values.force === true, relativeTo: values["relative-to"] as string | undefined });
   const normal = idx.items.filter((i) => i.label === 0).length;
   const summary = { out: resolve(out), format: idx.format, classes: idx.classes, images: idx.items.length, normal, anomalous: idx.items.length - normal };
   if (values.json) console.log(JSON.stringify(summary));

@@ -15,7 +15,8 @@ export function formatDuration(s: number): string {
 export class Progress {
   private done = 0;
   private readonly start = Date.now();
-  private lastDraw = 0;
+  /** Non-TTY: the first line comes after 5 s (a short job prints only its final line). */
+  private lastDraw = Date.now();
   private extra = '';
 
   constructor(

@@ -60,9 +60,17 @@ export function formatMetricTable(rows: readonly MetricTableRow[], average?: Rep
   return lines.join('\n');
 }
 
-/** Escapes a Markdown table cell (pipes, backslashes, line breaks). */
+/**
+ * Escapes text for Markdown: HTML (`<`, `>`, `&`, as entities, so that a class name such as
+ * `<img src=x onerror=...>` shows as text and never becomes markup), backslashes and line breaks.
+ */
+export function markdownText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\\/g, '\\\\').replace(/\r?\n/g, ' ');
+}
+
+/** Escapes a Markdown table cell: {@link markdownText}, plus pipes. */
 export function markdownCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return markdownText(s).replace(/\|/g, '\\|');
 }
 
 /**

@@ -129,6 +129,7 @@ export function renderReportHtml(data: EvaluationReportData): string {
     `<p class="meta">${esc(data.createdAt)} · backend <code>${esc(data.runtime.backend)}</code> · runtime ${esc(formatDuration(data.runtime.seconds))} · dataset <code>${esc(data.dataset.root)}</code> (${esc(data.dataset.format)})</p></header>`,
     '<section class="results"><h2>Results (%)</h2>',
     metricsTable([...rows, { name: 'Average', metrics: data.average, average: true }]),
+    ...(data.notes?.length ? [`<ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`] : []),
     '</section>',
     '<section class="setup"><h2>Model</h2>',
     model ? `<table class="settings"><thead><tr><th>Setting</th><th>Value</th></tr></thead><tbody>\n${model}\n</tbody></table>` : '<p class="empty">No settings recorded.</p>',

@@ -1,5 +1,5 @@
 import { formatDuration } from './format';
-import { markdownCell, markdownMetricTable } from './metric-table';
+import { markdownCell, markdownMetricTable, markdownText } from './metric-table';
 import type { EvaluationReportData } from './report-types';
 
 /**
@@ -11,13 +11,14 @@ import type { EvaluationReportData } from './report-types';
  */
 export function renderReportMarkdown(data: EvaluationReportData): string {
   const out: string[] = [];
-  out.push(`# ${data.title.replace(/\r?\n/g, ' ')}`, '');
+  out.push(`# ${markdownText(data.title)}`, '');
   out.push(`- Created: ${data.createdAt}`);
-  out.push(`- Dataset: \`${data.dataset.root.replace(/`/g, "'")}\` (${data.dataset.format})`);
-  out.push(`- Backend: ${data.runtime.backend}`);
+  out.push(`- Dataset: \`${data.dataset.root.replace(/`/g, "'").replace(/\r?\n/g, ' ')}\` (${markdownText(data.dataset.format)})`);
+  out.push(`- Backend: ${markdownText(data.runtime.backend)}`);
   out.push(`- Runtime: ${formatDuration(data.runtime.seconds)}`);
   out.push('', '## Results (%)', '');
   out.push(markdownMetricTable(data.classes.map((c) => ({ name: c.className, metrics: c.metrics })), data.average));
+  if (data.notes?.length) out.push('', ...data.notes.map((n) => `- ${markdownText(n)}`));
   out.push('', '## Test images', '');
   out.push('| Class | Domain | Normal | Anomalous |', '| --- | --- | ---: | ---: |');
   for (const c of data.classes) {

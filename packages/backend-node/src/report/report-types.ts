@@ -55,6 +55,8 @@ export interface EvaluationReportData {
   /** Average over the classes (as the paper's table's last row). */
   average: ReportMetrics;
   runtime: { seconds: number; backend: string };
+  /** Notes shown under the results table (e.g. which metrics are undefined for a class, and why). */
+  notes?: string[];
 }
 
 /** Options of writeEvaluationReport. */

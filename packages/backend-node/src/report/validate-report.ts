@@ -105,4 +105,8 @@ export function validateReportData(data: unknown): asserts data is EvaluationRep
   const s = data.runtime.seconds;
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) fail('runtime.seconds', 'a non-negative number', s);
   str(data.runtime.backend, 'runtime.backend');
+  if (data.notes !== undefined) {
+    if (!Array.isArray(data.notes)) fail('notes', 'an array of strings', data.notes);
+    (data.notes as unknown[]).forEach((n, i) => str(n, `notes[${i}]`));
+  }
 }
