@@ -151,7 +151,7 @@ export class GemmEngine {
 
   /** Packs B [k, n] (or, with `transposed`, B^T [n, k]) from `src` into the engine's memory. */
   pack(src: Float32Array, k: number, n: number, opts: { transposed?: boolean; offset?: number; ld?: number; into?: number } = {}): PackedMatrix {
-    const bytes = packedFloats(k, n, this.shape.nr) * 4;
+    const bytes = Math.ceil((packedFloats(k, n, this.shape.nr) * 4) / 64) * 64; // the heap's 64-byte blocks
     const offset = opts.into ?? this.alloc(bytes, `packing a [${k} x ${n}] matrix`);
     const ld = opts.ld ?? (opts.transposed ? k : n);
     packB(src, opts.offset ?? 0, ld, k, n, !!opts.transposed, this.f32(), offset / 4, this.shape.nr);
