@@ -1,12 +1,15 @@
-// Vite config of the browser example. Not an npm workspace: @aaclip/* resolve through the
-// repository's node_modules links to packages/*/dist (run `npm run build` at the root first),
-// and Vite itself is the root's devDependency.
+// Vite config of the browser example. In this folder (its own package.json):
 //
-//   npx vite examples/browser            # dev server
-//   npx vite build examples/browser      # static build in examples/browser/dist
-//   npx vite preview examples/browser    # serves that build
+//   npm run dev        # dev server on http://127.0.0.1:5173/
+//   npm run build      # static build in examples/browser/dist
+//   npm run preview    # serves that build
+//
+// Not an npm workspace: @aaclip/* resolve through the repository's node_modules links to
+// packages/*/dist (run `npm ci && npm run build` at the root first), and Vite is the root's
+// devDependency (npm run puts every node_modules/.bin above this folder on the PATH).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
@@ -48,6 +51,14 @@ function aaclipAssets(): Plugin {
   return {
     name: 'aaclip-example-assets',
     config() {
+      const require = createRequire(import.meta.url);
+      for (const pkg of ['@aaclip/core', '@aaclip/backend-web']) {
+        try {
+          require.resolve(pkg);
+        } catch {
+          throw new Error(`aaclip example: ${pkg} is not installed or not built (run \`npm ci && npm run build\` at the repository root first)`);
+        }
+      }
       const model = readRequired(DEMO_MODEL_FILE, 'the demo model', 'build it with `node scripts/train-demo-model.mjs` after `npm run build`');
       const hash = createHash('sha256').update(model).digest('hex').slice(0, 12);
       const modelPath = `models/demo-${hash}.safetensors`;

@@ -38,14 +38,29 @@ export interface DetectRequest extends ModelRequest {
   image: ImageRequest;
   className: string;
   domain?: 'industrial' | 'medical';
+  /** Overlay colours: over this image's probability range ('image', default) or over 0..1. */
+  colourScale?: 'image' | 'probability';
 }
 
 /** What the app reports about the backend in use. */
 export interface BackendInfo {
   active: string;
   tfjsName: string;
+  /** For webgpu: the adapter ("google swiftshader"). */
+  adapter?: string;
   how: string;
   skipped: { name: string; reason: string }[];
+}
+
+/** The overlay's colour range and its legend, in anomaly-probability units (those of mapMax and score). */
+export interface ColoursInfo {
+  scale: 'image' | 'probability';
+  /** Probability drawn dark blue. */
+  min: number;
+  /** Probability drawn dark red. */
+  max: number;
+  /** The legend's text on the page. */
+  text: string;
 }
 
 export interface DetectResponse {
@@ -56,8 +71,10 @@ export interface DetectResponse {
   score: number;
   imageScore: number;
   mapMax: number;
-  /** Raw AA-CLIP anomaly map, size * size values, row-major. */
+  /** Raw AA-CLIP anomaly map (the official test map), size * size values, row-major. */
   anomalyMap: number[];
+  /** What the overlay's colours mean. */
+  colours: ColoursInfo;
   /** Size of the decoded image. */
   imageWidth: number;
   imageHeight: number;

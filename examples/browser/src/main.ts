@@ -1,9 +1,10 @@
 // The page: backend choice, model, image (drop, pick or generate), class name -> overlay,
 // score, time and backend. Also installs the programmatic hook `window.__aaclip`.
-import { drawOverlay, formatWebBackendReport } from '@aaclip/backend-web';
+import { drawOverlay, formatWebBackendReport, heatmapGradientCss, type WebBackendReport } from '@aaclip/backend-web';
 import { DEFECT_KINDS, TEXTURE_FAMILIES, toRgb } from '@aaclip/core';
 import type { AAClipHook, BackendChoice, DetectRequest, DetectResponse, ModelRequest } from './hook-types';
 import { blobImage, generatedImage, requestedImage, type LoadedImage } from './images';
+import { colourLegend, COLOUR_SCALES, formatValue, type ColourLegend, type ColourScale } from './legend';
 import { detectBatch, detectImage, type RunResult } from './run';
 import { DEMO_MODEL_URL, DetectorSession } from './session';
 
@@ -38,10 +39,13 @@ const ui = {
   score: byId<HTMLElement>('score'),
   imageScore: byId<HTMLElement>('image-score'),
   mapMax: byId<HTMLElement>('map-max'),
+  colourScale: byId<HTMLSelectElement>('colour-scale'),
+  colourBar: byId<HTMLElement>('colour-bar'),
   colourRange: byId<HTMLElement>('colour-range'),
   detectTime: byId<HTMLElement>('detect-time'),
   loadTime: byId<HTMLElement>('load-time'),
   activeBackend: byId<HTMLElement>('active-backend'),
+  backendWhy: byId<HTMLElement>('backend-why'),
   imageLabel: byId<HTMLElement>('image-label'),
   status: byId<HTMLElement>('status'),
 };
@@ -84,6 +88,7 @@ function showImage(img: LoadedImage): void {
   ctx.drawImage(tmp, 0, 0, width, height);
   ui.imageLabel.textContent = `${img.label} (${rgb.width}×${rgb.height})`;
   for (const el of [ui.score, ui.imageScore, ui.mapMax, ui.colourRange, ui.detectTime]) el.textContent = '–';
+  ui.colourBar.hidden = true;
 }
 
 function modelFromForm(): ModelRequest & { backend: BackendChoice } {
@@ -99,29 +104,44 @@ function modelFromForm(): ModelRequest & { backend: BackendChoice } {
 
 const ms = (t: number): string => (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(0)} ms`);
 
-async function showResult(img: LoadedImage, r: RunResult): Promise<void> {
+/** Why this backend: the choice and each backend auto skipped, with its reason. */
+function backendWhy(report: WebBackendReport): string {
+  if (report.how === 'requested') return 'chosen in the Backend list';
+  const skipped = report.skipped.map((s) => `${s.name} skipped: ${s.reason}`);
+  return [...skipped, `${report.active}: the first of WebGPU, WebGL, wasm that works here`].join('\n');
+}
+
+/**
+ * Shows a detection. The overlay is drawn over the probability map, so its colours are in the
+ * units of the numbers beside it (map maximum, score); by default blue to red spans this
+ * image's range (as AA-CLIP's own visualisation normalises each map): a zero-shot model's
+ * absolute level moves with the class name, its ranking does not.
+ */
+async function showResult(img: LoadedImage, r: RunResult, scale: ColourScale): Promise<ColourLegend> {
   const d = r.detection;
-  // colours span this image's anomaly-map range (as AA-CLIP's own visualisation normalises each
-  // map): a zero-shot model's absolute level moves with the class name, its ranking does not
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of d.anomalyMap) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  await drawOverlay(ui.canvas, img.raw, d.anomalyMap, d.size, { min: lo, max: hi, opacity: 0.5, ...displaySize(img.raw.width, img.raw.height) });
-  ui.colourRange.textContent = `blue ${lo.toFixed(2)} to red ${hi.toFixed(2)} (this image's anomaly map)`;
-  ui.score.textContent = d.score.toFixed(4);
-  ui.imageScore.textContent = d.imageScore.toFixed(4);
-  ui.mapMax.textContent = d.mapMax.toFixed(4);
+  const legend = colourLegend(d.probabilityMap, scale);
+  await drawOverlay(ui.canvas, img.raw, d.probabilityMap, d.size, { min: legend.min, max: legend.max, opacity: 0.5, ...displaySize(img.raw.width, img.raw.height) });
+  ui.colourBar.hidden = false;
+  ui.colourRange.textContent = legend.text;
+  ui.score.textContent = formatValue(d.score);
+  ui.imageScore.textContent = formatValue(d.imageScore);
+  ui.mapMax.textContent = formatValue(d.mapMax);
   ui.detectTime.textContent = ms(r.detectMs);
   if (r.active.loadMs > 0) ui.loadTime.textContent = ms(r.active.loadMs);
-  ui.activeBackend.textContent = `${r.active.backend.active} (${r.active.backend.how})`;
+  const b = r.active.report;
+  ui.activeBackend.textContent = `${b.active}${b.adapter ? ` on ${b.adapter}` : ''} (${b.how})`;
+  ui.backendWhy.textContent = backendWhy(b);
   ui.knownClasses.replaceChildren(...r.active.detector.classes.map((c) => new Option(c)));
+  return legend;
 }
 
 /** One detection through the page: loads what is needed, shows the overlay and the numbers. */
-async function run(model: ModelRequest & { backend: BackendChoice }, img: LoadedImage, className: string, domain?: 'industrial' | 'medical'): Promise<RunResult> {
+async function run(
+  model: ModelRequest & { backend: BackendChoice },
+  img: LoadedImage,
+  className: string,
+  domain?: 'industrial' | 'medical',
+): Promise<RunResult & { legend: ColourLegend }> {
   ui.run.disabled = true;
   status(`Detecting "${className}" on ${model.backend}...`);
   try {
@@ -129,9 +149,9 @@ async function run(model: ModelRequest & { backend: BackendChoice }, img: Loaded
       const name = url.split('/').pop();
       status(total ? `Loading ${name}: ${Math.round((100 * loaded) / total)} % of ${(total / 2 ** 20).toFixed(1)} MiB` : `Loading ${name}: ${(loaded / 2 ** 20).toFixed(1)} MiB`);
     });
-    await showResult(img, r);
+    const legend = await showResult(img, r, ui.colourScale.value as ColourScale);
     status(`Done: ${formatWebBackendReport(r.active.report)}.`);
-    return r;
+    return { ...r, legend };
   } catch (e) {
     status(`Error: ${(e as Error).message}`, true);
     throw e;
@@ -158,6 +178,7 @@ async function takeFile(file: File | undefined): Promise<void> {
   }
 }
 
+ui.colourBar.style.background = heatmapGradientCss();
 fillSelect(ui.family, TEXTURE_FAMILIES, 'carpet');
 fillSelect(ui.defect, DEFECT_KINDS, 'missing');
 ui.generate.addEventListener('click', generateFromForm);
@@ -190,6 +211,10 @@ const hook: AAClipHook = {
     const model = { ...req, backend: req.backend ?? (ui.backend.value as BackendChoice) };
     ui.backend.value = model.backend;
     ui.className.value = req.className;
+    if (req.colourScale !== undefined) {
+      if (!COLOUR_SCALES.includes(req.colourScale)) throw new Error(`colourScale must be one of ${COLOUR_SCALES.join(', ')}, got ${JSON.stringify(req.colourScale)}`);
+      ui.colourScale.value = req.colourScale;
+    }
     const img = await requestedImage(req.image);
     showImage(img);
     const r = await run(model, img, req.className, req.domain);
@@ -202,6 +227,7 @@ const hook: AAClipHook = {
       imageScore: d.imageScore,
       mapMax: d.mapMax,
       anomalyMap: Array.from(d.anomalyMap),
+      colours: { scale: r.legend.scale, min: r.legend.min, max: r.legend.max, text: ui.colourRange.textContent ?? '' },
       imageWidth: img.raw.width,
       imageHeight: img.raw.height,
       loadMs: r.active.loadMs,

@@ -49,7 +49,7 @@ export function tokenizerFromMetadata(bytes: Uint8Array): Tokenizer | null {
 }
 
 function backendInfo(r: WebBackendReport): BackendInfo {
-  return { active: r.active, tfjsName: r.tfjsName, how: r.how, skipped: r.skipped.map((s) => ({ ...s })) };
+  return { active: r.active, tfjsName: r.tfjsName, ...(r.adapter ? { adapter: r.adapter } : {}), how: r.how, skipped: r.skipped.map((s) => ({ ...s })) };
 }
 
 /**

@@ -3,6 +3,8 @@
 // playwright-core, and runs detection through the app's hook `window.__aaclip` on WebGPU, WebGL
 // and wasm. Each map must match the Node wasm result for the same model and image, the defect
 // must score above the background, and the fixture model must reproduce the PyTorch reference.
+// `auto` must skip the SwiftShader WebGPU adapter (a software one) and land on WebGL or wasm;
+// the overlay's legend must be in the units of the scores shown (anomaly probability).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AAClipHook, BatchRequest, BatchResponse, DetectRequest, DetectResponse } from '../../../examples/browser/src/hook-types';
 import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
+import { formatValue } from '../../../examples/browser/src/legend';
 import { maskMeans, maxAbs, maxAbsDiff } from '../../../examples/browser/test/map-stats';
 import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
 import { fixture, fixturesRoot, repoRoot } from '../../../test-utils/fixtures';
@@ -79,6 +82,7 @@ function tolerance(backend: Backend, check: Check): number {
 }
 
 type HookWindow = Window & { __aaclip?: AAClipHook };
+type PageKey = Backend | 'auto';
 
 const EXAMPLE = resolve(repoRoot, 'examples', 'browser');
 const OUTPUT = join(EXAMPLE, 'test-output');
@@ -89,7 +93,7 @@ const SAMPLE = { family: 'carpet' as TextureFamily, defect: 'missing' as DefectK
 let outDir = '';
 let server: StaticServer | undefined;
 let browser: Chromium | undefined;
-const pages = new Map<Backend, Page>();
+const pages = new Map<PageKey, Page>();
 const consoleLines: string[] = [];
 const offsite: string[] = [];
 let node: { png: string; mask: Uint8Array; width: number; height: number; size: number; map: Float32Array; score: number };
@@ -130,8 +134,8 @@ afterAll(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-/** The app's page for one backend (opened once; the model then comes from Cache Storage). */
-async function appPage(backend: Backend): Promise<Page> {
+/** The app's page for one backend choice (opened once; the model then comes from Cache Storage). */
+async function appPage(backend: PageKey): Promise<Page> {
   const open = pages.get(backend);
   if (open) return open;
   const page = await browser!.context.newPage();
@@ -157,33 +161,63 @@ const detectBatch = (page: Page, req: BatchRequest): Promise<BatchResponse> => w
 
 const report = (msg: string): void => console.log(msg);
 
+/** The demo detection's map must match Node's within the active backend's tolerance, with the defect above the background. */
+function checkDemo(label: string, backend: Backend, r: DetectResponse): void {
+  expect(r.size).toBe(node.size);
+  expect([r.imageWidth, r.imageHeight]).toEqual([node.width, node.height]);
+  // relative to the map's magnitude: float32 rounding scales with it, and a retrained demo model may change it
+  const mapDiff = maxAbsDiff(r.anomalyMap, node.map) / Math.max(1, maxAbs(node.map));
+  const scoreDiff = Math.abs(r.score - node.score);
+  const m = maskMeans(r.anomalyMap, r.size, node.mask, node.width, node.height);
+  report(
+    `${label}: load ${r.loadMs.toFixed(0)} ms, detect ${r.detectMs.toFixed(0)} ms; max |map - Node| / max |map| ${mapDiff.toExponential(2)}, ` +
+      `|score - Node| ${scoreDiff.toExponential(2)}; defect ${m.inside.toFixed(3)} vs background ${m.outside.toFixed(3)} (${(100 * m.fraction).toFixed(1)} % of the map); ` +
+      `legend "${r.colours.text}", map maximum ${r.mapMax}`,
+  );
+  expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.map'));
+  expect(scoreDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.score'));
+  expect(m.inside).toBeGreaterThan(m.outside);
+  // the legend is in the units of the scores shown: blue to red over this image's anomaly
+  // probabilities, red being the map maximum (not the raw test map's range, e.g. -8.21 to -4.67)
+  expect(r.colours.scale).toBe('image');
+  expect(r.colours.max).toBe(r.mapMax);
+  expect(r.colours.min).toBeGreaterThanOrEqual(0);
+  expect(r.colours.min).toBeLessThan(r.colours.max);
+  expect(r.mapMax).toBeLessThanOrEqual(1);
+  expect(r.colours.text).toBe(`blue ${formatValue(r.colours.min)} to red ${formatValue(r.mapMax)} anomaly probability (this image's range; red = map maximum)`);
+}
+
 describe('browser example in Chromium (examples/browser)', () => {
-  it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: demo model on a generated defect matches Node wasm, defect above background', async (backend) => {
+  it.each(['webgpu', 'webgl', 'wasm'] as const)('%s (named): demo model on a generated defect matches Node wasm, defect above background', async (backend) => {
     const page = await appPage(backend);
-    // WebGPU is reached through 'auto', which must pick it: that also checks the auto order
-    const r = await detect(page, { backend: backend === 'webgpu' ? 'auto' : backend, image: { base64: node.png }, className: SAMPLE.family });
-    if (backend === 'webgpu' && r.backend.active !== 'webgpu') {
-      const why = r.backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-      throw new Error(`WebGPU is not available in this Chromium (auto picked ${r.backend.active}; ${why}). Flags used: --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader`);
-    }
+    const r = await detect(page, { backend, image: { base64: node.png }, className: SAMPLE.family });
     expect(r.backend.active).toBe(backend);
+    expect(r.backend.how).toBe('requested');
+    // a named 'webgpu' runs on the software adapter that auto skips
+    if (backend === 'webgpu') expect(r.backend.adapter).toMatch(/swiftshader/i);
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, `demo-${backend}.png`), fullPage: true });
+    checkDemo(backend, backend, r);
+  }, 180_000);
 
-    expect(r.size).toBe(node.size);
-    expect([r.imageWidth, r.imageHeight]).toEqual([node.width, node.height]);
-    // relative to the map's magnitude: float32 rounding scales with it, and a retrained demo model may change it
-    const mapDiff = maxAbsDiff(r.anomalyMap, node.map) / Math.max(1, maxAbs(node.map));
-    const scoreDiff = Math.abs(r.score - node.score);
-    const m = maskMeans(r.anomalyMap, r.size, node.mask, node.width, node.height);
-    report(
-      `${backend}: load ${r.loadMs.toFixed(0)} ms, detect ${r.detectMs.toFixed(0)} ms; max |map - Node| / max |map| ${mapDiff.toExponential(2)}, ` +
-        `|score - Node| ${scoreDiff.toExponential(2)}; defect ${m.inside.toFixed(3)} vs background ${m.outside.toFixed(3)} (${(100 * m.fraction).toFixed(1)} % of the map)`,
-    );
-    expect(mapDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.map'));
-    expect(scoreDiff).toBeLessThanOrEqual(tolerance(backend, 'demo.score'));
-    expect(m.inside).toBeGreaterThan(m.outside);
-  }, 360_000);
+  it('auto skips the SwiftShader WebGPU adapter (software) and runs on WebGL or wasm, saying why', async () => {
+    const page = await appPage('auto');
+    const r = await detect(page, { backend: 'auto', image: { base64: node.png }, className: SAMPLE.family });
+    expect(r.backend.how).toBe('auto');
+    expect(['webgl', 'wasm']).toContain(r.backend.active);
+    expect(r.backend.adapter).toBeUndefined();
+    expect(r.backend.skipped[0]).toEqual({
+      name: 'webgpu',
+      // Chromium 156 reports SwiftShader as a fallback adapter (info.isFallbackAdapter); older ones are recognised by name
+      reason: expect.stringMatching(/^only a software adapter was found \(google swiftshader: (reported as a fallback adapter|its name contains "swiftshader")\); request 'webgpu' by name to use it anyway$/),
+    });
+    // the page says which backend runs and why the others were skipped
+    expect(await page.locator('#active-backend').textContent()).toBe(`${r.backend.active} (auto)`);
+    expect(await page.locator('#backend-why').textContent()).toContain(`webgpu skipped: ${r.backend.skipped[0]!.reason}`);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, 'demo-auto.png'), fullPage: true });
+    checkDemo(`auto (${r.backend.active})`, r.backend.active as Backend, r);
+  }, 180_000);
 
   it.each(['webgpu', 'webgl', 'wasm'] as const)('%s: fixture model reproduces the reference anomaly maps and image scores', async (backend) => {
     const inputs = readSafetensors(new Uint8Array(readFileSync(fixture('inputs.safetensors')))).tensors;
@@ -218,7 +252,7 @@ describe('browser example in Chromium (examples/browser)', () => {
   }, 360_000);
 
   it('fetched nothing from outside the test server (works offline)', () => {
-    expect(pages.size).toBe(3);
+    expect(pages.size).toBe(4);
     expect(offsite).toEqual([]);
   });
 });
