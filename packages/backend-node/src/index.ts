@@ -58,6 +58,7 @@ export type {
   SkippedItem,
 } from './datasets/index';
 export { loadBundle, loadDetector, TOKENIZER_METADATA_KEY } from './model-bundle';
+export { demoModelPath } from './demo-model';
 /**
  * Detection on several cores: worker threads, each with its own wasm backend and its own copy
  * of the vision weights (streamed from the file by the worker), a batch split across them, the
