@@ -30,8 +30,7 @@ export interface ColourLegend {
  * @example formatValue(0.000312); // '3.12e-4'
  */
 export function formatValue(v: number): string {
-  if (v === 0) return '0';
-  return Math.abs(v) >= 0.001 ? v.toFixed(4) : v.toExponential(2);
+  return v === 0 || Math.abs(v) >= 0.001 ? v.toFixed(4) : v.toExponential(2);
 }
 
 /**
