@@ -10,6 +10,8 @@ import { basename, dirname, join } from 'node:path';
  * (kill -9, a crash, SIGINT during a write): see {@link removeStaleTemps}.
  */
 const TEMP = /^\..+\.aaclip-(\d+)-[0-9a-f]{8}\.tmp$/;
+/** The names earlier versions gave them (`.<target>.<pid>.<8 hex>.tmp`, `<target>.<pid>-<12 hex>.tmp`). */
+const OLD_TEMPS = [/^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/, /^.+\.(\d+)-[0-9a-f]{12}\.tmp$/];
 
 /** The temporary name for `path` (same folder, so the final rename is atomic). */
 export function tempPathFor(path: string): string {
@@ -69,7 +71,7 @@ export function removeStaleTemps(dir: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const m = TEMP.exec(name);
+    const m = [TEMP, ...OLD_TEMPS].map((re) => re.exec(name)).find(Boolean);
     if (!m || pidAlive(Number(m[1]))) continue;
     rmSync(join(dir, name), { force: true });
     removed.push(name);

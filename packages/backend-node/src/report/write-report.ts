@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempPathFor } from '../fs-utils';
 import { renderReportHtml } from './report-html';
 import { renderReportJson } from './report-json';
 import { renderReportMarkdown } from './report-markdown';
@@ -69,8 +69,7 @@ export async function writeEvaluationReport(dir: string, data: EvaluationReportD
   ];
   if (!force) await refuseExisting(texts.map(([p]) => p));
   await mkdir(dir, { recursive: true });
-  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
-  const temps = texts.map(([p]) => `${p}.${tag}.tmp`);
+  const temps = texts.map(([p]) => tempPathFor(p)); // named so that a later run removes them if this one dies
   try {
     for (let i = 0; i < texts.length; i++) await writeSynced(temps[i], texts[i][1]);
     // Re-check just before the renames (narrows the window for a concurrent writer).
