@@ -16,7 +16,7 @@ import type { ClipModel } from '../model/clip-model';
 import { lnamdPatches } from './lnamd';
 import { assertMsmBatch, mutualScores } from './msm';
 import { divideSubsets, defaultMuscLayers, resolveMuscConfig, type MuscConfig } from './musc-config';
-import { appendMuscImage, emptyMuscTokens, type MuscTokens } from './musc-tokens';
+import { appendMuscImage, emptyMuscTokens, truncateMuscTokens, type MuscTokens } from './musc-tokens';
 import { rscin } from './rscin';
 
 /** One image's MuSc result. `anomalyMap` and `probabilityMap` are the same array (MuSc has no probability). */
@@ -212,6 +212,20 @@ export class MuscScorer {
     if (images.dtype !== 'float32') throw new Error(`MuSc: images must be float32, got ${images.dtype}`);
     if (this.store && S !== this.size) throw new Error(`MuSc: these images are ${S} px but the ${this.count} already added are ${this.size} px: one batch is scored at one size`);
     if (opts.groups && opts.groups.length !== B) throw new Error(`MuSc: ${opts.groups.length} group labels for ${B} images`);
+    const start = this.count;
+    try {
+      await this.encodeInto(images, opts.groups);
+    } catch (e) {
+      // nothing half-added: the store is as it was before this call
+      if (this.store) truncateMuscTokens(this.store, start);
+      if (start === 0) this.store = null;
+      throw e;
+    }
+    return this.count;
+  }
+
+  private async encodeInto(images: tf.Tensor4D, groups: readonly string[] | undefined): Promise<void> {
+    const [B, S] = images.shape;
     const clip = this.opts.clip;
     const bs = Math.max(1, Math.floor(this.opts.batchSize ?? 4));
     for (let s = 0; s < B; s += bs) {
@@ -237,14 +251,13 @@ export class MuscScorer {
             this.store,
             per.map((d) => d.subarray(k * n, (k + 1) * n)),
             pooled.subarray(k * E, (k + 1) * E),
-            { label: `image ${this.count} (batch index ${s + k})`, layerNames: this.layers.map((l) => `block ${l}`), group: opts.groups?.[s + k] },
+            { label: `image ${this.count} (batch index ${s + k})`, layerNames: this.layers.map((l) => `block ${l}`), group: groups?.[s + k] },
           );
         }
       } finally {
         tf.dispose([...r.tokens.values(), ...(r.pooled ? [r.pooled] : [])]);
       }
     }
-    return this.count;
   }
 
   /** Scores every image added since the last `finish` (in the order added) and empties the store. */

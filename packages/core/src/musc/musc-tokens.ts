@@ -69,3 +69,10 @@ export function appendMuscImage(
     store.groups.push(opts.group ?? '');
   }
 }
+
+/** Drops every image from index `count` on (undoes a failed append). */
+export function truncateMuscTokens(store: MuscTokens, count: number): void {
+  for (const layer of store.tokens) layer.length = Math.min(layer.length, count);
+  store.classTokens.length = Math.min(store.classTokens.length, count);
+  if (store.groups) store.groups.length = Math.min(store.groups.length, count);
+}
