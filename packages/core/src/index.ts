@@ -24,6 +24,8 @@ export { LayerNorm } from './model/layer-norm';
 export { gelu, quickGelu, applyActivation } from './model/activations';
 export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
+export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
+export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
 // Fused kernels in tfjs' kernel registry (cpu JS, wasm SIMD on the wasm heap, WebGPU WGSL) and their op functions
 export { registerFusedKernels, unregisterFusedKernels } from './kernels/register';
 export { layerNorm, biasActivation, headSlice, setFusedKernelsEnabled, fusedKernelsEnabled, fusedKernelActive, FUSED_KERNELS_FLAG } from './kernels/fused-ops';
@@ -81,6 +83,8 @@ export {
   ClipBpeTokenizer,
   CLIP_MERGE_COUNT,
   DEFAULT_CONTEXT_LENGTH,
+  MAX_BPE_VOCAB_INFLATED_BYTES,
+  MAX_CONTEXT_LENGTH,
   END_OF_WORD,
   EOT_TOKEN,
   SOT_TOKEN,
@@ -220,3 +224,6 @@ export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from '.
 
 // MuSc zero-shot batch scoring (and its parity check)
 export * from './musc/index';
+
+// Model references (hf:owner/name[@revision][/file], aliases, URLs), Hub URLs, file choice
+export * from './hub/index';

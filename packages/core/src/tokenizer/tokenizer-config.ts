@@ -3,7 +3,7 @@
 import { ByteTokenizer, type ByteTokenizerConfig } from './byte-tokenizer';
 import type { ClipBpeTokenizer } from './clip-bpe-tokenizer';
 import { createClipTokenizerFromBpeGz, createClipTokenizerFromHf } from './clip-bpe-loaders';
-import type { Tokenizer } from './tokenizer';
+import { checkContextLength, type Tokenizer } from './tokenizer';
 
 /** CLIP's BPE tokenizer; its vocabulary comes from {@link TokenizerFiles}. */
 export interface ClipBpeTokenizerConfig {
@@ -56,6 +56,8 @@ export function parseTokenizerConfig(value: unknown): TokenizerConfig {
       throw new TypeError(`tokenizer config (${type}): ${key} must be an integer, got ${JSON.stringify(v)}`);
     }
   }
+  const contextLength = (value as { contextLength?: unknown }).contextLength;
+  if (contextLength !== undefined) checkContextLength(contextLength, `tokenizer config (${type}): contextLength`);
   return value as TokenizerConfig;
 }
 

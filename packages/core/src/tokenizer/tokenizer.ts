@@ -4,6 +4,20 @@
 /** Default CLIP context length. */
 export const DEFAULT_CONTEXT_LENGTH = 77;
 
+/**
+ * Longest token row a tokenizer accepts (CLIP uses 77, Long-CLIP 248). The token batch is
+ * texts x contextLength ids, and the text tower's position table must be as long: a
+ * `contextLength` of 1e8 in a model's metadata cost 2.6 GiB before failing.
+ */
+export const MAX_CONTEXT_LENGTH = 4096;
+
+/** Throws a `RangeError` naming `what` unless `n` is an integer in [2, MAX_CONTEXT_LENGTH]. */
+export function checkContextLength(n: unknown, what: string): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 2 || n > MAX_CONTEXT_LENGTH) {
+    throw new RangeError(`${what} must be an integer from 2 (room for SOT and EOT) to ${MAX_CONTEXT_LENGTH}, got ${JSON.stringify(n)}`);
+  }
+}
+
 /** Options of {@link Tokenizer.tokenize}. */
 export interface TokenizeOptions {
   /** Row length, SOT and EOT included. Default: the tokenizer's `contextLength` (77 for CLIP). */
@@ -77,9 +91,7 @@ export function packTokenRows(
   const list = typeof texts === 'string' ? [texts] : texts;
   if (!Array.isArray(list)) throw new TypeError(`tokenize: texts must be a string or an array of strings, got ${typeof texts}`);
   const { contextLength = source.contextLength, truncate = false } = options ?? {};
-  if (!Number.isInteger(contextLength) || contextLength < 2) {
-    throw new RangeError(`tokenize: contextLength must be an integer >= 2 (room for SOT and EOT), got ${contextLength}`);
-  }
+  checkContextLength(contextLength, 'tokenize: contextLength');
   const rows = list.length;
   const data = new Int32Array(rows * contextLength);
   if (source.padTokenId !== 0) data.fill(source.padTokenId);
