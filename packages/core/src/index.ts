@@ -227,6 +227,3 @@ export * from './musc/index';
 
 // Model references (hf:owner/name[@revision][/file], aliases, URLs), Hub URLs, file choice
 export * from './hub/index';
-
-// Model references (hf:owner/name[@revision][/file], aliases, URLs), Hub URLs, file choice
-export * from './hub/index';
