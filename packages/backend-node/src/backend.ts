@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describeGpuAdapter, registerFusedKernels, setFusedKernelsEnabled, softwareAdapterReason } from '@aaclip/core';
 import { createRequire } from 'node:module';
+import { useOwnGemm, type OwnGemmOptions } from '@aaclip/kernels/node';
 
 const require = createRequire(import.meta.url);
 
@@ -126,9 +127,11 @@ const adapterOf = (n: NodeBackendName): Pick<BackendReport, 'adapter'> => (n ===
  * Registers core's fused kernels (LayerNorm, GELU/QuickGELU, attention head slices) for the
  * active backend; AACLIP_FUSED=0 turns them off (composite tfjs ops, for A/B runs).
  */
-function useFusedKernels(): void {
+function useFusedKernels(gemm: OwnGemmOptions = {}): void {
   if (process.env.AACLIP_FUSED === '0') setFusedKernelsEnabled(false);
   else registerFusedKernels(tf.getBackend());
+  // wasm: matrix products on the own multi-threaded GEMM (AACLIP_GEMM=xnnpack: tfjs' XNNPACK)
+  if (tf.getBackend() === 'wasm') useOwnGemm(gemm);
 }
 
 /**
@@ -143,7 +146,7 @@ function useFusedKernels(): void {
  * await useBackend('wasm');                      // explicit
  * console.log(report.active, report.skipped);
  */
-export async function useBackend(name?: NodeBackendName | 'auto', opts: { skip?: Partial<Record<NodeBackendName, string>> } = {}): Promise<BackendReport> {
+export async function useBackend(name?: NodeBackendName | 'auto', opts: { skip?: Partial<Record<NodeBackendName, string>> } & OwnGemmOptions = {}): Promise<BackendReport> {
   const env = process.env.AACLIP_BACKEND;
   const chosen = name ?? (env ? parseName(env, 'AACLIP_BACKEND') : 'auto');
   const how: BackendReport['how'] = name ? 'requested' : env ? 'environment' : 'auto';
@@ -152,7 +155,7 @@ export async function useBackend(name?: NodeBackendName | 'auto', opts: { skip?:
     const why = await tryBackend(n as NodeBackendName);
     if (why) throw new Error(`backend "${n}" is not available: ${why}`);
     await tf.ready();
-    useFusedKernels();
+    useFusedKernels(opts);
     lastReport = { active: n as NodeBackendName, tfjsName: tf.getBackend(), how, skipped: [], ...adapterOf(n as NodeBackendName) };
     return lastReport;
   }
@@ -161,7 +164,7 @@ export async function useBackend(name?: NodeBackendName | 'auto', opts: { skip?:
     const why = opts.skip?.[n] ?? (await tryBackend(n, true)); // skip: reasons known beforehand (e.g. the CLI's WebGPU probe)
     if (!why) {
       await tf.ready();
-      useFusedKernels();
+      useFusedKernels(opts);
       lastReport = { active: n, tfjsName: tf.getBackend(), how, skipped, ...adapterOf(n) };
       return lastReport;
     }

@@ -26,6 +26,8 @@ export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
 export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
 export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
+export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
+export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
 // Fused kernels in tfjs' kernel registry (cpu JS, wasm SIMD on the wasm heap, WebGPU WGSL) and their op functions
 export { registerFusedKernels, unregisterFusedKernels } from './kernels/register';
 export { layerNorm, biasActivation, headSlice, setFusedKernelsEnabled, fusedKernelsEnabled, fusedKernelActive, FUSED_KERNELS_FLAG } from './kernels/fused-ops';

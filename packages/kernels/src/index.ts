@@ -11,3 +11,6 @@ export { sharedMemorySupported } from './wasm-api';
 export { resolveThreads } from './threads';
 export { workerLoop } from './worker-loop';
 export type { WorkerInit } from './worker-loop';
+export { TfjsGemmProvider } from './tfjs-provider';
+export { gemmChoice } from './gemm-choice';
+export type { GemmChoice } from './gemm-choice';

@@ -6,8 +6,12 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { matMulProvider, setMatMulProvider } from '@aaclip/core';
 import { GemmEngine, type GemmEngineOptions, type ThreadSpawner } from './engine';
+import { gemmChoice, type GemmChoice } from './gemm-choice';
+import { simdSupported } from './gemm-module';
 import { resolveThreads } from './threads';
+import { TfjsGemmProvider } from './tfjs-provider';
 
 export * from './index';
 
@@ -49,4 +53,46 @@ export function defaultThreads(option?: number): number {
 export function createGemmEngine(opts: NodeGemmOptions = {}): GemmEngine {
   const threads = defaultThreads(opts.threads);
   return new GemmEngine({ ...opts, threads, spawner: threads > 1 ? nodeSpawner(opts.workerFile) : undefined });
+}
+
+// ---- the own GEMM as tfjs-wasm's matrix-product provider
+
+let active: { engine: GemmEngine; provider: TfjsGemmProvider } | null = null;
+
+export interface OwnGemmOptions {
+  /** 'own' (default) or 'xnnpack'; default from AACLIP_GEMM. */
+  gemm?: GemmChoice;
+  /** Threads, this one included (default AACLIP_THREADS, else the machine's cores). */
+  threads?: number;
+}
+
+/**
+ * Plugs the own GEMM engine into core's models as their matrix-product provider (tfjs-wasm
+ * only; other backends keep theirs), or removes it for 'xnnpack'. Returns the engine in use, or
+ * null. An engine already plugged in with the same thread count is kept (its packed weights with
+ * it); models built while it was plugged in need it for as long as they live.
+ */
+export function useOwnGemm(opts: OwnGemmOptions = {}): GemmEngine | null {
+  const choice = gemmChoice(opts.gemm, process.env.AACLIP_GEMM);
+  if (choice === 'xnnpack' || !simdSupported()) {
+    if (active && matMulProvider() === active.provider) setMatMulProvider(null);
+    return null;
+  }
+  const threads = defaultThreads(opts.threads);
+  if (!active || active.engine.isDisposed || active.engine.threads !== threads) {
+    active = null;
+    const engine = createGemmEngine({ threads });
+    active = { engine, provider: new TfjsGemmProvider(engine) };
+  }
+  setMatMulProvider(active.provider);
+  return active.engine;
+}
+
+/** Removes the own GEMM provider and frees its engine (threads, packed weights). */
+export function disposeOwnGemm(): void {
+  if (!active) return;
+  if (matMulProvider() === active.provider) setMatMulProvider(null);
+  active.provider.dispose();
+  active.engine.dispose();
+  active = null;
 }

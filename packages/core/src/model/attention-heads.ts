@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { headSlice } from '../kernels/fused-ops';
 import { attentionHeadsBatched, attentionModeInUse, headDims } from './attention-heads-batched';
 import { matMul2d } from './matmul-2d';
+import { providedMatMul } from './matmul-provider';
 
 export interface AttentionHeadsOptions {
   batch: number;
@@ -75,12 +76,14 @@ export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: Attent
                 const k = headSlice(sx, sb, { row, rows: N, col: W + h * d, cols: d }); // [N, d]
                 const vT = headSlice(sx, sb, { row, rows: N, col: 2 * W + h * d, cols: d, transpose: true }); // [d, N]
                 const dO = tf.slice(dy as tf.Tensor2D, [row, h * d], [N, d]); // [N, d]
-                const dP = tf.matMul(dO, vT); // [N, N]
-                const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), 1, true))); // [N, N]
+                const dP = providedMatMul(dO, vT) ?? tf.matMul(dO, vT); // [N, N]
+                const dS: tf.Tensor2D = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), 1, true))); // [N, N]
+                // Sᵀ X: a provider reads S transposed in place
+                const tMul = (s: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D => providedMatMul(s, x, { transposeA: true }) ?? tf.matMul(tf.transpose(s), x);
                 return [
-                  tf.mul(tf.matMul(dS, k), scale), // dq [N, d]
-                  tf.matMul(tf.transpose(dS), q), // dk [N, d] (q already scaled)
-                  tf.matMul(tf.transpose(P), dO), // dv [N, d]
+                  tf.mul(providedMatMul(dS, k) ?? tf.matMul(dS, k), scale), // dq [N, d]
+                  tMul(dS, q), // dk [N, d] (q already scaled)
+                  tMul(P, dO), // dv [N, d]
                 ] as tf.Tensor2D[];
               });
               dq.push(g[0]!);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMulProvider } from './matmul-provider';
 
 /*
  * Inference-only linear weights: one copy of each instead of two on the wasm backend.
@@ -17,6 +18,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * is set on every backend, so that code that runs on cpu also runs on wasm; only wasm frees.
  * Such a model stays on the backend it was built on (tfjs moving its tensors to another backend
  * would read the freed storage).
+ *
+ * Where a matrix-product provider is plugged in (matmul-provider.ts: the own GEMM engine), it
+ * adopts the weight instead of XNNPACK (packs it into its own memory, shared by its threads);
+ * the upload is freed all the same, and it must stay plugged in while the model lives.
  */
 
 const inferenceOnly = new WeakSet<tf.Tensor>();
@@ -60,7 +65,7 @@ function wasmBackend(): WasmBackendLike | null {
  */
 export function inferenceWeightTensor(values: Float32Array, rows: number, cols: number): tf.Tensor2D {
   const be = wasmBackend();
-  const reserve = be ? be.wasm._malloc(((cols + 64) * (rows + 8) + 16384) * 4) >>> 0 : 0;
+  const reserve = be && !matMulProvider()?.adoptWeight ? be.wasm._malloc(((cols + 64) * (rows + 8) + 16384) * 4) >>> 0 : 0;
   let t: tf.Tensor2D;
   try {
     t = tf.tensor2d(values, [rows, cols]);
@@ -81,10 +86,12 @@ function packInferenceWeight(w: tf.Tensor2D, be: WasmBackendLike | null): void {
   if (!be || w.dtype !== 'float32') return;
   const d = be.dataIdMap.get(w.dataId);
   if (!d || !d.memoryOffset || d.refCount !== 1) return;
-  // the same kernel and cache key as frozenLinear's tf.matMul(x, w): BatchMatMul, no bias, linear
-  tf.tidy(() => {
-    tf.matMul(tf.zeros([1, w.shape[0]]) as tf.Tensor2D, w);
-  });
+  if (!matMulProvider()?.adoptWeight?.(w)) {
+    // the same kernel and cache key as frozenLinear's tf.matMul(x, w): BatchMatMul, no bias, linear
+    tf.tidy(() => {
+      tf.matMul(tf.zeros([1, w.shape[0]]) as tf.Tensor2D, w);
+    });
+  }
   be.wasm._free(d.memoryOffset);
   // disposing w frees offset 0 (a no-op) and then deletes the cached operator with its packed copy
   d.memoryOffset = 0;

@@ -1,22 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertFullWeight } from './inference-weights';
+import { providedMatMul } from './matmul-provider';
 
 /*
  * Plain 2-D matMul with hand-written gradients that are themselves plain 2-D matMuls.
  * On tfjs-wasm only `matMul(a, b)` without transpose flags takes the fast XNNPACK path
  * (~25 GFLOP/s); tfjs' default MatMul gradient uses transposeA/B (~1-2 GFLOP/s), so the
  * backward pass transposes explicitly (cheap, O(n^2)) and multiplies plainly.
+ * A matrix-product provider (matmul-provider.ts), where one is plugged in, takes every product
+ * first, the transposed ones without explicit transposes.
  */
 
 const matMulBoth = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([a, b]);
   return {
-    value: tf.matMul(a, b) as tf.Tensor,
+    value: (providedMatMul(a, b) ?? tf.matMul(a, b)) as tf.Tensor,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D;
       // dA = dY B^T : [m, n] x [n, k]; dB = A^T dY : [k, m] x [m, n]
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as tf.Tensor2D)];
+      return [
+        providedMatMul(g, sb, { transposeB: true }) ?? tf.matMul(g, tf.transpose(sb)),
+        providedMatMul(sa, g, { transposeA: true }) ?? tf.matMul(tf.transpose(sa), g),
+      ];
     },
   };
 });
@@ -50,10 +57,10 @@ export function frozenLinear(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D)
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const xx = args[0] as tf.Tensor2D;
     return {
-    value: (bias ? tf.add(tf.matMul(xx, w), bias) : tf.matMul(xx, w)) as tf.Tensor,
+    value: (providedMatMul(xx, w, { bias, weight: true }) ?? (bias ? tf.add(tf.matMul(xx, w), bias) : tf.matMul(xx, w))) as tf.Tensor,
     gradFunc: (dy: tf.Tensor) => {
       assertFullWeight(w, 'frozenLinear gradient'); // an inference-only weight has no readable copy
-      return tf.matMul(dy as tf.Tensor2D, tf.transpose(w));
+      return providedMatMul(dy as tf.Tensor2D, w, { transposeB: true }) ?? tf.matMul(dy as tf.Tensor2D, tf.transpose(w));
     },
     };
   });
