@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { decodeCheckpoint, encodeCheckpoint, type AAClipCheckpoint } from '@aaclip/core';
 import { writeFileAtomic } from './fs-utils';
+import { InputFileError, readInputFile } from './input-file';
 
 /**
  * Writes a checkpoint atomically (temporary file in the same folder, fsync, rename): a crash
@@ -17,9 +17,10 @@ export async function saveCheckpoint(path: string, ckpt: AAClipCheckpoint, opts:
 export async function loadCheckpoint(path: string): Promise<AAClipCheckpoint> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readInputFile(path, { what: 'checkpoint' });
   } catch (e) {
-    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`);
+    if (e instanceof InputFileError) throw e;
+    throw new Error(`cannot read checkpoint ${path}: ${(e as Error).message}`, { cause: e });
   }
   return decodeCheckpoint(bytes, path);
 }

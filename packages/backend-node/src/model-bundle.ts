@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   createDetector,
@@ -14,10 +13,17 @@ import {
   type Tokenizer,
   type TokenizerConfig,
 } from '@aaclip/core';
+import { readInputFile } from './input-file';
 import { loadAdapters, loadClip } from './weights-io';
 
 /** Metadata key of the tokenizer description inside a model file. */
 export const TOKENIZER_METADATA_KEY = 'tokenizer';
+
+/**
+ * Largest tokenizer file read (64 MiB): CLIP's `tokenizer.json` is 3.6 MB, `vocab.json` 1.6 MB,
+ * the gzipped merge list 1.4 MB.
+ */
+export const MAX_TOKENIZER_FILE_BYTES = 64 * 2 ** 20;
 
 export interface BundleOptions {
   /** CLIP weights; our model files may also hold adapters, anchors and the tokenizer description. */
@@ -46,20 +52,35 @@ export interface LoadedBundle {
 }
 
 /** Finds CLIP tokenizer files: explicit paths, else beside the model file. */
-async function readTokenizerFiles(vocab: string[] | undefined, modelPath: string): Promise<Parameters<typeof createTokenizerFromConfig>[1] | null> {
+async function readTokenizerFiles(vocab: string[] | undefined, modelPath: string): Promise<{ files: NonNullable<Parameters<typeof createTokenizerFromConfig>[1]>; paths: string[] } | null> {
   const candidates = vocab?.length ? vocab : ['bpe_simple_vocab_16e6.txt.gz', 'tokenizer.json', 'vocab.json', 'merges.txt'].map((f) => join(dirname(modelPath), f)).filter((p) => existsSync(p));
   if (!candidates.length) return null;
   const files: NonNullable<Parameters<typeof createTokenizerFromConfig>[1]> = {};
   for (const p of candidates) {
     if (!existsSync(p)) throw new Error(`tokenizer file not found: ${p}`);
-    const bytes = await readFile(p);
+    const bytes = await readInputFile(p, { what: 'tokenizer file', maxBytes: MAX_TOKENIZER_FILE_BYTES });
     if (p.endsWith('.gz')) files.bpeVocabGz = bytes;
     else if (p.endsWith('tokenizer.json')) files.tokenizerJson = bytes;
     else if (p.endsWith('vocab.json')) files.vocabJson = bytes;
     else if (p.endsWith('merges.txt')) files.mergesTxt = bytes;
     else throw new Error(`unrecognised tokenizer file ${p} (expected bpe_simple_vocab_16e6.txt.gz, tokenizer.json, vocab.json or merges.txt)`);
   }
-  return files;
+  return { files, paths: candidates };
+}
+
+/** The tokenizer description stored in a model file's metadata; errors name the file and key. */
+function tokenizerConfigFromMetadata(text: string, file: string): TokenizerConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: metadata key "${TOKENIZER_METADATA_KEY}" is not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+  try {
+    return parseTokenizerConfig(value);
+  } catch (e) {
+    throw new Error(`${file}: metadata key "${TOKENIZER_METADATA_KEY}": ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /**
@@ -78,14 +99,18 @@ export async function loadBundle(opts: BundleOptions): Promise<LoadedBundle> {
     }
     let tokenizerConfig: TokenizerConfig | null = null;
     const metaTok = metadata[TOKENIZER_METADATA_KEY] ?? checkpoint?.extra?.[TOKENIZER_METADATA_KEY];
-    if (metaTok) tokenizerConfig = parseTokenizerConfig(JSON.parse(metaTok));
+    if (metaTok) tokenizerConfig = tokenizerConfigFromMetadata(metaTok, metadata[TOKENIZER_METADATA_KEY] ? opts.model : (opts.adapters?.join(', ') ?? opts.model));
     let tokenizer: Tokenizer | null = null;
     if (tokenizerConfig?.type === 'byte') tokenizer = createTokenizerFromConfig(tokenizerConfig);
     else if (config.text) {
-      const files = await readTokenizerFiles(opts.vocab, opts.model);
-      if (files) {
+      const found = await readTokenizerFiles(opts.vocab, opts.model);
+      if (found) {
         tokenizerConfig ??= { type: 'clip-bpe', contextLength: config.text.contextLength };
-        tokenizer = createTokenizerFromConfig(tokenizerConfig, files);
+        try {
+          tokenizer = createTokenizerFromConfig(tokenizerConfig, found.files);
+        } catch (e) {
+          throw new Error(`tokenizer ${found.paths.join(' + ')}: ${(e as Error).message}`, { cause: e });
+        }
       }
     }
     return { clip, config, checkpoint, tokenizer, tokenizerConfig, metadata };

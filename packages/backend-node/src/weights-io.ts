@@ -1,5 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { closeSync, readSync } from 'node:fs';
 import {
   ClipModel,
   WeightFormatError,
@@ -18,6 +17,7 @@ import {
   type NamedTensor,
   type TensorMap,
 } from '@aaclip/core';
+import { InputFileError, openInputFileSync, readInputFile } from './input-file';
 
 /** The container formats a weight file can be in, by its first bytes. */
 export type WeightFileFormat = 'safetensors' | 'torch-zip';
@@ -32,12 +32,12 @@ export function sniffWeightFormat(bytes: Uint8Array, path: string, fileSize = by
 }
 
 /** Reads every tensor of a weight file (.safetensors, torch.save .pt/.pth/.bin, or a TorchScript release .pt). */
-export async function readWeightFile(path: string): Promise<{ tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat }> {
+export async function readWeightFile(path: string, what = 'weights'): Promise<{ tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat }> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readInputFile(path, { what });
   } catch (e) {
-    throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
+    throw readError(e, path, what);
   }
   const format = sniffWeightFormat(bytes, path);
   // typed reader errors (WeightFormatError with code, file and key) pass through unchanged
@@ -66,10 +66,15 @@ function readAt(fd: number, offset: number, length: number, path: string): Uint8
  * copy of the file in memory (a 1.7 GB ViT-L file costs its backend tensors, not 2 x 1.7 GB).
  * Call `close()` when done.
  */
-export function openSafetensorsFile(path: string): { tensors: TensorMap; metadata: Record<string, string>; close(): void } {
-  const fd = openSync(path, 'r');
+export function openSafetensorsFile(path: string, what = 'weights'): { tensors: TensorMap; metadata: Record<string, string>; close(): void } {
+  let opened: { fd: number; size: number };
   try {
-    const size = fstatSync(fd).size;
+    opened = openInputFileSync(path, { what });
+  } catch (e) {
+    throw readError(e, path, what);
+  }
+  const { fd, size } = opened;
+  try {
     const first = readAt(fd, 0, Math.min(8, size), path);
     const headerEnd = safetensorsHeaderSize(first, { fileName: path });
     const header = parseSafetensorsHeader(readAt(fd, 0, headerEnd, path), { fileSize: size, fileName: path });
@@ -158,7 +163,7 @@ export async function loadAdapters(paths: string | readonly string[]): Promise<A
  * torch file (the official .pth) is read whole.
  */
 async function readCheckpointFile(p: string): Promise<AAClipCheckpoint> {
-  const f = await openWeightFile(p);
+  const f = await openWeightFile(p, undefined, 'adapters');
   try {
     return checkpointFromTensors(f.tensors, f.metadata, p); // its errors name the file
   } finally {
@@ -166,21 +171,26 @@ async function readCheckpointFile(p: string): Promise<AAClipCheckpoint> {
   }
 }
 
+/** A read failure of a weight file, naming it: typed reader and input-file errors pass through. */
+function readError(e: unknown, path: string, what: string): Error {
+  if (e instanceof WeightFormatError || e instanceof InputFileError) return e;
+  return new Error(`cannot read ${what} ${path}: ${(e as Error).message}`, { cause: e });
+}
+
 /** The format of a weight file from its first bytes; errors name the file. */
-function sniffWeightFile(path: string): WeightFileFormat {
+function sniffWeightFile(path: string, what: string): WeightFileFormat {
   let head: Uint8Array;
   let size = 0;
   try {
-    const fd = openSync(path, 'r');
+    const opened = openInputFileSync(path, { what });
     try {
-      size = fstatSync(fd).size;
-      head = readAt(fd, 0, Math.min(16, size), path);
+      size = opened.size;
+      head = readAt(opened.fd, 0, Math.min(16, size), path);
     } finally {
-      closeSync(fd);
+      closeSync(opened.fd);
     }
   } catch (e) {
-    if (e instanceof WeightFormatError) throw e;
-    throw new Error(`cannot read weights ${path}: ${(e as Error).message}`);
+    throw readError(e, path, what);
   }
   return sniffWeightFormat(head, path, size);
 }
@@ -191,13 +201,13 @@ function sniffWeightFile(path: string): WeightFileFormat {
  * format is read whole and checked. `keep` limits the tensors to the keys it accepts (the
  * others are neither read nor checked). Call `close()` when done.
  */
-export async function openWeightFile(path: string, keep?: (key: string) => boolean): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
+export async function openWeightFile(path: string, keep?: (key: string) => boolean, what = 'weights'): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
   const only = (m: TensorMap): TensorMap => (keep ? new Map([...m].filter(([k]) => keep(k))) : m);
-  if (sniffWeightFile(path) === 'safetensors') {
-    const f = openSafetensorsFile(path);
+  if (sniffWeightFile(path, what) === 'safetensors') {
+    const f = openSafetensorsFile(path, what);
     return { ...f, tensors: only(f.tensors) };
   }
-  const { tensors, metadata } = await readWeightFile(path);
+  const { tensors, metadata } = await readWeightFile(path, what);
   const kept = only(tensors);
   checkFinite(kept, path);
   return { tensors: kept, metadata, close: () => undefined };

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openInputFileSync } from './input-file';
 
 /**
  * A built worker script (`dist/NAME.js`): next to the bundle that runs this code, or in dist/
@@ -16,7 +17,7 @@ export function builtWorkerScript(name: string, who: string): string {
 
 function isSafetensors(path: string): boolean {
   try {
-    const fd = openSync(path, 'r');
+    const { fd } = openInputFileSync(path, { what: 'weights' }); // a FIFO would block openSync forever
     try {
       const b = new Uint8Array(9);
       const n = readSync(fd, b, 0, 9, 0);
