@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '@aaclip/core';
 import { concat, FuzzTally, mutate, Rng, type Focus } from '../../core/src/weights/fuzz-mutators.test-helper';
 import { ManifestError, parseManifest, readManifest } from './datasets/manifest';
-import { decodeImage } from './image-io';
+import { decodeImage, DEFAULT_MAX_IMAGE_ASPECT_RATIO, DEFAULT_MAX_IMAGE_SIDE } from './image-io';
 
 const SEED = 20240612;
 const PER_CASE_MS = 2000;
@@ -176,6 +176,56 @@ describe('fuzz: decodeImage ends every case in an image or an ImageDecodeError',
 
   it('BMP', async () => {
     await fuzzImage('image.bmp', bmp24(12, 9), 400, SEED + 5, tamperBmp, [[0, 54]]);
+  });
+
+  // Issue 14 item 3: a 1 x 67,108,864 PNG passed the pixel bound, then cost 100 s and 1.5 GiB
+  // in resizing. Real files of extreme shapes, and headers declaring them (CRC fixed): each
+  // decodes within maxSide and maxAspectRatio or ends in an ImageDecodeError, from the header.
+  it('extreme shapes: strips, huge sides, headers declaring them', async () => {
+    const shapes: [number, number][] = [[1, 4097], [4097, 1], [1, 33], [33, 1], [1, 32], [2, 65], [64, 2048], [2048, 63], [512, 16], [16385, 2]];
+    const files: [string, Uint8Array][] = [];
+    for (const [w, h] of shapes) {
+      files.push([`${w}x${h}.png`, new Uint8Array(await (await gradient(w, h, 1)).png().toBuffer())]);
+      files.push([`${w}x${h}.jpg`, new Uint8Array(await (await gradient(w, h, 3)).jpeg().toBuffer())]);
+    }
+    files.push(['2x3.bmp', bmp24(2, 3)], ['1x40.bmp', bmp24(1, 40)]);
+    const sides = [1, 2, 31, 32, 33, 100, 16_384, 16_385, 65_535, 4_000_000, 67_108_864, 0x7fffffff];
+    const rng = new Rng(SEED + 6);
+    const tally = new FuzzTally('extreme shapes');
+    for (let i = 0; i < 300; i++) {
+      let [label, bytes] = rng.pick(files);
+      if (i >= files.length) {
+        bytes = bytes.slice();
+        const view = new DataView(bytes.buffer);
+        const [w, h] = [rng.pick(sides), rng.pick(sides)];
+        if (label.endsWith('.png')) {
+          view.setUint32(16, w);
+          view.setUint32(20, h);
+          view.setUint32(29, crc32(bytes.subarray(12, 29)));
+        } else if (label.endsWith('.bmp')) {
+          view.setInt32(18, w, true);
+          view.setInt32(22, rng.next() < 0.5 ? h : -h, true);
+        } else {
+          bytes = tamperJpeg(bytes, rng);
+        }
+        label = `${label} as ${w} x ${h}`;
+      }
+      await timed(tally, `extreme shapes case ${i}: ${label}`, async () => {
+        try {
+          const img = await decodeImage(bytes, label);
+          const ratio = Math.max(img.width, img.height) / Math.min(img.width, img.height);
+          if (Math.max(img.width, img.height) > DEFAULT_MAX_IMAGE_SIDE || ratio > DEFAULT_MAX_IMAGE_ASPECT_RATIO) {
+            return { crash: `${label}: decoded ${img.width} x ${img.height} past the bounds` };
+          }
+          return { ok: true };
+        } catch (e) {
+          if (e instanceof ImageDecodeError) return { error: 'ImageDecodeError' };
+          throw e;
+        }
+      });
+    }
+    expect(tally.summary().cases).toBe(300);
+    finish(tally);
   });
 });
 

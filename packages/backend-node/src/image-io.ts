@@ -87,11 +87,11 @@ function imageBounds(opts: DecodeImageOptions, name: string): ImageBounds {
 /** Why `width` x `height` is outside the bounds, or undefined when it is inside. */
 function shapeProblem(width: number, height: number, b: ImageBounds): string | undefined {
   if (width * height > b.maxPixels) return `${width} x ${height} pixels is more than maxPixels ${b.maxPixels}`;
-  if (Math.max(width, height) > b.maxSide) return `${width} x ${height} pixels: a side is longer than maxSide ${b.maxSide}`;
   const ratio = Math.max(width, height) / Math.max(1, Math.min(width, height));
   if (ratio > b.maxAspectRatio) {
     return `${width} x ${height} pixels has an aspect ratio of ${ratio >= 100 ? Math.round(ratio) : ratio.toFixed(1)}:1, more than maxAspectRatio ${b.maxAspectRatio}`;
   }
+  if (Math.max(width, height) > b.maxSide) return `${width} x ${height} pixels: a side is longer than maxSide ${b.maxSide}`;
   return undefined;
 }
 
