@@ -66,7 +66,11 @@ describe('README code blocks', () => {
     run('bash', ['-c', substitute(block.code, [['--out my-results', `--out ${out}`]])]);
     const scores = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')) as { results: { image: string; imageScore: number; overlay: string }[] };
     expect(scores.results.map((r) => r.image.split('/').pop())).toEqual(['carpet-good.png', 'carpet-hole.png']);
-    for (const r of scores.results) expect(readFileSync(r.overlay).subarray(1, 4).toString()).toBe('PNG');
+    for (const r of scores.results) {
+      const png = readFileSync(r.overlay);
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)], 'overlay at the input image size').toEqual([256, 256]);
+    }
     const [good, hole] = scores.results as [{ imageScore: number }, { imageScore: number }];
     expect(hole.imageScore).toBeGreaterThan(good.imageScore);
   }, 180_000);
