@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { formatWebBackendReport, normalizeWasmPaths, resolveWebBackend, useWebBackend, webBackendReport, type BackendActivator, type WasmPaths } from './backend';
-import { createFeatureProbes, type FeatureProbes, type WebBackendName, type WebGpuAdapterFinding } from './feature-probes';
+import { createFeatureProbes, type FeatureProbes, type WebBackendName, type AdapterFinding } from './feature-probes';
 
 type Outcome = string | null;
 
-/** Probes answering from a table (null = available; webgpu may describe its adapter). */
-function probes(table: Partial<Record<WebBackendName, Outcome>> & { webgpuAdapter?: WebGpuAdapterFinding }): FeatureProbes {
+/** Probes answering from a table (null = available; webgpu and webgl may describe their adapter / renderer). */
+function probes(table: Partial<Record<WebBackendName, Outcome>> & { webgpuAdapter?: AdapterFinding; webglRenderer?: AdapterFinding }): FeatureProbes {
   return {
     webgpu: async () => table.webgpu ?? table.webgpuAdapter ?? null,
-    webgl: async () => table.webgl ?? null,
+    webgl: async () => table.webgl ?? table.webglRenderer ?? null,
     wasm: async () => table.wasm ?? null,
   };
 }
@@ -91,23 +91,45 @@ describe('resolveWebBackend', () => {
 
 /** What Chromium 156 reports for its SwiftShader adapter (--use-webgpu-adapter=swiftshader). */
 const SWIFTSHADER = { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true };
+/** Chromium 156's unmasked WebGL renderer with --use-angle=swiftshader (gl.RENDERER says "WebKit WebGL"). */
+const SWIFTSHADER_GL = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
+const UNMASKED_RENDERER_WEBGL = 0x9246;
 
-describe('resolveWebBackend and software WebGPU adapters', () => {
-  const software: WebGpuAdapterFinding = { adapter: 'google swiftshader', software: 'reported as a fallback adapter' };
+/** A WebGL2 context answering gl.RENDERER with `plain` and the unmasked renderer with `unmasked` (null: no debug extension). */
+function glContext(plain: string, unmasked: string | null, loseContext = vi.fn()) {
+  return {
+    getExtension: (n: string) => (n === 'WEBGL_lose_context' ? { loseContext } : n === 'WEBGL_debug_renderer_info' && unmasked !== null ? { UNMASKED_RENDERER_WEBGL } : null),
+    getParameter: (p: number) => (p === 0x1f01 ? plain : p === UNMASKED_RENDERER_WEBGL ? unmasked : null),
+  };
+}
+
+describe('resolveWebBackend and software adapters', () => {
+  const software: AdapterFinding = { adapter: 'google swiftshader', software: 'reported as a fallback adapter' };
+  const softwareGl: AdapterFinding = { adapter: SWIFTSHADER_GL, software: 'its name contains "SwiftShader"' };
+  const WEBGPU_SKIP = "only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway";
+  const WEBGL_SKIP = `only a software renderer was found (${SWIFTSHADER_GL}: its name contains "SwiftShader"); request 'webgl' by name to use it anyway`;
 
   it('auto skips a software adapter without loading the webgpu backend, naming the adapter and why', async () => {
     const { a, calls } = activator();
     const r = await resolveWebBackend('auto', probes({ webgpuAdapter: software }), a);
-    expect(r).toEqual({
-      active: 'webgl',
-      tfjsName: 'webgl',
-      how: 'auto',
-      skipped: [{ name: 'webgpu', reason: "only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway" }],
-    });
+    expect(r).toEqual({ active: 'webgl', tfjsName: 'webgl', how: 'auto', skipped: [{ name: 'webgpu', reason: WEBGPU_SKIP }] });
     expect(calls).toEqual(['activate webgl', 'suitable webgl']);
-    expect(formatWebBackendReport(r)).toBe(
-      "backend webgl (auto; skipped webgpu: only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway)",
-    );
+    expect(formatWebBackendReport(r)).toBe(`backend webgl (auto; skipped webgpu: ${WEBGPU_SKIP})`);
+  });
+
+  it('auto skips a software WebGL renderer too and lands on wasm (Chromium on SwiftShader)', async () => {
+    const { a, calls } = activator();
+    const r = await resolveWebBackend('auto', probes({ webgpuAdapter: software, webglRenderer: softwareGl }), a);
+    expect(r).toEqual({ active: 'wasm', tfjsName: 'wasm', how: 'auto', skipped: [{ name: 'webgpu', reason: WEBGPU_SKIP }, { name: 'webgl', reason: WEBGL_SKIP }] });
+    expect(calls).toEqual(['activate wasm', 'suitable wasm']);
+    // a hardware renderer is taken and named
+    const hw = await resolveWebBackend('auto', probes({ webgpu: 'no adapter', webglRenderer: { adapter: 'ANGLE (NVIDIA, NVIDIA GeForce RTX 4090 Direct3D11 vs_5_0 ps_5_0, D3D11)', software: null } }), activator().a);
+    expect(formatWebBackendReport(hw)).toBe('backend webgl on ANGLE (NVIDIA, NVIDIA GeForce RTX 4090 Direct3D11 vs_5_0 ps_5_0, D3D11) (auto; skipped webgpu: no adapter)');
+  });
+
+  it("an explicit 'webgl' accepts a software renderer and reports it", async () => {
+    const r = await resolveWebBackend('webgl', probes({ webglRenderer: softwareGl }), activator().a);
+    expect(r).toEqual({ active: 'webgl', tfjsName: 'webgl', adapter: SWIFTSHADER_GL, how: 'requested', skipped: [] });
   });
 
   it("an explicit 'webgpu' accepts a software adapter and reports it", async () => {
@@ -125,16 +147,17 @@ describe('resolveWebBackend and software WebGPU adapters', () => {
     expect(formatWebBackendReport(r)).toBe('backend webgpu on nvidia hopper (auto)');
   });
 
-  it("with the real probe on Chromium's SwiftShader adapter: auto lands on wasm when WebGL is missing, 'webgpu' still works", async () => {
+  it("with the real probes on Chromium 156's SwiftShader (WebGPU and WebGL): auto lands on wasm, named ones still work", async () => {
     const gpu = { requestAdapter: async () => ({ info: SWIFTSHADER }) };
-    const real = createFeatureProbes({ navigator: { gpu }, createCanvas: () => null, webAssembly: { instantiate: () => undefined } });
+    const real = createFeatureProbes({ navigator: { gpu }, createCanvas: () => ({ getContext: () => glContext('WebKit WebGL', SWIFTSHADER_GL) }), webAssembly: { instantiate: () => undefined } });
     const auto = await resolveWebBackend('auto', real, activator().a);
     expect(auto.active).toBe('wasm');
     expect(auto.skipped).toEqual([
-      { name: 'webgpu', reason: "only a software adapter was found (google swiftshader: reported as a fallback adapter); request 'webgpu' by name to use it anyway" },
-      { name: 'webgl', reason: 'no OffscreenCanvas and no document to create a canvas for the WebGL2 check' },
+      { name: 'webgpu', reason: WEBGPU_SKIP },
+      { name: 'webgl', reason: WEBGL_SKIP },
     ]);
     expect(await resolveWebBackend('webgpu', real, activator().a)).toMatchObject({ active: 'webgpu', adapter: 'google swiftshader' });
+    expect(await resolveWebBackend('webgl', real, activator().a)).toMatchObject({ active: 'webgl', adapter: SWIFTSHADER_GL });
   });
 });
 
@@ -214,6 +237,22 @@ describe('createFeatureProbes', () => {
     expect(await createFeatureProbes({ createCanvas: () => ({ getContext }) }).webgl()).toBeNull();
     expect(getContext).toHaveBeenCalledWith('webgl2');
     expect(loseContext).toHaveBeenCalledTimes(1);
+  });
+
+  it('webgl: names the renderer (gl.RENDERER where real, else the unmasked one) and says whether it is a software one', async () => {
+    const probe = (gl: object) => createFeatureProbes({ createCanvas: () => ({ getContext: () => gl }) }).webgl();
+    const loseContext = vi.fn();
+    expect(await probe(glContext('WebKit WebGL', SWIFTSHADER_GL, loseContext))).toEqual({ adapter: SWIFTSHADER_GL, software: 'its name contains "SwiftShader"' });
+    expect(loseContext).toHaveBeenCalledTimes(1); // the context is still released
+    // Firefox: a sanitised real renderer in gl.RENDERER, no need for the deprecated debug extension
+    expect(await probe(glContext('llvmpipe, or similar', null))).toEqual({ adapter: 'llvmpipe, or similar', software: 'its name contains "llvmpipe"' });
+    expect(await probe(glContext('WebKit WebGL', 'ANGLE (Apple, ANGLE Metal Renderer: Apple M2, Unspecified Version)'))).toEqual({
+      adapter: 'ANGLE (Apple, ANGLE Metal Renderer: Apple M2, Unspecified Version)',
+      software: null,
+    });
+    expect(await probe(glContext('WebKit WebGL', null))).toBeNull(); // masked, no extension: nothing known, not skipped
+    const throwing = { getExtension: () => null, getParameter: () => { throw new Error('context lost'); } };
+    expect(await probe(throwing)).toBeNull();
   });
 
   it('wasm: needs WebAssembly', async () => {

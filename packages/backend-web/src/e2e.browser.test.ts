@@ -3,7 +3,7 @@
 // playwright-core, and runs detection through the app's hook `window.__aaclip` on WebGPU, WebGL
 // and wasm. Each map must match the Node wasm result for the same model and image, the defect
 // must score above the background, and the fixture model must reproduce the PyTorch reference.
-// `auto` must skip the SwiftShader WebGPU adapter (a software one) and land on WebGL or wasm;
+// `auto` must skip SwiftShader (software) for WebGPU and WebGL and land on wasm;
 // the overlay's legend must be in the units of the scores shown (anomaly probability).
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -193,27 +193,33 @@ describe('browser example in Chromium (examples/browser)', () => {
     const r = await detect(page, { backend, image: { base64: node.png }, className: SAMPLE.family });
     expect(r.backend.active).toBe(backend);
     expect(r.backend.how).toBe('requested');
-    // a named 'webgpu' runs on the software adapter that auto skips
-    if (backend === 'webgpu') expect(r.backend.adapter).toMatch(/swiftshader/i);
+    // a named 'webgpu' / 'webgl' runs on the software adapter / renderer that auto skips
+    if (backend !== 'wasm') expect(r.backend.adapter).toMatch(/swiftshader/i);
+    else expect(r.backend.adapter).toBeUndefined();
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, `demo-${backend}.png`), fullPage: true });
     checkDemo(backend, backend, r);
   }, 180_000);
 
-  it('auto skips the SwiftShader WebGPU adapter (software) and runs on WebGL or wasm, saying why', async () => {
+  it('auto skips SwiftShader (software) for WebGPU and WebGL and runs on wasm, saying why', async () => {
     const page = await appPage('auto');
     const r = await detect(page, { backend: 'auto', image: { base64: node.png }, className: SAMPLE.family });
     expect(r.backend.how).toBe('auto');
-    expect(['webgl', 'wasm']).toContain(r.backend.active);
+    expect(r.backend.active).toBe('wasm');
     expect(r.backend.adapter).toBeUndefined();
-    expect(r.backend.skipped[0]).toEqual({
-      name: 'webgpu',
-      // Chromium 156 reports SwiftShader as a fallback adapter (info.isFallbackAdapter); older ones are recognised by name
-      reason: expect.stringMatching(/^only a software adapter was found \(google swiftshader: (reported as a fallback adapter|its name contains "swiftshader")\); request 'webgpu' by name to use it anyway$/),
-    });
+    expect(r.backend.skipped).toEqual([
+      {
+        name: 'webgpu',
+        // Chromium 156 reports SwiftShader as a fallback adapter (info.isFallbackAdapter); older ones are recognised by name
+        reason: expect.stringMatching(/^only a software adapter was found \(google swiftshader: (reported as a fallback adapter|its name contains "swiftshader")\); request 'webgpu' by name to use it anyway$/),
+      },
+      // ANGLE on SwiftShader, read from WEBGL_debug_renderer_info
+      { name: 'webgl', reason: expect.stringMatching(/^only a software renderer was found \(ANGLE \(.*SwiftShader.*\): its name contains "SwiftShader"\); request 'webgl' by name to use it anyway$/) },
+    ]);
     // the page says which backend runs and why the others were skipped
-    expect(await page.locator('#active-backend').textContent()).toBe(`${r.backend.active} (auto)`);
-    expect(await page.locator('#backend-why').textContent()).toContain(`webgpu skipped: ${r.backend.skipped[0]!.reason}`);
+    expect(await page.locator('#active-backend').textContent()).toBe('wasm (auto)');
+    const why = await page.locator('#backend-why').textContent();
+    for (const s of r.backend.skipped) expect(why).toContain(`${s.name} skipped: ${s.reason}`);
     mkdirSync(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, 'demo-auto.png'), fullPage: true });
     checkDemo(`auto (${r.backend.active})`, r.backend.active as Backend, r);

@@ -1,5 +1,6 @@
 // Feature checks for the browser backends: each says why a backend cannot run here, or null
-// (the WebGPU check also names the adapter and whether it is a software one).
+// (the WebGPU and WebGL checks also name the adapter / renderer and say whether it is a
+// software one, with core's rule).
 import { describeGpuAdapter, softwareAdapterReason, type GpuAdapterInfoLike, type GpuAdapterLike } from '@aaclip/core';
 
 /** tfjs backends this package can select, fastest first. */
@@ -16,7 +17,11 @@ export interface GpuLike {
 /** The part of a WebGL2 context the probe uses. */
 interface GlLike {
   getExtension(name: string): unknown;
+  getParameter?(pname: number): unknown;
 }
+
+/** `gl.RENDERER`. */
+const GL_RENDERER = 0x1f01;
 
 /** Something with `getContext`, like an `HTMLCanvasElement` or `OffscreenCanvas`. */
 export interface ProbeCanvas {
@@ -33,22 +38,22 @@ export interface FeatureEnvironment {
   webAssembly?: { instantiate?: unknown } | null;
 }
 
-/** What the WebGPU check found when the browser gave an adapter. */
-export interface WebGpuAdapterFinding {
-  /** The adapter's name from its info fields ("google swiftshader"; 'unnamed adapter' when empty). */
+/** What the WebGPU or WebGL check found when the backend can run: the device and whether it is emulated on the CPU. */
+export interface AdapterFinding {
+  /** WebGPU: the adapter's name from its info fields ("google swiftshader"; 'unnamed adapter' when empty); WebGL: the renderer string. */
   adapter: string;
-  /** Why it is a software (CPU-emulated) adapter, from core's `softwareAdapterReason`; null for a hardware one. */
+  /** Why it is a software (CPU-emulated) one, from core's `softwareAdapterReason`; null for a hardware one. */
   software: string | null;
 }
 
 /**
  * Feature checks by backend: each resolves to a string saying why the backend cannot run here,
- * else to null (the webgpu check may instead describe the adapter it found, so that `auto` can
- * skip a software one).
+ * else to null (the webgpu and webgl checks may instead describe the adapter or renderer they
+ * found, so that `auto` can skip a software one).
  */
 export interface FeatureProbes {
-  webgpu(): Promise<string | WebGpuAdapterFinding | null>;
-  webgl(): Promise<string | null>;
+  webgpu(): Promise<string | AdapterFinding | null>;
+  webgl(): Promise<string | AdapterFinding | null>;
   wasm(): Promise<string | null>;
 }
 
@@ -67,6 +72,24 @@ async function adapterInfo(adapter: GpuAdapterLike & { requestAdapterInfo?: () =
   }
 }
 
+/**
+ * The WebGL renderer string: `gl.RENDERER` where the browser gives the real one (Firefox,
+ * sanitised), else `WEBGL_debug_renderer_info`'s unmasked one (Chromium and Safari report
+ * "WebKit WebGL" there). Null when neither can be read.
+ */
+function rendererOf(gl: GlLike): string | null {
+  if (typeof gl.getParameter !== 'function') return null;
+  try {
+    const plain = gl.getParameter(GL_RENDERER);
+    if (typeof plain === 'string' && plain.trim() !== '' && !/^webkit webgl$/i.test(plain.trim())) return plain.trim();
+    const ext = gl.getExtension('WEBGL_debug_renderer_info') as { UNMASKED_RENDERER_WEBGL?: number } | null;
+    const unmasked = ext?.UNMASKED_RENDERER_WEBGL === undefined ? null : gl.getParameter(ext.UNMASKED_RENDERER_WEBGL);
+    return typeof unmasked === 'string' && unmasked.trim() !== '' ? unmasked.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
 function defaultCanvas(): ProbeCanvas | null {
   const g = globalThis as { OffscreenCanvas?: new (w: number, h: number) => ProbeCanvas; document?: { createElement(tag: 'canvas'): ProbeCanvas } };
   if (typeof g.OffscreenCanvas === 'function') return new g.OffscreenCanvas(1, 1);
@@ -81,8 +104,9 @@ function defaultNavigator(): { gpu?: GpuLike } | null {
 
 /**
  * The feature checks used by `useWebBackend`: WebGPU needs `navigator.gpu` and an adapter from
- * `requestAdapter()` (the check names it and says whether it is a software one); WebGL needs a
- * WebGL2 context; wasm needs `WebAssembly`. Pass an environment to test them without a browser.
+ * `requestAdapter()`; WebGL needs a WebGL2 context; wasm needs `WebAssembly`. The WebGPU and
+ * WebGL checks name the adapter / renderer and say whether it is a software one (SwiftShader,
+ * llvmpipe, a fallback adapter). Pass an environment to test them without a browser.
  *
  * @example
  * const probes = createFeatureProbes();
@@ -121,10 +145,11 @@ export function createFeatureProbes(env: FeatureEnvironment = {}): FeatureProbes
         return `getContext('webgl2') failed: ${message(err)}`;
       }
       if (!gl) return "getContext('webgl2') returned null (WebGL2 is unsupported or disabled)";
+      const renderer = rendererOf(gl);
       // Free the probe's context at once: browsers cap the number of live WebGL contexts.
       const lose = gl.getExtension('WEBGL_lose_context') as { loseContext?: () => void } | null;
       lose?.loseContext?.();
-      return null;
+      return renderer === null ? null : { adapter: renderer, software: softwareAdapterReason({ info: { description: renderer } }) };
     },
     async wasm() {
       const wa = env.webAssembly !== undefined ? env.webAssembly : (globalThis as { WebAssembly?: { instantiate?: unknown } }).WebAssembly;

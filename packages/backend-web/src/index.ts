@@ -15,7 +15,7 @@ export const VERSION = '0.1.0';
 export { useWebBackend, resolveWebBackend, webBackendReport, formatWebBackendReport, ensureGradients, normalizeWasmPaths, tfjsActivator, WASM_BINARY_NAMES } from './backend';
 export type { WebBackendOptions, WebBackendReport, BackendActivator, WasmPaths, WasmBinaryName } from './backend';
 export { createFeatureProbes, WEB_BACKEND_ORDER } from './feature-probes';
-export type { WebBackendName, FeatureProbes, FeatureEnvironment, GpuLike, ProbeCanvas, WebGpuAdapterFinding } from './feature-probes';
+export type { WebBackendName, FeatureProbes, FeatureEnvironment, GpuLike, ProbeCanvas, AdapterFinding } from './feature-probes';
 
 // Downloads and caching
 export { readResponseBytes, declaredLength } from './read-body';
