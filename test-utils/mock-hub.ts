@@ -38,6 +38,8 @@ export interface MockHubFaults {
   status?: Map<string, { status: number; times: number }>;
   /** Chunk size and pause (ms) between chunks of /cdn bodies: a slow download. */
   slow?: { chunk: number; pauseMs: number };
+  /** /cdn bodies start only once this returns true (polled every 10 ms). */
+  gate?: () => boolean;
 }
 
 export interface MockHub {
@@ -168,7 +170,8 @@ export async function startMockHub(repos: Map<string, MockRepo>, faults: MockHub
     if (cdn) {
       const blob = blobs.get(cdn[1]!);
       if (!blob) return send(res, 404, {});
-      return serveBytes(req, res, blob.bytes, blob.file, { etag: `"${cdn[1]}"` });
+      const go = (): void => (hub.faults.gate && !hub.faults.gate() ? void setTimeout(go, 10) : serveBytes(req, res, blob.bytes, blob.file, { etag: `"${cdn[1]}"` }));
+      return go();
     }
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);
