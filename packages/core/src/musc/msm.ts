@@ -5,13 +5,13 @@
 //            (d_(k) the k-th smallest; the "interval average": the smallest 30 % by default)
 //
 // Official module: models/modules/_MSM.py of xrli-U/MuSc (compute_scores_fast; topk on float32,
-// as here). The squared distances come from the matrix product
-//   ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b
-// one pair of images at a time (image i against a block of images j > i): the [P, m*P] block is
-// the only pairwise array alive, its row minima score i against each j, its column minima each j
-// against i, so every pair is multiplied once. On tfjs-wasm only a plain 2-D matMul without
-// transpose flags takes XNNPACK's fast path (~24 GFLOP/s here against ~1-2 with transposeB): the
-// block is transposed explicitly (O(m P C), against the product's O(m P^2 C)).
+// as here). The squared distances come from one matrix product,
+//   ||a - b||^2 = ||a||^2 + ||b||^2 - 2 a.b  =  (-2 a, ||a||^2, 1) . (b, 1, ||b||^2),
+// one image i against a block of m images j > i at a time: the [m*P, P] block is the only
+// pairwise array alive; its minima over j's patches score i against each j, its minima over i's
+// patches each j against i, so every pair is multiplied once. On tfjs-wasm only a plain 2-D
+// matMul without transpose flags takes XNNPACK's fast path (~24 GFLOP/s here against ~1-2 with
+// transposeB): i's operand is transposed on the host, once per i.
 import * as tf from '@tensorflow/tfjs-core';
 
 export interface MsmOptions {
@@ -57,61 +57,87 @@ export function assertMsmBatch(n: number, topminMin = 0, topminMax = 0.3, what =
 }
 
 /**
- * Mutual scores of one layer at one degree: `features[i]` is image i's [P, C] row-major patch
- * features (LNAMD output, unit rows). Returns [N, P] row-major. Holds the [N, N, P] per-image
- * minima (4 N^2 P bytes: 219 MB at N = 200, P = 1369), never the pairwise patch distances
- * (N^2 P^2); every tensor it makes is disposed before it returns.
+ * Image j's rows augmented for the product: [P, C + 2] = (z, 1, ||z||^2), so that
+ * (-2 z_i, ||z_i||^2, 1) . (z_j, 1, ||z_j||^2) = ||z_i - z_j||^2 comes out of the matMul itself
+ * (no elementwise pass over the [m*P, P] block: on wasm that pass cost half as much as the product).
  */
-export async function mutualScores(features: readonly Float32Array[], patches: number, width: number, opts: MsmOptions = {}): Promise<Float32Array> {
+export function augmentForMsm(z: Float32Array, P: number, C: number): Float32Array {
+  const out = new Float32Array(P * (C + 2));
+  for (let p = 0; p < P; p++) {
+    let n = 0;
+    for (let c = 0; c < C; c++) {
+      const v = z[p * C + c]!;
+      out[p * (C + 2) + c] = v;
+      n += v * v;
+    }
+    out[p * (C + 2) + C] = 1;
+    out[p * (C + 2) + C + 1] = n;
+  }
+  return out;
+}
+
+/** Image i's left operand, transposed on the host: [C + 2, P] = (-2 z, ||z||^2, 1)^T. */
+function leftOperandT(aug: Float32Array, P: number, C: number): Float32Array {
+  const W = C + 2;
+  const out = new Float32Array(W * P);
+  for (let p = 0; p < P; p++) {
+    for (let c = 0; c < C; c++) out[c * P + p] = -2 * aug[p * W + c]!;
+    out[C * P + p] = aug[p * W + C + 1]!;
+    out[(C + 1) * P + p] = 1;
+  }
+  return out;
+}
+
+/**
+ * Mutual scores of one layer at one degree: `features[i]` is image i's [P, C] row-major patch
+ * features (LNAMD output, unit rows), or with `augmented` its {@link augmentForMsm} rows
+ * [P, C + 2]. Returns [N, P] row-major. Holds the [N, N, P] per-image minima (4 N^2 P bytes:
+ * 219 MB at N = 200, P = 1369), never the pairwise patch distances (N^2 P^2); every tensor it
+ * makes is disposed before it returns.
+ */
+export async function mutualScores(features: readonly Float32Array[], patches: number, width: number, opts: MsmOptions & { augmented?: boolean } = {}): Promise<Float32Array> {
   const N = features.length;
   const P = patches;
   const C = width;
+  const W = C + 2;
   const topminMin = opts.topminMin ?? 0;
   const topminMax = opts.topminMax ?? 0.3;
   assertMsmBatch(N, topminMin, topminMax);
   const { kMin, kMax } = msmInterval(N - 1, topminMin, topminMax);
   const block = Math.max(1, Math.floor(opts.pairBlock ?? 4));
+  const rowLen = opts.augmented ? W : C;
   for (let i = 0; i < N; i++) {
-    if (features[i]!.length !== P * C) throw new Error(`MuSc: features of image ${i} have ${features[i]!.length} values, expected ${P} x ${C}`);
+    if (features[i]!.length !== P * rowLen) throw new Error(`MuSc: features of image ${i} have ${features[i]!.length} values, expected ${P} x ${rowLen}`);
   }
+  const aug = opts.augmented ? features : features.map((z) => augmentForMsm(z, P, C));
   // minSq[i][j * P + p]: squared distance from patch p of image i to its nearest patch of image j
   const minSq = features.map(() => new Float32Array(N * P));
   const total = (N * (N - 1)) / 2;
   let done = 0;
   for (let i = 0; i < N - 1; i++) {
-    const zi = tf.tensor2d(features[i]!, [P, C]); // [P, C]
-    const ni = tf.tidy(() => tf.sum(tf.square(zi), 1, true)); // [P, 1]
+    const aiT = tf.tensor2d(leftOperandT(aug[i]!, P, C), [W, P]); // [C+2, P]
     try {
       for (let j0 = i + 1; j0 < N; j0 += block) {
         const m = Math.min(block, N - j0);
-        const [rowMin, colMin] = tf.tidy(() => {
-          const parts = [];
-          for (let b = 0; b < m; b++) parts.push(tf.tensor2d(features[j0 + b]!, [P, C]));
-          const zb = m === 1 ? parts[0]! : tf.concat(parts, 0); // [m*P, C]
-          const zbT = tf.transpose(zb); // [C, m*P]: explicit, for the plain matMul
-          const nb = tf.reshape(tf.sum(tf.square(zb), 1), [1, m * P]); // [1, m*P]
-          const g = tf.matMul(zi, zbT); // [P, m*P]
-          const d2 = tf.reshape(tf.add(tf.sub(ni, tf.mul(g, 2)), nb), [P, m, P]); // [P, m, P]: (p of i, image j, q of j)
-          return [tf.min(d2, 2), tf.min(d2, 0)]; // [P, m] i against each j; [m, P] each j against i
+        const rows = new Float32Array(m * P * W); // fresh: the cpu backend keeps the array it is given
+        for (let b = 0; b < m; b++) rows.set(aug[j0 + b]!, b * P * W);
+        const [forI, forJ] = tf.tidy(() => {
+          const d2 = tf.reshape(tf.matMul(tf.tensor2d(rows, [m * P, W]), aiT), [m, P, P]); // [m, P, P]: (image j, q of j, p of i)
+          return [tf.min(d2, 1), tf.min(d2, 2)]; // [m, P]: i's p against each j; [m, P]: each j's q against i
         });
         try {
-          const [rm, cm] = (await Promise.all([rowMin.data(), colMin.data()])) as [Float32Array, Float32Array];
-          const rowI = minSq[i]!;
-          for (let b = 0; b < m; b++) {
-            const j = j0 + b;
-            for (let p = 0; p < P; p++) rowI[j * P + p] = rm[p * m + b]!;
-            minSq[j]!.set(cm.subarray(b * P, (b + 1) * P), i * P);
-          }
+          const [fi, fj] = (await Promise.all([forI.data(), forJ.data()])) as [Float32Array, Float32Array];
+          minSq[i]!.set(fi, j0 * P);
+          for (let b = 0; b < m; b++) minSq[j0 + b]!.set(fj.subarray(b * P, (b + 1) * P), i * P);
         } finally {
-          rowMin.dispose();
-          colMin.dispose();
+          forI.dispose();
+          forJ.dispose();
         }
         done += m;
         opts.onProgress?.(done, total);
       }
     } finally {
-      zi.dispose();
-      ni.dispose();
+      aiT.dispose();
     }
   }
   return intervalAverage(minSq, N, P, kMin, kMax);

@@ -14,7 +14,7 @@ import type { Detection } from '../aaclip/detector';
 import { mapOperator, separableApply } from '../aaclip/maps';
 import type { ClipModel } from '../model/clip-model';
 import { lnamdPatches } from './lnamd';
-import { assertMsmBatch, mutualScores } from './msm';
+import { assertMsmBatch, augmentForMsm, mutualScores } from './msm';
 import { divideSubsets, defaultMuscLayers, resolveMuscConfig, type MuscConfig } from './musc-config';
 import { appendMuscImage, emptyMuscTokens, truncateMuscTokens, type MuscTokens } from './musc-tokens';
 import { rscin } from './rscin';
@@ -96,8 +96,10 @@ export async function scoreMuscTokens(store: MuscTokens, size: number, config: P
       for (const ids of subsets) {
         const z = await lnamdImages(store, l, r, ids, chunk);
         if (lnamdAll) ids.forEach((i, t) => lnamdAll.set(z[t]!, i * P * C));
+        for (let t = 0; t < z.length; t++) z[t] = augmentForMsm(z[t]!, P, C); // in place: one copy alive
         const base = done;
         const a = await mutualScores(z, P, C, {
+          augmented: true,
           topminMin: cfg.topminMin,
           topminMax: cfg.topminMax,
           pairBlock: cfg.pairBlock,
