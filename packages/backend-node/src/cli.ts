@@ -66,15 +66,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isMain = Boolean(process.argv[1]) && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]!);
-if (isMain) {
-  const verb = (VERBS as readonly string[]).includes(process.argv[2] ?? '') ? ` ${process.argv[2]}` : '';
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`aaclip${verb}: ${userMessage(err)}\n`);
-      if (process.env.AACLIP_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
-      process.exit(exitCodeOf(err));
-    },
-  );
+/**
+ * Runs one command line as the `aaclip` program does: errors become one line on `stderr`
+ * (`aaclip <verb>: message`, with the stack only when AACLIP_DEBUG is set) and an exit code.
+ */
+export async function runCli(argv: string[], stderr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (err) {
+    const verb = (VERBS as readonly string[]).includes(argv[0] ?? '') ? ` ${argv[0]}` : '';
+    stderr(`aaclip${verb}: ${userMessage(err)}\n`);
+    if (process.env.AACLIP_DEBUG) stderr(`${(err as Error)?.stack}\n`);
+    return exitCodeOf(err);
+  }
 }
+
+const isMain = Boolean(process.argv[1]) && fileURLToPath(import.meta.url) === realpathSync(process.argv[1]!);
+if (isMain) runCli(process.argv.slice(2)).then((code) => process.exit(code));

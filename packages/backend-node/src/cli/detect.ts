@@ -10,7 +10,7 @@ import { loadDetector } from '../model-bundle';
 import { createDetectorPool } from '../pool/detector-pool';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
-import { peekVision } from './model-peek';
+import { peekVision, vocabIgnoredWarning } from './model-peek';
 import { fileIdentity, fingerprint, planOutputs, settingsDiff, type PlannedOutput, type Settings } from './output-names';
 import { Progress } from './progress';
 import { formatResultTable, verdictOf, type DetectResult } from './result-table';
@@ -76,7 +76,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   }
   // 1. every flag, before any file is read or any backend starts
   const ctx = commonFlags(values);
-  const className = requiredFlag(values, 'class', 'NAME (e.g. --class bottle)');
+  const className = requiredFlag(values, 'class', 'NAME');
   const domain = choiceFlag(values, 'domain', 'industrial', ['industrial', 'medical'] as const);
   const opacity = numFlag(values, 'opacity', 0.5, 0, 1);
   const scale = choiceFlag(values, 'scale', 'image', ['image', 'probability'] as const);
@@ -96,6 +96,8 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
   const peek = peekVision(model);
   if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
+  const ignored = vocab?.length ? vocabIgnoredWarning(model) : null;
+  if (ignored) ctx.log(`warning: ${ignored}`);
   // 3. the outputs: one name per distinct input, never an input, nothing replaced unasked
   const outDir = resolve((values.out as string | undefined) ?? 'aaclip-detect');
   const scoresPath = resolve(outDir, 'scores.json');

@@ -19,9 +19,13 @@ export const SIZE_LIMITS = { min: 8, max: 1024 } as const;
 /** Patches per side: 64 x 64 = 4,096 tokens. */
 export const MAX_GRID = 64;
 
-/** Worker threads: one per core at most (each holds its own copy of the weights). */
+/**
+ * Worker threads: one per core at most (each holds its own copy of the weights, and more
+ * threads than cores only add memory: --workers 1000 took 8 GiB and wrote nothing), but at
+ * least 2, so that a pool can be tried on any machine.
+ */
 export function maxWorkers(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(2, availableParallelism());
 }
 
 function raw(values: Values, name: string): string | undefined {
