@@ -108,7 +108,7 @@ const ms = (t: number): string => (t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `$
 function backendWhy(report: WebBackendReport): string {
   if (report.how === 'requested') return 'chosen in the Backend list';
   const skipped = report.skipped.map((s) => `${s.name} skipped: ${s.reason}`);
-  return [...skipped, `${report.active}: the first of WebGPU, WebGL, wasm that works here`].join('\n');
+  return [...skipped, `${report.active}: the first of WebGPU, WebGL (hardware only), wasm that works here`].join('\n');
 }
 
 /**
