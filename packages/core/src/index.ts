@@ -227,5 +227,7 @@ export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from '.
 // MuSc zero-shot batch scoring (and its parity check)
 export * from './musc/index';
 
+// Few-shot normal references (memory banks of normal patches per class)
+export * from './few-shot/index';
 // Model references (hf:owner/name[@revision][/file], aliases, URLs), Hub URLs, file choice
 export * from './hub/index';
