@@ -13,6 +13,8 @@ import {
   type Tokenizer,
   type TokenizerConfig,
 } from '@aaclip/core';
+import { resolveBundleReferences } from './hub/resolve-references';
+import type { HubOptions } from './hub/hub-options';
 import { readInputFile } from './input-file';
 import { loadAdapters, loadClip } from './weights-io';
 
@@ -26,6 +28,8 @@ export const TOKENIZER_METADATA_KEY = 'tokenizer';
 export const MAX_TOKENIZER_FILE_BYTES = 64 * 2 ** 20;
 
 export interface BundleOptions {
+  /** Downloads of `hf:` / https references (cache, endpoint, token, offline, progress); see docs/hub.md. */
+  hub?: HubOptions;
   /** CLIP weights; our model files may also hold adapters, anchors and the tokenizer description. */
   model: string;
   /** Adapter files (our checkpoints, or the official .pth files); default: the model file itself. */
@@ -89,6 +93,7 @@ function tokenizerConfigFromMetadata(text: string, file: string): TokenizerConfi
  * found beside the model). Without a tokenizer, detection needs anchors stored in the model.
  */
 export async function loadBundle(opts: BundleOptions): Promise<LoadedBundle> {
+  opts = await resolveBundleReferences(opts); // hf:owner/name, aliases and URLs -> files in the Hub cache
   const { clip, config, metadata } = await loadClip(opts.model, { activation: opts.activation, visionOnly: opts.visionOnly, inferenceOnly: opts.inferenceOnly });
   try {
     let checkpoint: AAClipCheckpoint | null = null;

@@ -17,7 +17,7 @@ import {
   type AAClipCard,
   type HubModelRef,
 } from '@aaclip/core';
-import { readRef, snapshotFiles } from './cache-layout';
+import { readRef, snapshotFiles, writeRef } from './cache-layout';
 import { hubFileWith, settingsWithProgress, urlFileWith } from './hub-download';
 import { HubOfflineError } from './hub-errors';
 import { revisionInfo } from './hub-http';
@@ -46,6 +46,7 @@ async function listRepo(ref: HubModelRef, s: HubSettings, need: (files: string[]
     throw new HubOfflineError(`${formatHubReference(ref)}: the cache holds no snapshot of this repository${commit ? ` with its files (commit ${commit.slice(0, 12)})` : ''} and HF_HUB_OFFLINE is set; download it once online, or set AACLIP_CACHE / HF_HUB_CACHE to the cache that holds it`);
   }
   const info = await revisionInfo(ref.repo, ref.revision, s, formatHubReference(ref));
+  await writeRef(s.cacheDir, ref.repo, ref.revision, info.commit); // the files are fetched at this commit
   return info;
 }
 
