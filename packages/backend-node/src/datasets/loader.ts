@@ -4,6 +4,23 @@ import { decodeImageFile } from '../image-io';
 import { seededRandom } from './kshot';
 import type { DatasetItem } from './types';
 
+/**
+ * The first pixel of a 3- or 4-channel image whose colour channels differ, or undefined. A
+ * mask stored as RGB (a palette of black and white, say) has equal channels everywhere; an
+ * image given as a mask by mistake does not, and would be binarised on its red channel.
+ */
+function colourPixel(img: RawImage): { x: number; y: number; value: string } | undefined {
+  const { channels, data, width } = img;
+  if (channels < 3) return undefined;
+  for (let p = 0, n = img.width * img.height; p < n; p++) {
+    const r = data[p * channels]!;
+    const g = data[p * channels + 1]!;
+    const b = data[p * channels + 2]!;
+    if (r !== g || g !== b) return { x: p % width, y: Math.floor(p / width), value: `RGB ${r}, ${g}, ${b}` };
+  }
+  return undefined;
+}
+
 /** Options of {@link DatasetLoader}. */
 export interface DatasetLoaderOptions {
   /** Output side in pixels (images and masks are resized to size x size). */
@@ -135,7 +152,7 @@ export class DatasetLoader {
   private async decode(path: string, what: 'image' | 'mask', index: number): Promise<RawImage> {
     const item = this.items[index];
     try {
-      return await decodeImageFile(path);
+      return await decodeImageFile(path, { what });
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       const where = `item ${index}, class ${item.className}${what === 'mask' ? `, image ${item.imagePath}` : ''}`;
@@ -170,6 +187,15 @@ export class DatasetLoader {
       if (m.width !== img.width || m.height !== img.height) {
         throw new DatasetLoadError(
           `mask ${item.maskPath} is ${m.width}x${m.height} but its image ${item.imagePath} is ${img.width}x${img.height} (item ${i})`,
+          item.maskPath,
+          i,
+        );
+      }
+      const colour = colourPixel(m);
+      if (colour !== undefined) {
+        throw new DatasetLoadError(
+          `mask ${item.maskPath} is a colour image (pixel ${colour.x}, ${colour.y} is ${colour.value}), not a mask: a mask is grayscale, ` +
+            `0 for normal and non-zero for anomalous pixels (item ${i}, image ${item.imagePath})`,
           item.maskPath,
           i,
         );

@@ -27,7 +27,7 @@ function caught(fn: () => unknown): ManifestError {
 
 describe('ManifestError', () => {
   it('carries the file, line and a code, and is a DatasetLayoutError', () => {
-    const e = caught(() => parseManifest(`${good}\n\n${good}\n{"image_path": 3}\n`, '/r', 'm.jsonl'));
+    const e = caught(() => parseManifest(`${good}\n\n${good.replace('.png', '-2.png')}\n{"image_path": 3}\n`, '/r', 'm.jsonl'));
     expect(e).toBeInstanceOf(DatasetLayoutError);
     expect([e.path, e.line, e.code]).toEqual(['m.jsonl', 4, 'INVALID_FIELD']);
     expect(e.message).toBe('m.jsonl:4: image_path must be a non-empty string, got 3');

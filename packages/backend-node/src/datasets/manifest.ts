@@ -1,7 +1,8 @@
 // AA-CLIP jsonl manifests: one {"image_path", "label", "class_name", "mask_path"} object a line.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../fs-utils';
+import { InputFileError, readInputFile } from '../input-file';
 import { mapLimit, pathKind, pickClasses } from './scan';
 import { DatasetLayoutError, type DatasetIndex, type DatasetItem, type DatasetSplit } from './types';
 
@@ -26,10 +27,10 @@ export const MAX_MANIFEST_LINE = 1 << 20;
 
 /**
  * What is wrong with a manifest line: `INVALID_UTF8` (bytes that are not UTF-8),
- * `INVALID_JSON`, `NOT_AN_OBJECT`, `INVALID_FIELD` (a missing or mistyped field) or
- * `LIMIT` (a line or file over the size bounds).
+ * `INVALID_JSON`, `NOT_AN_OBJECT`, `INVALID_FIELD` (a missing or mistyped field),
+ * `DUPLICATE` (an image listed twice in one split) or `LIMIT` (a line or file over the size bounds).
  */
-export type ManifestErrorCode = 'INVALID_UTF8' | 'INVALID_JSON' | 'NOT_AN_OBJECT' | 'INVALID_FIELD' | 'LIMIT';
+export type ManifestErrorCode = 'INVALID_UTF8' | 'INVALID_JSON' | 'NOT_AN_OBJECT' | 'INVALID_FIELD' | 'DUPLICATE' | 'LIMIT';
 
 /**
  * A malformed manifest: names the file (`path`), the 1-based `line` (0 when the problem is
@@ -93,6 +94,7 @@ export function parseManifest(text: string, root: string, name = 'manifest'): { 
   if (typeof text !== 'string') throw new TypeError(`parseManifest(${name}): text must be a string, got ${typeof text}`);
   const items: DatasetItem[] = [];
   const lines: number[] = [];
+  const firstLine = new Map<string, number>(); // split + image path -> line: an image listed twice would count twice
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   src.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
@@ -144,6 +146,10 @@ export function parseManifest(text: string, root: string, name = 'manifest'): { 
       split: split as DatasetSplit,
     };
     if (typeof o.defect_type === 'string' && o.defect_type !== '') item.defectType = o.defect_type;
+    const key = `${item.split}\0${item.imagePath}`;
+    const seen = firstLine.get(key);
+    if (seen !== undefined) bad('DUPLICATE', `image ${show(o.image_path)} is listed again (first on line ${seen}, ${item.split} split); each image may appear once per split`);
+    firstLine.set(key, line);
     items.push(item);
     lines.push(line);
   });
@@ -165,15 +171,26 @@ export async function readManifest(path: string, opts: ReadManifestOptions = {})
     throw new TypeError(`readManifest: path must be a non-empty string, got ${JSON.stringify(path)}`);
   }
   const file = resolve(path);
-  if ((await pathKind(file)) !== 'file') throw new DatasetLayoutError(file, `readManifest: manifest ${file} not found`);
   const root = resolve(opts.dataRoot ?? dirname(file));
   const maxBytes = opts.maxBytes ?? 256 * 2 ** 20;
-  const { size } = await stat(file);
-  if (size > maxBytes) throw new ManifestError(file, 0, 'LIMIT', `readManifest: ${file} is ${size} bytes, more than maxBytes ${maxBytes}`);
-  const parsed = parseManifest(decodeUtf8Lines(await readFile(file), file), root, file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readInputFile(file, { what: 'manifest', maxBytes });
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new DatasetLayoutError(file, `readManifest: manifest ${file} not found`);
+    if (code === 'TOO_LARGE') {
+      const { size } = await stat(file);
+      throw new ManifestError(file, 0, 'LIMIT', `readManifest: ${file} is ${size} bytes, more than maxBytes ${maxBytes}`);
+    }
+    if (e instanceof InputFileError) throw new DatasetLayoutError(file, `readManifest: ${e.message}`);
+    throw e;
+  }
+  const parsed = parseManifest(decodeUtf8Lines(bytes, file), root, file);
   const found = [...new Set(parsed.items.map((it) => it.className))].sort();
   const classes = pickClasses(found, opts.classes, file, 'readManifest');
-  const keep = parsed.items.map((it) => classes.includes(it.className));
+  const kept = new Set(classes);
+  const keep = parsed.items.map((it) => kept.has(it.className));
   const items = parsed.items.filter((_, i) => keep[i]);
   const lines = parsed.lines.filter((_, i) => keep[i]);
   if (opts.verify !== false) {

@@ -24,10 +24,10 @@ export function writeMask(path: string, w = W, h = H, value = 255): Promise<void
   return writePng(path, w, h, 1, (i) => (i % w < w / 2 ? value : 0));
 }
 
-/** Minimal 24-bit BMP (bottom-up, BI_RGB). */
-export async function writeBmp(path: string, w = W, h = H, seed = 1): Promise<void> {
+/** Minimal 24-bit BMP (bottom-up, BI_RGB); `gray`: equal B, G, R in each pixel (a mask, as BTAD stores them). */
+export async function writeBmp(path: string, w = W, h = H, seed = 1, gray = false): Promise<void> {
   const { buf } = bmp24Header(w, h);
-  for (let i = 54; i < buf.length; i++) buf[i] = (i * 5 + seed) % 256;
+  for (let i = 54; i < buf.length; i++) buf[i] = ((gray ? Math.floor((i - 54) / 3) : i) * 5 + seed) % 256;
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, buf);
 }
@@ -98,7 +98,7 @@ export async function makeBtad(root: string): Promise<void> {
   await writeBmp(join(root, '03/train/ok/0000.bmp'), W, H, 6);
   await writeBmp(join(root, '03/test/ok/0000.bmp'), W, H, 7);
   await writeBmp(join(root, '03/test/ko/0000.bmp'), W, H, 8);
-  await writeBmp(join(root, '03/ground_truth/ko/0000.bmp'), W, H, 9);
+  await writeBmp(join(root, '03/ground_truth/ko/0000.bmp'), W, H, 9, true);
 }
 
 /**

@@ -1,6 +1,7 @@
 // VisA reader, driven by the dataset's split CSV.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { readInputFile } from '../input-file';
 import { assertRoot, mapLimit, pathKind, pickClasses, requireDir } from './scan';
 import { DatasetLayoutError, makeIndex, type DatasetIndex, type DatasetItem, type DatasetSplit, type ReaderOptions } from './types';
 
@@ -13,51 +14,32 @@ export interface VisaOptions extends ReaderOptions {
 }
 
 /**
- * Parses CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF, optional BOM) into rows.
- * Blank lines are dropped. Each row carries its 1-based line number.
+ * Parses CSV text (RFC 4180: quoted fields, doubled quotes, CRLF, LF or CR, optional BOM) into
+ * rows, with csv-parse. Blank lines are dropped. Each row carries the 1-based line it starts on.
+ *
+ * @throws Error (csv-parse's, naming the line) for malformed quoting.
  */
 export function parseCsv(text: string): { line: number; fields: string[] }[] {
-  const rows: { line: number; fields: string[] }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const endRow = (): void => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0].trim() === '')) rows.push({ line: rowLine, fields });
-    fields = [];
-    field = '';
-  };
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '"') {
-        if (s[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (c === '\n') line++;
-        field += c;
-      }
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && s[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      rowLine = line;
-    } else field += c;
-  }
-  if (field !== '' || fields.length > 0) endRow();
-  return rows;
+  const records = parse(text, {
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: true, // readVisa reports short rows itself, with the file and line
+    record_delimiter: ['\r\n', '\n', '\r'],
+    info: true,
+  }) as { record: string[]; info: { lines: number } }[];
+  return records
+    .filter(({ record }) => !(record.length === 1 && record[0]!.trim() === ''))
+    .map(({ record, info }) => ({
+      line: info.lines - record.reduce((n, f) => n + (f.match(/\r\n|\n|\r/g)?.length ?? 0), 0), // info.lines is where it ends
+      fields: record,
+    }));
 }
 
-const LABELS: Record<string, 0 | 1> = { normal: 0, anomaly: 1, '0': 0, '1': 1 };
+/** Label values of the split CSV (a Map: a label such as `constructor` or `__proto__` is not found on a prototype). */
+/** Largest split CSV read (64 MiB; VisA's 1cls.csv is 0.7 MB). */
+export const MAX_SPLIT_CSV_BYTES = 64 * 2 ** 20;
+
+const LABELS: ReadonlyMap<string, 0 | 1> = new Map([['normal', 0], ['anomaly', 1], ['0', 0], ['1', 1]]);
 
 /**
  * Reads VisA through its split CSV (`<root>/split_csv/1cls.csv`, columns
@@ -85,7 +67,13 @@ export async function readVisa(rootArg: string, opts: VisaOptions = {}): Promise
   if ((await pathKind(csvPath)) !== 'file') {
     throw new DatasetLayoutError(csvPath, `${reader}: split CSV ${csvPath} not found (VisA ships split_csv/1cls.csv)`);
   }
-  const rows = parseCsv(await readFile(csvPath, 'utf8'));
+  const bytes = await readInputFile(csvPath, { what: 'split CSV', maxBytes: MAX_SPLIT_CSV_BYTES });
+  let rows: { line: number; fields: string[] }[];
+  try {
+    rows = parseCsv(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new DatasetLayoutError(csvPath, `${reader}: ${csvPath} is not valid CSV (${(e as Error).message})`);
+  }
   if (rows.length === 0) throw new DatasetLayoutError(csvPath, `${reader}: split CSV ${csvPath} is empty`);
   const header = rows[0].fields.map((h) => h.trim().toLowerCase());
   const col = (name: string): number => header.indexOf(name);
@@ -114,7 +102,7 @@ export async function readVisa(rootArg: string, opts: VisaOptions = {}): Promise
     if (splitRaw !== 'train' && splitRaw !== 'test') {
       throw new DatasetLayoutError(csvPath, `${reader}: ${at(line)} has split "${fields[cSplit]}", expected train or test`);
     }
-    const label = LABELS[labelRaw];
+    const label = LABELS.get(labelRaw);
     if (label === undefined) {
       throw new DatasetLayoutError(csvPath, `${reader}: ${at(line)} has label "${fields[cLabel]}", expected normal or anomaly`);
     }
@@ -139,7 +127,8 @@ export async function readVisa(rootArg: string, opts: VisaOptions = {}): Promise
   }
   const found = [...new Set(items.map((it) => it.className))].sort();
   const classes = pickClasses(found, opts.classes, root, reader);
-  const keep = items.map((it) => classes.includes(it.className));
+  const kept = new Set(classes);
+  const keep = items.map((it) => kept.has(it.className));
   if (opts.verify !== false) {
     const missing = (
       await mapLimit(items, 32, async (it, i) => {
