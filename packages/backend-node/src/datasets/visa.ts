@@ -26,7 +26,7 @@ export function parseCsv(text: string): { line: number; fields: string[] }[] {
     relax_column_count: true, // readVisa reports short rows itself, with the file and line
     record_delimiter: ['\r\n', '\n', '\r'],
     info: true,
-  }) as { record: string[]; info: { lines: number } }[];
+  }) as unknown as { record: string[]; info: { lines: number } }[];
   return records
     .filter(({ record }) => !(record.length === 1 && record[0]!.trim() === ''))
     .map(({ record, info }) => ({
