@@ -100,3 +100,5 @@ export {
 export type { EvaluationReportData, ClassReport, ReportCase, ReportMetrics, WriteReportOptions, WrittenReport, MetricTableRow, OverlayPngOptions } from './report/index';
 export { evaluateClass, averageMetrics } from './evaluate';
 export type { EvalSample, ClassEvaluation } from './evaluate';
+// Models by name: hf:owner/name[@revision][/file], aliases and URLs, cached in huggingface_hub's layout (docs/hub.md)
+export * from './hub/index';

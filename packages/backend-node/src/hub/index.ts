@@ -7,4 +7,3 @@ export type { DownloadProgress, HubOptions } from './hub-options';
 export { ChecksumError, DiskFullError, HubHttpError, HubOfflineError } from './hub-errors';
 export { scanCache } from './cache-scan';
 export type { CachedRepo, CachedFile } from './cache-scan';
-export { cacheCommand, CACHE_HELP } from './cache-cmd';
