@@ -3,7 +3,7 @@
 // --size, --batch and --attention also take comma lists (one JSON line per combination, the
 // weights made once: the GPU run; peak RSS is then the process's so far).
 import * as tf from '@tensorflow/tfjs-core';
-import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse } from '@aaclip/core';
+import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse, matMulProvider } from '@aaclip/core';
 import { useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, parseArgs, peakRssMiB } from './lib.mjs';
 
@@ -15,7 +15,10 @@ const modes = args.attention ? String(args.attention).split(',') : [null];
 const repeat = Number(args.repeat ?? 1);
 const aaclip = args.aaclip === 'true';
 
+// on wasm, AACLIP_GEMM=xnnpack|own (default own) and AACLIP_THREADS pick the matrix-product engine
 const report = await useBackend(args.backend ?? 'wasm');
+const provider = matMulProvider();
+const gemm = report.active !== 'wasm' ? undefined : provider?.engine ? `own, ${provider.engine.threads} threads${provider.engine.shape.fma ? ', relaxed FMA' : ''}` : 'xnnpack';
 const cfg = { ...CLIP_PRESETS[modelName] };
 if (!cfg.vision) throw new Error(`unknown model ${modelName}`);
 const t0 = performance.now();
@@ -60,6 +63,7 @@ for (const mode of modes) for (const size of sizes) for (const batch of batches)
     backend: report.active,
     ...(report.adapter ? { adapter: report.adapter } : {}),
     attention: attentionModeInUse(),
+    ...(gemm ? { gemm } : {}),
     size,
     batch,
     secondsPerImage: best / batch,
