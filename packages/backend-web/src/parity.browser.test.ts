@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
 import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
 import { fixture, fixturesRoot, repoRoot, tinyFixtureDir } from '../../../test-utils/fixtures';
-import type { DecodedImage, HarnessBackend, ParityHook, ParityRunResponse } from '../test-harness/parity/harness-types';
+import type { DecodedImage, HarnessBackend, MuscRunResponse, ParityHook, ParityRunResponse } from '../test-harness/parity/harness-types';
 
 /*
  * Every output of every browser backend is held to the Node tolerance (the fixture README's
@@ -151,4 +151,40 @@ describe('parity suite in Chromium (core computeParity, 82 outputs)', () => {
     );
     expect(failed).toEqual([]);
   }, 900_000); // WebGPU on SwiftShader: 74-115 s quiet, over 420 s under a load of 8
+});
+
+/** The MuSc fixture on a fresh page for one backend. */
+async function runMuscInPage(backend: HarnessBackend): Promise<MuscRunResponse> {
+  const page: Page = await browser!.context.newPage();
+  page.on('console', (m) => consoleLines.push(`[musc ${backend}] ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`[musc ${backend}] page error: ${e.message}`));
+  try {
+    await page.goto(`${server!.url}index.html`);
+    await page.waitForFunction(() => (window as HookWindow).__aaclipParity !== undefined, undefined, { timeout: 30_000 });
+    return await page.evaluate((r) => (window as HookWindow).__aaclipParity!.runMusc(r), {
+      backend,
+      fixtureUrl: `${server!.url}__fixtures/musc-tiny/`,
+      wasmPaths: `${server!.url}__wasm/`,
+      tfFlags: TF_FLAGS[backend],
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nlast browser console lines:\n${consoleLines.slice(-15).join('\n')}`);
+  } finally {
+    await page.close();
+  }
+}
+
+// MuSc (the fixture README's "MuSc" section): LNAMD, MSM, maps and scores from the fixture's
+// tokens, core's computeMuscParity as in Node, at the Node tolerance.
+describe('MuSc parity in Chromium (core computeMuscParity, 31 outputs)', () => {
+  it.each(BACKENDS)('%s: every output within its tolerance', async (backend) => {
+    const r = await runMuscInPage(backend);
+    expect(r.backend).toBe(backend);
+    expect(r.tensorsAfter).toBe(r.tensorsBefore);
+    expect(r.rows.length).toBe(31);
+    const failed = r.rows.filter((x) => !(x.maxAbsDiff <= x.tolerance)).map((x) => `${x.name}: ${fmt(x.maxAbsDiff)} > ${fmt(x.tolerance)}`);
+    const worst = [...r.rows].sort((a, b) => b.maxAbsDiff / b.tolerance - a.maxAbsDiff / a.tolerance)[0]!;
+    console.log(`musc ${backend}: ${r.rows.length - failed.length}/${r.rows.length} within tolerance in ${(r.computeMs / 1000).toFixed(1)} s; largest ${worst.name} ${fmt(worst.maxAbsDiff)} (${((100 * worst.maxAbsDiff) / worst.tolerance).toFixed(0)}% of ${fmt(worst.tolerance)})`);
+    expect(failed).toEqual([]);
+  }, 420_000);
 });

@@ -45,6 +45,24 @@ export interface ParityRunResponse {
   flags: Record<string, boolean | number | string>;
 }
 
+/** A MuSc fixture run (musc-tiny: tokens in, LNAMD / MSM / maps / scores out). */
+export interface MuscRunRequest {
+  backend: HarnessBackend;
+  /** URL of the MuSc fixture folder (expected.json, inputs.safetensors, expected.safetensors), ending in '/'. */
+  fixtureUrl: string;
+  wasmPaths: string;
+  tfFlags?: Record<string, number | boolean>;
+}
+
+export interface MuscRunResponse {
+  backend: string;
+  rows: ParityRow[];
+  computeMs: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
 export interface ParityHook {
   run(req: ParityRunRequest): Promise<ParityRunResponse>;
+  runMusc(req: MuscRunRequest): Promise<MuscRunResponse>;
 }

@@ -2,9 +2,9 @@
 // `npm run parity`, on the backend a test names, with the fixture files fetched from the test's
 // server. Driven by packages/backend-web/src/parity.browser.test.ts.
 import { ensureGradients, imageToRawImage, useWebBackend } from '@aaclip/backend-web';
-import { computeParityFromBytes, type RawImage } from '@aaclip/core';
+import { computeMuscParity, computeParityFromBytes, readSafetensors, type MuscParityExpectedJson, type RawImage } from '@aaclip/core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { DecodedImage, ParityHook, ParityRunRequest, ParityRunResponse } from './harness-types';
+import type { DecodedImage, MuscRunRequest, MuscRunResponse, ParityHook, ParityRunRequest, ParityRunResponse } from './harness-types';
 
 const FLAGS = ['WEBGL_VERSION', 'WEBGL_RENDER_FLOAT32_CAPABLE', 'WEBGL_PACK', 'WEBGPU_MATMUL_PROGRAM_TYPE', 'WASM_HAS_SIMD_SUPPORT', 'WASM_HAS_MULTITHREAD_SUPPORT'];
 
@@ -76,5 +76,21 @@ async function run(req: ParityRunRequest): Promise<ParityRunResponse> {
   };
 }
 
-const hook: ParityHook = { run };
+/** The MuSc fixture through core's computeMuscParity, the function `npm run parity` runs on it. */
+async function runMusc(req: MuscRunRequest): Promise<MuscRunResponse> {
+  const report = await useWebBackend(req.backend, { wasmPaths: req.wasmPaths });
+  for (const [k, v] of Object.entries(req.tfFlags ?? {})) tf.env().set(k, v);
+  const f = (name: string): Promise<Uint8Array> => bytes(new URL(name, req.fixtureUrl).href);
+  const [ej, inputs, expected] = await Promise.all([f('expected.json'), f('inputs.safetensors'), f('expected.safetensors')]);
+  const tensorsBefore = tf.memory().numTensors;
+  const t0 = performance.now();
+  const res = await computeMuscParity({
+    expectedJson: JSON.parse(new TextDecoder().decode(ej)) as MuscParityExpectedJson,
+    inputs: readSafetensors(inputs).tensors,
+    expected: readSafetensors(expected).tensors,
+  });
+  return { backend: report.tfjsName, rows: res.rows, computeMs: performance.now() - t0, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+}
+
+const hook: ParityHook = { run, runMusc };
 (window as Window & { __aaclipParity?: ParityHook }).__aaclipParity = hook;
