@@ -60,7 +60,8 @@ describe('aaclip CLI', () => {
     expect(noClass.code).toBe(2);
     expect(noClass.stderr).toContain('--class NAME is required');
     const unknownOpt = await aaclip(['index', dir, '--frobnicate'], { expectFail: true });
-    expect(unknownOpt.stderr).toContain('unknown option --frobnicate');
+    expect(unknownOpt.code).toBe(2);
+    expect(unknownOpt.stderr).toBe('aaclip index: unknown option --frobnicate\n');
   });
 
   it('index writes the jsonl manifest and refuses to overwrite it', async () => {
@@ -111,6 +112,10 @@ describe('aaclip CLI', () => {
     const stop = await aaclip(['detect', bad, '--class', 'carpet', '--out', join(dir, 'detect-stop')], { expectFail: true });
     expect(stop.code).toBe(1);
     expect(stop.stderr).toContain(`cannot decode image ${bad}`);
+    // the result table names its columns; overlays have the image's size (128 x 128 here)
+    const table = (await aaclip(['detect', imgs[0]!, '--class', 'carpet', '--out', join(dir, 'detect-table')])).stdout.split('\n');
+    expect(table[0]!.split(/\s{2,}/)).toEqual(['image', 'score', 'image score', 'map max', 'overlay']);
+    expect(table[1]!.startsWith(imgs[0]!)).toBe(true);
   });
 
   it('eval prints the table and writes JSON, Markdown and HTML reports', async () => {
