@@ -9,7 +9,7 @@
  * live worker has marked the generation done. B is packed once (weights: at load, kept in the
  * shared memory for every thread); A is read in place, row-major.
  */
-import { gemmModuleBytes, relaxedSimdSupported, simdSupported, type KernelShape, type MicroKernel } from './gemm-module';
+import { gemmModuleBytes, relaxedSimdSupported, simdSupported, type KernelShape, type MicroKernel, type PackKernel } from './gemm-module';
 import { runUnits } from './gemm-run';
 import { Heap } from './heap';
 import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
@@ -82,10 +82,13 @@ export class GemmEngine {
   private readonly heap: Heap;
   private readonly ctl: Int32Array;
   private readonly kernels: MicroKernel[];
+  private readonly packKernel: PackKernel;
   private readonly workers: Array<WorkerHandle | null>;
   private readonly spawner: ThreadSpawner | null;
   private scratchAt = 0;
   private scratchBytes = 0;
+  private stagingAt = 0;
+  private stagingBytes = 0;
   private disposed = false;
   private busy = false;
 
@@ -113,6 +116,7 @@ export class GemmEngine {
     this.ctl = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
     const inst = new api.Instance(new api.Module(gemmModuleBytes(this.shape, { shared: this.shared, maxPages: MAX_PAGES })), { env: { memory: this.memory } });
     this.kernels = Array.from({ length: mr }, (_, i) => inst.exports[`k${i + 1}`] as MicroKernel);
+    this.packKernel = inst.exports.pack as PackKernel;
     this.workers = [];
     for (let w = 1; w < threads; w++) this.workers.push(this.start(w));
   }
@@ -154,8 +158,36 @@ export class GemmEngine {
     const bytes = Math.ceil((packedFloats(k, n, this.shape.nr) * 4) / 64) * 64; // the heap's 64-byte blocks
     const offset = opts.into ?? this.alloc(bytes, `packing a [${k} x ${n}] matrix`);
     const ld = opts.ld ?? (opts.transposed ? k : n);
-    packB(src, opts.offset ?? 0, ld, k, n, !!opts.transposed, this.f32(), offset / 4, this.shape.nr);
+    this.packInto(src, opts.offset ?? 0, ld, k, n, !!opts.transposed, offset);
     return { offset, k, n, bytes };
+  }
+
+  /**
+   * Packs B from `src` (floats from `s0`, `ld` between rows; transposed: B^T [n, k]) to byte
+   * offset `dst`. Row-major B: its rows are copied in (memcpy) and packed by the module's
+   * v128 `pack`; the last partial panel and transposed sources by JS.
+   */
+  packInto(src: Float32Array, s0: number, ld: number, k: number, n: number, transposed: boolean, dst: number): void {
+    const nr = this.shape.nr;
+    if (transposed) {
+      packB(src, s0, ld, k, n, true, this.f32(), dst / 4, nr);
+      return;
+    }
+    const full = Math.floor(n / nr);
+    if (full > 0) {
+      if (k * n * 4 > this.stagingBytes) {
+        if (this.stagingAt) this.heap.release(this.stagingAt);
+        this.stagingAt = 0;
+        this.stagingAt = this.heap.alloc(k * n * 4, `packing a [${k} x ${n}] matrix`);
+        this.stagingBytes = k * n * 4;
+      }
+      const f = this.f32();
+      const st = this.stagingAt;
+      if (ld === n) f.set(src.subarray(s0, s0 + k * n), st / 4);
+      else for (let r = 0; r < k; r++) f.set(src.subarray(s0 + r * ld, s0 + r * ld + n), st / 4 + r * n);
+      this.packKernel(st, n * 4, dst, k, full);
+    }
+    if (n % nr) packB(src, s0 + full * nr, ld, k, n - full * nr, false, this.f32(), dst / 4 + full * k * nr, nr);
   }
 
   free(p: PackedMatrix): void {
@@ -229,8 +261,9 @@ export class GemmEngine {
     for (const w of this.workers) w?.terminate();
     this.workers.length = 0;
     this.heap.release(this.scratchAt);
-    this.scratchAt = 0;
-    this.scratchBytes = 0;
+    this.heap.release(this.stagingAt);
+    this.scratchAt = this.stagingAt = 0;
+    this.scratchBytes = this.stagingBytes = 0;
     (this as unknown as { memory: WasmMemory | null }).memory = null;
     (this as unknown as { heap: Heap | null }).heap = null;
   }

@@ -95,8 +95,8 @@ describe('TfjsGemmProvider (wasm)', () => {
       try {
         const image = tf.randomNormal([2, 28, 28, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
         const r = clip.encodeImage(image, { collect: [1, 2] });
-        const out = r.pooled.dataSync().slice() as Float32Array;
-        tf.dispose([image, r.pooled, ...r.tokens.values()]);
+        const out = r.pooled!.dataSync().slice() as Float32Array;
+        tf.dispose([image, r.pooled!, ...r.tokens.values()]);
         return out;
       } finally {
         clip.dispose();

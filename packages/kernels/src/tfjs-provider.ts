@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MatMulProvider, ProvidedMatMulOptions } from '@aaclip/core';
 import type { GemmEngine, PackedMatrix } from './engine';
-import { packB, packedFloats, transposeInto } from './pack';
+import { packedFloats, transposeInto } from './pack';
 
 interface WasmBackendLike {
   wasm: { HEAPF32: Float32Array };
@@ -69,7 +69,7 @@ export class TfjsGemmProvider implements MatMulProvider {
     if (ta) transposeInto(heap, aOff! / 4, m, k, m, f, aAt / 4);
     else f.set(heap.subarray(aOff! / 4, aOff! / 4 + m * k), aAt / 4);
     if (!packed) packed = { offset: bAt, k, n, bytes: bBytes };
-    if (bBytes) packB(heap, bOff! / 4, tb ? k : n, k, n, tb, f, bAt / 4, nr);
+    if (bBytes) eng.packInto(heap, bOff! / 4, tb ? k : n, k, n, tb, bAt);
     if (opts.bias) {
       const bo = this.offset(be, opts.bias);
       if (bo === null) return null;
