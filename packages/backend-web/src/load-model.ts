@@ -7,6 +7,7 @@ import {
   createClipTokenizerFromHf,
   detectWeightFormat,
   readWeightFile,
+  resolveReferenceUrl,
   type AAClipCheckpoint,
   type ClipBuildOptions,
   type ClipConfig,
@@ -54,7 +55,7 @@ export function readWeightBytes(bytes: Uint8Array, url: string): { tensors: Tens
  * clip.dispose();
  */
 export async function loadClipFromUrl(url: string, opts: LoadClipFromUrlOptions = {}): Promise<LoadedClip> {
-  const bytes = await loadWeights(url, opts);
+  const bytes = await loadWeights(resolveReferenceUrl(url, 'model', opts.hubEndpoint), opts); // hf:owner/name -> its model.safetensors
   const { tensors, metadata, format } = readWeightBytes(bytes, url);
   return { ...clipFromTensors(tensors, metadata, opts, url), metadata, format };
 }
@@ -83,7 +84,7 @@ export async function loadCheckpointFromUrl(urls: string | readonly string[], op
   if (list.length === 0) throw new Error('loadCheckpointFromUrl: no URL given');
   let merged: AAClipCheckpoint | null = null;
   for (const url of list) {
-    const { tensors, metadata } = readWeightBytes(await loadWeights(url, opts), url);
+    const { tensors, metadata } = readWeightBytes(await loadWeights(resolveReferenceUrl(url, 'adapters', opts.hubEndpoint), opts), url); // hf:user/repo -> its adapters.safetensors
     const ck = checkpointFromTensors(tensors, metadata, url);
     if (merged) mergeCheckpoint(merged, ck);
     else merged = ck;
@@ -99,7 +100,7 @@ export async function loadCheckpointFromUrl(urls: string | readonly string[], op
  * const tokenizer = await loadTokenizerFromUrl('/models/bpe_simple_vocab_16e6.txt.gz');
  */
 export async function loadTokenizerFromUrl(url: string, opts: LoadWeightsOptions & ClipTokenizerBuildOptions = {}): Promise<Tokenizer> {
-  const bytes = await loadWeights(url, opts);
+  const bytes = await loadWeights(resolveReferenceUrl(url, 'tokenizer', opts.hubEndpoint), opts); // hf:owner/name -> its tokenizer.json
   const build: ClipTokenizerBuildOptions = { contextLength: opts.contextLength, padTokenId: opts.padTokenId };
   let i = 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;

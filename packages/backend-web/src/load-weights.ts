@@ -1,4 +1,6 @@
 // Downloads a weight file with progress, through the Cache Storage API.
+import { resolveReferenceUrl } from '@aaclip/core';
+import { crossOriginHint } from './cross-origin';
 import { readResponseBytes, type ProgressCallback } from './read-body';
 
 /** Download progress of `url`: bytes so far and the total when known (the last call has loaded === total). */
@@ -36,6 +38,8 @@ export interface LoadWeightsOptions {
   cacheStorage?: CacheStorageLike | null;
   /** Receives non-fatal problems (cache unavailable, quota exceeded). Default `console.warn`. */
   onWarning?: (message: string) => void;
+  /** The Hub (or a mirror) that `hf:` references and aliases resolve to; default https://huggingface.co. */
+  hubEndpoint?: string;
 }
 
 function isAbort(err: unknown, signal?: AbortSignal): boolean {
@@ -77,8 +81,9 @@ async function readCached(cache: CacheLike, key: string, url: string, opts: Load
  * });
  */
 export async function loadWeights(url: string | URL, opts: LoadWeightsOptions = {}): Promise<Uint8Array> {
-  const key = weightCacheKey(url);
   const label = String(url);
+  if (typeof url === 'string') url = resolveReferenceUrl(url, 'model', opts.hubEndpoint); // hf:owner/name[@rev][/file], aliases
+  const key = weightCacheKey(url);
   const name = cacheNameOf(opts.cache);
   const warn = opts.onWarning ?? ((m: string) => console.warn(`@aaclip/backend-web: ${m}`));
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError(`loadWeights: onProgress must be a function, got ${typeof opts.onProgress}`);
@@ -99,7 +104,7 @@ export async function loadWeights(url: string | URL, opts: LoadWeightsOptions = 
     response = await fetchFn(key, { ...opts.requestInit, signal: opts.signal });
   } catch (err) {
     if (isAbort(err, opts.signal)) throw opts.signal?.reason ?? err;
-    throw new Error(`loadWeights: fetching ${label} failed: ${(err as Error)?.message ?? String(err)}`);
+    throw new Error(`loadWeights: fetching ${label} failed: ${(err as Error)?.message ?? String(err)}.${crossOriginHint(key)}`);
   }
   if (!response.ok) {
     throw new Error(`loadWeights: ${label}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
