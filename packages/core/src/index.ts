@@ -121,8 +121,8 @@ export { halfToFloat32, bfloat16ToFloat32, float32ToHalfBytes } from './weights/
 export { flattenTensors } from './weights/tensor-tree';
 export { readSafetensors, parseSafetensorsHeader, safetensorsHeaderSize, decodeSafetensorsEntry, DEFAULT_MAX_HEADER_BYTES } from './weights/safetensors-reader';
 export type { SafetensorsEntry, SafetensorsHeader, SafetensorsReadOptions } from './weights/safetensors-reader';
-export { writeSafetensors } from './weights/safetensors-writer';
-export type { WritableTensor, WritableDType } from './weights/safetensors-writer';
+export { writeSafetensors, FLOAT16_MAX } from './weights/safetensors-writer';
+export type { WritableTensor, WritableDType, WriteSafetensorsOptions } from './weights/safetensors-writer';
 export { unpickle, defaultPickleGlobals, PickleGlobal, PickleRecord, PickleFunction } from './weights/pickle';
 export type { PickleOptions } from './weights/pickle';
 export { readTorchCheckpoint, openTorchArchive } from './weights/torch-zip';

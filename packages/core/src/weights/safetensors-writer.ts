@@ -29,7 +29,40 @@ function fail(msg: string): never {
   throw new Error(`writeSafetensors: ${msg}`);
 }
 
-function tensorBytes(name: string, t: WritableTensor): Uint8Array {
+/** Largest finite binary16 value: anything beyond it is stored as +-Infinity. */
+export const FLOAT16_MAX = 65504;
+
+/** Options of {@link writeSafetensors}. */
+export interface WriteSafetensorsOptions {
+  /**
+   * Store NaN and +-Infinity in float tensors (default false: such a tensor is refused, since
+   * every reader of this package refuses such a file). Float16 overflow is refused always.
+   */
+  allowNonFinite?: boolean;
+}
+
+/**
+ * A float tensor's values checked before they are written: NaN/Infinity (unless allowed) and,
+ * for float16, finite values beyond {@link FLOAT16_MAX} (they would become Infinity).
+ */
+function checkValues(name: string, t: WritableTensor, allowNonFinite: boolean): void {
+  if (t.dtype !== 'float16' && t.dtype !== 'float32' && t.dtype !== 'float64') return;
+  const data = t.data as Float32Array | Float64Array;
+  const half = t.dtype === 'float16';
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (half ? v <= FLOAT16_MAX && v >= -FLOAT16_MAX : v - v === 0) continue; // finite (and in half range)
+    if (!Number.isFinite(v)) {
+      if (allowNonFinite) continue;
+      throw new RangeError(`tensor '${name}' holds ${v} at index ${i}: a weight file with NaN or Infinity cannot be loaded back, so it is not written`);
+    }
+    throw new RangeError(
+      `tensor '${name}' holds ${v} at index ${i}, beyond float16's largest finite value ${FLOAT16_MAX}: it would be stored as ${v > 0 ? '' : '-'}Infinity (keep this tensor in float32)`,
+    );
+  }
+}
+
+function tensorBytes(name: string, t: WritableTensor, allowNonFinite: boolean): Uint8Array {
   const spec = FILE_DTYPE[t.dtype];
   if (!spec) fail(`tensor '${name}' has unsupported dtype ${String(t.dtype)} (use ${Object.keys(FILE_DTYPE).join(', ')})`);
   if (!isValidShape(t.shape)) fail(`tensor '${name}' has invalid shape ${JSON.stringify(t.shape)}`);
@@ -37,6 +70,7 @@ function tensorBytes(name: string, t: WritableTensor): Uint8Array {
   if (arrayName !== spec.array) fail(`tensor '${name}' is ${t.dtype} and needs a ${spec.array}, got ${arrayName}`);
   const n = shapeSize(t.shape);
   if (t.data.length !== n) fail(`tensor '${name}' has ${t.data.length} values but shape [${t.shape.join(', ')}] needs ${n}`);
+  checkValues(name, t, allowNonFinite);
   if (t.dtype === 'float16') return float32ToHalfBytes(t.data as Float32Array);
   return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
@@ -46,12 +80,15 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * Serialises tensors (and optional string metadata) to safetensors bytes.
  *
+ * @throws RangeError naming the tensor and index for a float16 value beyond 65504, or NaN /
+ *   Infinity in a float tensor (unless `options.allowNonFinite`).
  * @example
  * const bytes = writeSafetensors({ w: { dtype: 'float16', shape: [2], data: new Float32Array([1, 2]) } }, { format: 'pt' });
  */
 export function writeSafetensors(
   tensors: Record<string, WritableTensor> | TensorMap | Map<string, WritableTensor | NamedTensor>,
   metadata?: Record<string, string>,
+  options: WriteSafetensorsOptions = {},
 ): Uint8Array {
   if (!LITTLE_ENDIAN_HOST) fail('big-endian hosts are not supported');
   const items: [string, WritableTensor][] =
@@ -59,7 +96,7 @@ export function writeSafetensors(
   const prepared = items.map(([name, t]) => {
     if (name === '__metadata__') fail(`'__metadata__' is reserved and cannot name a tensor`);
     if (t === null || typeof t !== 'object') fail(`tensor '${name}' is not an object`);
-    return { name, dtype: t.dtype, shape: [...t.shape], bytes: tensorBytes(name, t), size: FILE_DTYPE[t.dtype].size };
+    return { name, dtype: t.dtype, shape: [...t.shape], bytes: tensorBytes(name, t, options.allowNonFinite === true), size: FILE_DTYPE[t.dtype].size };
   });
   const layout = [...prepared].sort((a, b) => b.size - a.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const offsets = new Map<string, [number, number]>();

@@ -8,7 +8,7 @@ import {
   readSafetensors,
   safetensorsHeaderSize,
 } from './safetensors-reader';
-import { writeSafetensors } from './safetensors-writer';
+import { writeSafetensors, type WritableTensor } from './safetensors-writer';
 
 const load = (name: string): Uint8Array => readFileSync(fixture(name));
 
@@ -80,8 +80,30 @@ describe('readSafetensors on fixtures', () => {
 });
 
 describe('writeSafetensors', () => {
+  // Issue 14 item 8: `convert --fp16` turned values beyond 65504 into Infinity silently, and the
+  // package's own loader then refused the file.
+  it('refuses float16 values beyond 65504, naming the tensor, index and value', () => {
+    const w = (v: number): Uint8Array => writeSafetensors({ 'visual.proj': { dtype: 'float16', shape: [3], data: new Float32Array([0, 1, v]) } });
+    expect(() => w(70000)).toThrow(
+      "tensor 'visual.proj' holds 70000 at index 2, beyond float16's largest finite value 65504: it would be stored as Infinity (keep this tensor in float32)",
+    );
+    expect(() => w(-65505)).toThrow(/holds -65505 at index 2.*stored as -Infinity/);
+    expect(() => w(70000)).toThrow(RangeError);
+    expect([...readSafetensors(w(-65504)).tensors.get('visual.proj')!.data]).toEqual([0, 1, -65504]);
+  });
+
+  it('refuses NaN and Infinity in float tensors unless allowNonFinite', () => {
+    const t = (data: Float32Array | Float64Array, dtype: 'float32' | 'float64' | 'float16'): Record<string, WritableTensor> => ({ x: { dtype, shape: [data.length], data } });
+    expect(() => writeSafetensors(t(new Float32Array([1, NaN]), 'float32'))).toThrow("tensor 'x' holds NaN at index 1: a weight file with NaN or Infinity cannot be loaded back");
+    expect(() => writeSafetensors(t(new Float64Array([-Infinity]), 'float64'))).toThrow(/holds -Infinity at index 0/);
+    expect(() => writeSafetensors(t(new Float32Array([Infinity]), 'float16'))).toThrow(/holds Infinity at index 0/);
+    const bytes = writeSafetensors(t(new Float32Array([NaN, Infinity]), 'float16'), undefined, { allowNonFinite: true });
+    expect([...readSafetensors(bytes).tensors.get('x')!.data]).toEqual([NaN, Infinity]);
+    expect(() => writeSafetensors(t(new Float32Array([70000]), 'float16'), undefined, { allowNonFinite: true })).toThrow(/beyond float16's largest/);
+  });
+
   it('round-trips f32, f16, f64, int32, int64 and metadata', () => {
-    const f = new Float32Array([1.5, -2.25, 3.1415927, 1e-3, 70000, 0]);
+    const f = new Float32Array([1.5, -2.25, 3.1415927, 1e-3, 65504, 0]);
     const bytes = writeSafetensors(
       {
         z: { dtype: 'float32', shape: [2, 3], data: f },
@@ -104,7 +126,7 @@ describe('writeSafetensors', () => {
     expect([...tensors.get('z')!.data]).toEqual([...f]);
     const h = tensors.get('h')!;
     expect(h).toMatchObject({ dtype: 'float32', sourceDtype: 'F16' });
-    expect([...h.data]).toEqual([1.5, -2.25, 3.140625, 0.0010004043579101562, Infinity, 0]);
+    expect([...h.data]).toEqual([1.5, -2.25, 3.140625, 0.0010004043579101562, 65504, 0]);
     for (let k = 0; k < 4; k++) expect(Math.abs((h.data[k] as number) - f[k]!)).toBeLessThanOrEqual(Math.abs(f[k]!) * 2 ** -11);
     expect([...tensors.get('d')!.data]).toEqual([Math.PI]);
     expect([...tensors.get('i')!.data]).toEqual([-1, 0, 2147483647]);
