@@ -82,5 +82,5 @@ export async function runParity(opts: ParityOptions): Promise<ParityResult> {
 
 /** Writes the computed outputs as a safetensors file (float32 tensors; tokens int32; metrics float64). */
 export function encodeParityOutputs(outputs: Map<string, WritableTensor>): Uint8Array {
-  return writeSafetensors(outputs);
+  return writeSafetensors(outputs, undefined, { allowNonFinite: true }); // a NaN output is a finding to keep, not a file to refuse
 }
