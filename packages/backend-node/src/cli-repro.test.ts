@@ -20,7 +20,7 @@ interface Run {
 }
 
 function aaclip(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<Run> {
-  const env = { ...process.env, AACLIP_BACKEND: 'wasm', ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, AACLIP_BACKEND: 'wasm', ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? dir, env, maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) => {

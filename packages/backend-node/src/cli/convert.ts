@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { AAClipModel, AnchorCache, CHECKPOINT_FORMAT, normalizeClipStateDict, writeSafetensors, type WritableTensor } from '@aaclip/core';
 import { parseCliArgs } from '../cli-args';
-import { writeFileAtomic } from '../fs-utils';
+import { removeStaleTemps, writeFileAtomic } from '../fs-utils';
 import { loadBundle, TOKENIZER_METADATA_KEY } from '../model-bundle';
 import { readWeightFile } from '../weights-io';
 import { COMMON_HELP, COMMON_OPTIONS, commonFlags, requireFile, startBackend, usage } from './common';
@@ -63,6 +63,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
   if (existsSync(out) && !values.force) throw usage(`${out} exists (use --force to overwrite)`);
   const ignored = vocab?.length ? vocabIgnoredWarning(input) : null;
   if (ignored) ctx.log(`warning: ${ignored}`);
+  removeStaleTemps(dirname(resolve(out))); // a killed earlier run's temporary file beside --out (up to the model's size)
   await startBackend(ctx);
   const activation = values['quick-gelu'] ? 'quick_gelu' : 'gelu';
   const { tensors } = await readWeightFile(input);

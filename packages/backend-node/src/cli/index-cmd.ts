@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseCliArgs } from '../cli-args';
+import { removeStaleTemps } from '../fs-utils';
 import { DATASET_FORMATS, DatasetLayoutError, indexDataset } from '../datasets/index';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requirePath, usage, userMessage } from './common';
 import { choiceFlag, requiredFlag } from './flags';
@@ -29,6 +30,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   requirePath(positionals[0]!, 'dataset');
   if (values['relative-to'] !== undefined) requirePath(String(values['relative-to']), '--relative-to folder');
   if (existsSync(out) && !values.force) throw usage(`${out} exists (use --force to overwrite)`);
+  removeStaleTemps(dirname(resolve(out))); // a killed earlier run's temporary file beside --out (up to the model's size)
   let idx;
   try {
     idx = await indexDataset(positionals[0]!, format, out, { force: values.force === true, relativeTo: values['relative-to'] as string | undefined });
