@@ -267,10 +267,13 @@ describe('issue 14', () => {
     expect(v.stderr).toContain(`warning: --vocab is ignored: ${DEMO_MODEL} has its own byte-level tokenizer`);
     writeFileSync(join(dir, 'broken.png'), 'not an image');
     writeFileSync(join(dir, 'broken2.png'), 'not an image');
-    const s = await aaclip(['detect', 'broken.png', 'broken2.png', '--class', 'carpet', '--out', 'o-skip', '--on-error', 'skip', '--json']);
+    // an extreme aspect ratio (issue 14 item 3): refused by the reader, or failing later, it is skipped all the same
+    writeFileSync(join(dir, 'thin.png'), await png(1, 70_000, new Uint8Array(70_000 * 3).fill(100)));
+    const s = await aaclip(['detect', 'broken.png', 'thin.png', 'broken2.png', '--class', 'carpet', '--out', 'o-skip', '--on-error', 'skip', '--size', '32', '--json']);
     expect(s.code, s.stderr).toBe(0);
     const doc = JSON.parse(readFileSync(join(dir, 'o-skip/scores.json'), 'utf8'));
     expect(doc).toMatchObject({ complete: true, results: [] });
-    expect(doc.skipped.map((x: { image: string }) => x.image)).toEqual([join(dir, 'broken.png'), join(dir, 'broken2.png')]);
+    expect(doc.skipped.map((x: { image: string }) => x.image)).toEqual([join(dir, 'broken.png'), join(dir, 'thin.png'), join(dir, 'broken2.png')]);
+    expect(doc.skipped[1].reason).toContain('thin.png');
   });
 });
