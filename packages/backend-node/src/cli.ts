@@ -1,10 +1,10 @@
 // The `aaclip` command line. Verbs are imported when used, so that --help, --version and flag
 // errors answer without loading TensorFlow.js.
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError, exitCodeOf, userMessage } from './cli/common';
+import { demoModelPath as shippedDemoModel } from './demo-model';
 
 const HELP = `aaclip: zero-shot anomaly detection with AA-CLIP on TensorFlow.js
 
@@ -23,9 +23,11 @@ exit codes: 0 done, 1 failed while running, 2 usage error (a flag, a missing fil
 
 /** The demo model shipped with the package (models/demo.safetensors beside dist/). */
 export function demoModelPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, '..', 'models', 'demo.safetensors'), join(here, '..', '..', 'models', 'demo.safetensors')]) if (existsSync(p)) return p;
-  throw new CliError('the demo model (models/demo.safetensors) is missing from this installation; pass --model', 2);
+  try {
+    return shippedDemoModel();
+  } catch {
+    throw new CliError('the demo model (models/demo.safetensors) is missing from this installation; pass --model', 2);
+  }
 }
 
 /** This package's version (package.json beside dist/ and src/). */
