@@ -185,7 +185,8 @@ export class GemmEngine {
       const st = this.stagingAt;
       if (ld === n) f.set(src.subarray(s0, s0 + k * n), st / 4);
       else for (let r = 0; r < k; r++) f.set(src.subarray(s0 + r * ld, s0 + r * ld + n), st / 4 + r * n);
-      this.packKernel(st, n * 4, dst, k, full);
+      const group = 16; // panels per pass: rows read 16 x NR floats at a time
+      for (let g = 0; g < full; g += group) this.packKernel(st + g * nr * 4, n * 4, dst + g * k * nr * 4, k, Math.min(group, full - g), k * nr * 4);
     }
     if (n % nr) packB(src, s0 + full * nr, ld, k, n - full * nr, false, this.f32(), dst / 4 + full * k * nr, nr);
   }
