@@ -5,7 +5,7 @@ import { parseCliArgs } from '../cli-args';
 import { removeStaleTemps, writeFileAtomic } from '../fs-utils';
 import { loadBundle, TOKENIZER_METADATA_KEY } from '../model-bundle';
 import { readWeightFile } from '../weights-io';
-import { COMMON_HELP, COMMON_OPTIONS, commonFlags, requireFile, startBackend, usage } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, commonFlags, requireFile, startBackend, usage, userMessage } from './common';
 import { intFlag, requiredFlag } from './flags';
 import { vocabIgnoredWarning } from './model-peek';
 import { canonical } from './output-names';
@@ -95,7 +95,7 @@ export async function convertCommand(argv: string[]): Promise<number> {
         const cache = new AnchorCache(model, bundle.tokenizer, Boolean(ck && [...ck.adapters.keys()].some((k) => k.startsWith('text_adapter.'))));
         try {
           for (const c of classes) {
-            const a = cache.get(c, { dataset: values.dataset as string | undefined, onWarning: (w) => ctx.log(`warning: ${w.message}`) });
+            const a = cache.get(c, { dataset: values.dataset as string | undefined, onWarning: (w) => ctx.log(`warning: ${userMessage(w.message)}`) });
             outTensors.set(`anchors.${c}`, { dtype: 'float32', shape: [...a.shape], data: (await a.data()) as Float32Array }); // async: webgpu in Node
             nAnchors++;
           }

@@ -160,7 +160,7 @@ interface RunOptions {
 async function runDetect(o: RunOptions): Promise<number> {
   const { ctx, className, domain } = o;
   const prompts = { dataset: o.dataset };
-  const onWarning = (message: string): void => ctx.log(`warning: ${message}`);
+  const onWarning = (message: string): void => ctx.log(`warning: ${userMessage(message)}`);
   // one detector on this thread, or a pool of worker threads: same results either way
   let run: (inputs: Float32Array[], size: number) => Promise<Detection[]>;
   let close: () => Promise<void> | void;

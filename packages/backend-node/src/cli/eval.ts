@@ -167,7 +167,7 @@ async function runEval(o: EvalRun): Promise<number> {
     model: o.model,
     adapters: o.adapters,
     vocab: o.vocab,
-    prompts: { dataset: o.dataset, onWarning: (w) => ctx.log(`warning: ${w.message}`) },
+    prompts: { dataset: o.dataset, onWarning: (w) => ctx.log(`warning: ${userMessage(w.message)}`) },
     domain: o.domain,
   });
   const results: ClassEvaluation[] = [];

@@ -218,7 +218,7 @@ async function runTraining(o: TrainRun): Promise<number> {
     const res = await trainAAClip(model, source, {
       classes,
       tokenizer: bundle.tokenizer,
-      prompts: { dataset: values.dataset as string | undefined, onWarning: (w) => ctx.log(`warning: ${w.message}`) },
+      prompts: { dataset: values.dataset as string | undefined, onWarning: (w) => ctx.log(`warning: ${userMessage(w.message)}`) },
       seed: ctx.seed,
       resume,
       extra,
