@@ -18,6 +18,7 @@ verbs:
   convert  OpenAI .pt / Hugging Face / open_clip weights -> one aaclip model file
   index    write AA-CLIP's jsonl manifest for a dataset folder
   demo     generate unseen synthetic textures, detect, evaluate and report (offline)
+  cache    list, remove or verify the models downloaded by name (--model hf:owner/name, ViT-L-14-336)
 
 exit codes: 0 done, 1 failed while running, 2 usage error (a flag, a missing file)`;
 
@@ -35,10 +36,12 @@ export function cliVersion(): string {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-const VERBS = ['detect', 'train', 'eval', 'convert', 'index', 'demo'] as const;
+const VERBS = ['detect', 'train', 'eval', 'convert', 'index', 'demo', 'cache'] as const;
 
 export async function main(argv: string[]): Promise<number> {
-  const [verb, ...rest] = argv;
+  const [verb, ...args] = argv;
+  // model references (hf:owner/name, aliases, https:// URLs) -> files in the Hub cache, before the verb reads its flags
+  const rest = verb && args.some((a) => /^(?:--[a-z-]+=)?(?:hf:|https?:\/\/|ViT-)/.test(a)) ? await (await import('./hub/cli-references')).resolveCliReferences(verb, args) : args;
   switch (verb) {
     case 'detect':
       return (await import('./cli/detect')).detectCommand(rest, demoModelPath);
@@ -52,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./cli/index-cmd')).indexCommand(rest);
     case 'demo':
       return (await import('./cli/demo')).demoCommand(rest, demoModelPath);
+    case 'cache':
+      return (await import('./hub/cache-cmd')).cacheCommand(rest);
     case '--version':
     case '-V':
     case 'version':

@@ -133,63 +133,93 @@ export async function resolveModelReferences(refs: ModelReferences): Promise<Res
 }
 
 async function resolveWith(refs: ModelReferences, s: HubSettings, depth: number): Promise<ResolvedModelFiles> {
-  const out: ResolvedModelFiles = { model: refs.model };
-  let defaultVocab: string[] | undefined;
-  const modelRef = existsSync(refs.model) ? null : parseModelRef(refs.model);
-  if (modelRef && modelRef.kind !== 'local') {
-    const direct = await resolveFile(refs.model, s);
-    if (direct) out.model = direct;
-    else if (modelRef.kind === 'hf') {
-      const listing = await listRepo(modelRef, s);
-      const bundle = await cardOf(modelRef, listing, s);
-      if (bundle && !chooseWeightFile(listing.files)) {
-        // a published AA-CLIP bundle: its base CLIP, and its adapters unless others are given
-        if (depth > 2) throw new Error(`${formatHubReference(modelRef)}: aaclip.json "base" leads to another bundle more than twice`);
-        const base = await resolveWith({ model: bundle.card.base }, s, depth + 1);
-        out.model = base.model;
-        defaultVocab = base.vocab;
-        out.card = bundle.card;
-        if (bundle.calibration) out.calibration = bundle.calibration;
-        if (!refs.adapters?.length) out.adapters = (await adaptersOfRepo(modelRef, s)).files;
-      } else {
-        const clip = await clipOfRepo(modelRef, listing, s);
-        out.model = clip.model;
-        defaultVocab = clip.vocab.length ? clip.vocab : undefined;
-        if (bundle) {
-          out.card = bundle.card;
-          if (bundle.calibration) out.calibration = bundle.calibration;
-        }
-      }
-    }
-  }
+  const out = await resolveModelRef(refs.model, s, depth, !refs.adapters?.length);
   if (refs.adapters?.length) {
-    out.adapters = [];
-    for (const a of refs.adapters) {
-      const r = existsSync(a) ? null : parseModelRef(a);
-      if (!r || r.kind === 'local') out.adapters.push(r?.kind === 'local' ? r.path : a);
-      else if (r.kind === 'url' || r.file) out.adapters.push((await resolveFile(a, s))!);
-      else {
+    const a = await resolveAdapterRefs(refs.adapters, s);
+    out.adapters = a.files;
+    out.card ??= a.card;
+    if (a.calibration) out.calibration ??= a.calibration;
+  }
+  if (refs.vocab?.length) out.vocab = await resolveVocabRefs(refs.vocab, s);
+  if (!out.card) delete out.card;
+  return out;
+}
+
+/** True when `p` is a reference to resolve (not an existing file, not a plain path). */
+export function isRemoteReference(p: string): boolean {
+  return typeof p === 'string' && !existsSync(p) && parseModelRef(p).kind !== 'local';
+}
+
+/**
+ * The model of a reference: a CLIP repository gives its weights and tokenizer files (`vocab`),
+ * a bundle its base CLIP and (with `withAdapters`) its adapters, card and calibration.
+ */
+export async function resolveModelRef(ref: string, s: HubSettings, depth = 0, withAdapters = true): Promise<ResolvedModelFiles> {
+  const out: ResolvedModelFiles = { model: ref };
+  if (!isRemoteReference(ref)) return out;
+  const modelRef = parseModelRef(ref);
+  const direct = await resolveFile(ref, s);
+  if (direct) {
+    out.model = direct;
+    return out;
+  }
+  if (modelRef.kind !== 'hf') return out;
+  const listing = await listRepo(modelRef, s);
+  const bundle = await cardOf(modelRef, listing, s);
+  if (bundle) {
+    out.card = bundle.card;
+    if (bundle.calibration) out.calibration = bundle.calibration;
+  }
+  if (bundle && !chooseWeightFile(listing.files)) {
+    // a published AA-CLIP bundle: its base CLIP, and its adapters unless others are given
+    if (depth > 2) throw new Error(`${formatHubReference(modelRef)}: aaclip.json "base" leads to another bundle more than twice`);
+    const base = await resolveModelRef(bundle.card.base, s, depth + 1, false);
+    out.model = base.model;
+    if (base.vocab) out.vocab = base.vocab;
+    if (withAdapters) out.adapters = (await adaptersOfRepo(modelRef, s)).files;
+  } else {
+    const clip = await clipOfRepo(modelRef, listing, s);
+    out.model = clip.model;
+    if (clip.vocab.length) out.vocab = clip.vocab;
+  }
+  return out;
+}
+
+/** Adapter references to files (a repository gives its bundle's or the official run's adapter files). */
+export async function resolveAdapterRefs(list: readonly string[], s: HubSettings): Promise<{ files: string[]; card?: AAClipCard; calibration?: string }> {
+  const out: { files: string[]; card?: AAClipCard; calibration?: string } = { files: [] };
+  for (const a of list) {
+    if (!isRemoteReference(a)) out.files.push(a);
+    else {
+      const r = parseModelRef(a);
+      if (r.kind === 'url' || (r.kind === 'hf' && r.file)) out.files.push((await resolveFile(a, s))!);
+      else if (r.kind === 'hf') {
         const got = await adaptersOfRepo(r, s);
-        out.adapters.push(...got.files);
+        out.files.push(...got.files);
         if (got.card) out.card ??= got.card;
         if (got.calibration) out.calibration ??= got.calibration;
       }
     }
   }
-  if (refs.vocab?.length) {
-    out.vocab = [];
-    for (const v of refs.vocab) {
-      const r = existsSync(v) ? null : parseModelRef(v);
-      if (!r || r.kind === 'local') out.vocab.push(r?.kind === 'local' ? r.path : v);
-      else if (r.kind === 'url' || r.file) out.vocab.push((await resolveFile(v, s))!);
-      else {
+  return out;
+}
+
+/** Tokenizer references to files (a repository gives its tokenizer set). */
+export async function resolveVocabRefs(list: readonly string[], s: HubSettings): Promise<string[]> {
+  const out: string[] = [];
+  for (const v of list) {
+    if (!isRemoteReference(v)) out.push(v);
+    else {
+      const r = parseModelRef(v);
+      if (r.kind === 'url' || (r.kind === 'hf' && r.file)) out.push((await resolveFile(v, s))!);
+      else if (r.kind === 'hf') {
         const listing = await listRepo(r, s, (f) => chooseTokenizerFiles(f).length > 0);
         const names = chooseTokenizerFiles(listing.files);
         if (!names.length) throw new Error(`${formatHubReference(r)}: no tokenizer files in the repository (tokenizer.json, vocab.json + merges.txt, bpe_simple_vocab_16e6.txt.gz)`);
-        out.vocab.push(...(await fetchFiles(r, listing.commit, names, s)));
+        out.push(...(await fetchFiles(r, listing.commit, names, s)));
       }
     }
-  } else if (defaultVocab) out.vocab = defaultVocab;
+  }
   return out;
 }
 
@@ -200,8 +230,7 @@ async function resolveWith(refs: ModelReferences, s: HubSettings, depth: number)
  */
 export async function resolveBundleReferences<T extends ModelReferences>(opts: T): Promise<T> {
   const all = [opts.model, ...(opts.adapters ?? []), ...(opts.vocab ?? [])];
-  const isRef = (p: string): boolean => typeof p === 'string' && !existsSync(p) && parseModelRef(p).kind !== 'local';
-  if (!all.some(isRef)) return opts;
+  if (!all.some(isRemoteReference)) return opts;
   const r = await resolveModelReferences(opts);
   return { ...opts, model: r.model, adapters: r.adapters ?? opts.adapters, vocab: r.vocab ?? opts.vocab };
 }
