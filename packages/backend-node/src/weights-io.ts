@@ -17,6 +17,7 @@ import {
   type NamedTensor,
   type TensorMap,
 } from '@aaclip/core';
+import { isShardIndex, openShardedSafetensors } from './hub/sharded-safetensors';
 import { InputFileError, openInputFileSync, readInputFile } from './input-file';
 
 /** The container formats a weight file can be in, by its first bytes. */
@@ -203,6 +204,10 @@ function sniffWeightFile(path: string, what: string): WeightFileFormat {
  */
 export async function openWeightFile(path: string, keep?: (key: string) => boolean, what = 'weights'): Promise<{ tensors: TensorMap; metadata: Record<string, string>; close(): void }> {
   const only = (m: TensorMap): TensorMap => (keep ? new Map([...m].filter(([k]) => keep(k))) : m);
+  if (isShardIndex(path)) {
+    const f = openShardedSafetensors(path, (shard) => openSafetensorsFile(shard, what)); // model.safetensors.index.json + its shards
+    return { ...f, tensors: only(f.tensors) };
+  }
   if (sniffWeightFile(path, what) === 'safetensors') {
     const f = openSafetensorsFile(path, what);
     return { ...f, tensors: only(f.tensors) };
