@@ -59,6 +59,18 @@ export function parseAAClipCard(text: string, where = 'aaclip.json'): AAClipCard
   return c as AAClipCard;
 }
 
+/**
+ * The text of an `aaclip.json` card (checked by {@link parseAAClipCard}): what `aaclip train` /
+ * `aaclip convert` can write beside a bundle before it is uploaded.
+ *
+ * @example formatAAClipCard({ base: 'hf:openai/clip-vit-large-patch14-336', trainingData: 'VisA', imageSize: 518, metrics: { mvtec: { imageAuroc: 90.1 } } })
+ */
+export function formatAAClipCard(fields: Omit<AAClipCard, 'format' | 'version'>): string {
+  const text = `${JSON.stringify({ format: 'aaclip-bundle', version: 1, ...fields }, null, 2)}\n`;
+  parseAAClipCard(text, 'aaclip.json');
+  return text;
+}
+
 /** The CLIP weight file (with its shards, for an index) to read from a repository's file list, or null. */
 export function chooseWeightFile(files: readonly string[]): string | null {
   const set = new Set(files);

@@ -10,6 +10,7 @@ export {
   chooseTokenizerFiles,
   chooseWeightFile,
   defaultHubFile,
+  formatAAClipCard,
   parseAAClipCard,
   shardFilesOfIndex,
 } from './hub-files';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseAdapterFiles, chooseTokenizerFiles, chooseWeightFile, parseAAClipCard, shardFilesOfIndex } from './hub-files';
+import { formatAAClipCard, chooseAdapterFiles, chooseTokenizerFiles, chooseWeightFile, parseAAClipCard, shardFilesOfIndex } from './hub-files';
 import { hubFileUrl, hubRefFromUrl, hubRevisionApiUrl } from './hub-url';
 import { ModelRefError, formatHubReference, parseModelRef } from './model-ref';
 import { resolveReferenceUrl } from './resolve-url';
@@ -93,5 +93,8 @@ describe('file choice', () => {
     expect(parseAAClipCard('{"format":"aaclip-bundle","version":1,"base":"ViT-L-14-336","imageSize":518}').imageSize).toBe(518);
     expect(() => parseAAClipCard('{"format":"aaclip-bundle","version":2,"base":"x"}', 'hf:u/r/aaclip.json')).toThrow('hf:u/r/aaclip.json: unsupported "version" 2');
     expect(() => parseAAClipCard('{', 'c.json')).toThrow('c.json: not valid JSON');
+    const card = formatAAClipCard({ base: 'hf:openai/clip-vit-large-patch14-336', trainingData: 'VisA', imageSize: 518, metrics: { mvtec: { imageAuroc: 90.1 } } });
+    expect(parseAAClipCard(card)).toEqual({ format: 'aaclip-bundle', version: 1, base: 'hf:openai/clip-vit-large-patch14-336', trainingData: 'VisA', imageSize: 518, metrics: { mvtec: { imageAuroc: 90.1 } } });
+    expect(() => formatAAClipCard({ base: '' })).toThrow('"base" (the CLIP model reference) must be a non-empty string');
   });
 });
