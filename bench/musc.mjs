@@ -8,6 +8,7 @@
 //   node bench/musc.mjs --images 5,10 --extrapolate 50,100,200
 //       fits t(N) = a N + b N (N - 1) / 2 to the full-configuration cases measured in this run and
 //       adds rows marked "extrapolated" (the MSM products are N (N - 1) / 2 per layer and degree)
+//   AACLIP_GEMM=xnnpack: tfjs' own matMul instead of the multi-threaded GEMM backend-node plugs in on wasm
 //   --backend wasm|cpu  --divide 1  --pair-block 4  --grid 37  --width 1024  --embed 768  --no-save
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ if (args.one) {
   // ---- one case, in this process (peak RSS is this case's)
   const tf = await import('@tensorflow/tfjs-core');
   const { useBackend } = await import('@aaclip/backend-node');
-  const { scoreMuscTokens, emptyMuscTokens } = await import('@aaclip/core');
+  const { scoreMuscTokens, emptyMuscTokens, matMulProvider } = await import('@aaclip/core');
   const report = await useBackend(args.backend ?? 'wasm');
   const N = Number(args.one);
   const G = num('grid', 37);
@@ -59,6 +60,8 @@ if (args.one) {
     JSON.stringify({
       case: 'MuSc scoring stage (LNAMD + MSM + RsCIN)',
       backend: report.active,
+      // the product engine: @aaclip/kernels' multi-threaded GEMM (the wasm default) or tfjs' XNNPACK (AACLIP_GEMM=xnnpack)
+      gemm: matMulProvider() ? `own GEMM (${process.env.AACLIP_THREADS ?? os.availableParallelism()} threads)` : 'tfjs XNNPACK (1 thread)',
       images: N,
       grid: G,
       width: C,

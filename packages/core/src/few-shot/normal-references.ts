@@ -22,6 +22,7 @@
 // It needs the frozen CLIP alone: no adapters, no text.
 import * as tf from '@tensorflow/tfjs-core';
 import { mapOperator, separableApply } from '../aaclip/maps';
+import { providedMatMul } from '../model/matmul-provider';
 import type { ClipModel } from '../model/clip-model';
 import { coresetSize, greedyCoreset, type CoresetOptions } from './coreset';
 
@@ -179,7 +180,7 @@ export class NormalReferences {
         let best: tf.Tensor | null = null;
         for (let c0 = 0; c0 < M; c0 += chunk) {
           const part = c0 === 0 && M <= chunk ? bt : tf.slice(bt, [0, c0], [-1, Math.min(chunk, M - c0)]);
-          const m = tf.max(tf.matMul(q, part), 1); // [B*P]: best cosine in this part of the bank
+          const m = tf.max(providedMatMul(q, part as tf.Tensor2D) ?? tf.matMul(q, part), 1); // [B*P]: best cosine in this part of the bank
           best = best ? tf.maximum(best, m) : m;
         }
         const dist = tf.sub(1, best!); // [B*P]

@@ -11,8 +11,10 @@
 // pairwise array alive; its minima over j's patches score i against each j, its minima over i's
 // patches each j against i, so every pair is multiplied once. On tfjs-wasm only a plain 2-D
 // matMul without transpose flags takes XNNPACK's fast path (~24 GFLOP/s here against ~1-2 with
-// transposeB): i's operand is transposed on the host, once per i.
+// transposeB): i's operand is transposed on the host, once per i. A matrix-product provider
+// plugged into core (backend-node's multi-threaded wasm GEMM) takes the product when present.
 import * as tf from '@tensorflow/tfjs-core';
+import { providedMatMul } from '../model/matmul-provider';
 
 export interface MsmOptions {
   /** Lower end of the interval, a fraction of the N - 1 other images (or a count if >= 1). Default 0. */
@@ -122,7 +124,9 @@ export async function mutualScores(features: readonly Float32Array[], patches: n
         const rows = new Float32Array(m * P * W); // fresh: the cpu backend keeps the array it is given
         for (let b = 0; b < m; b++) rows.set(aug[j0 + b]!, b * P * W);
         const [forI, forJ] = tf.tidy(() => {
-          const d2 = tf.reshape(tf.matMul(tf.tensor2d(rows, [m * P, W]), aiT), [m, P, P]); // [m, P, P]: (image j, q of j, p of i)
+          const bj = tf.tensor2d(rows, [m * P, W]); // [m*P, C+2]
+          // the runtime's own GEMM where one is plugged in (multi-threaded on wasm), else tfjs'
+          const d2 = tf.reshape(providedMatMul(bj, aiT) ?? tf.matMul(bj, aiT), [m, P, P]); // [m, P, P]: (image j, q of j, p of i)
           return [tf.min(d2, 1), tf.min(d2, 2)]; // [m, P]: i's p against each j; [m, P]: each j's q against i
         });
         try {
