@@ -80,6 +80,9 @@ export async function scoreMuscTokens(store: MuscTokens, size: number, config: P
   const P = grid * grid;
   const chunk = Math.max(1, Math.floor(opts.chunk ?? 8));
   if (!Number.isInteger(size) || size < 1) throw new Error(`MuSc: map size must be a positive integer, got ${String(size)}`);
+  store.tokens.forEach((layer, l) => {
+    if (layer.length !== N) throw new Error(`MuSc: the token store has ${layer.length} images at layer ${l} but ${N} class tokens`);
+  });
   const subsets = divideSubsets(N, cfg.divideNum, cfg.seed, store.groups);
   for (const s of subsets) assertMsmBatch(s.length, cfg.topminMin, cfg.topminMax, cfg.divideNum > 1 ? `each of the ${cfg.divideNum} subsets (divideNum)` : 'a batch');
   const R = cfg.rList.length;
