@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { explainFsError, mkdirExplained } from './fs-errors';
 
 /**
  * Temporary files are named `.<target>.aaclip-<pid>-<8 hex>.tmp` beside their target, so that
@@ -38,23 +39,25 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   if (opts.overwrite === false && existsSync(path)) {
     throw new Error(`refusing to overwrite ${path} (use --force to replace it)`);
   }
-  await mkdir(dirname(path), { recursive: true });
+  await mkdirExplained(dirname(path)); // EROFS / EACCES named, not Node's ENOENT
   const tmp = tempPathFor(path);
-  const fh = await open(tmp, 'wx');
+  const fh = await open(tmp, 'wx').catch((e: unknown) => {
+    throw explainFsError(e, 'write', path);
+  });
   try {
     await fh.writeFile(data);
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw e;
+    throw explainFsError(e, 'write', path); // ENOSPC's own message names no file
   }
   await fh.close();
   try {
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw explainFsError(e, 'write', path);
   }
 }
 

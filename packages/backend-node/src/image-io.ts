@@ -4,6 +4,7 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { assertRawImage, decodeBmp, ImageDecodeError, isBmp, type RawImage } from '@aaclip/core';
+import { explainFsError } from './fs-errors';
 import { readInputFile } from './input-file';
 
 /** A plain Uint8Array view of a Node Buffer (Buffer#slice does not copy; Uint8Array#slice does). */
@@ -250,6 +251,6 @@ export async function writePngAtomic(path: string, img: RawImage): Promise<void>
     await rename(tmp, path);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw explainFsError(e, 'write', path); // Node's ENOSPC message names no file
   }
 }
