@@ -204,7 +204,6 @@ export {
   addDefect,
   generateSample,
   generateDataset,
-  encodeSyntheticPreviewPpm,
   overlayMaskOutline,
 } from './synthetic/index';
 export type { TextureFamily, DefectKind, SyntheticSample, GenerateSampleOptions, GenerateDatasetOptions } from './synthetic/index';
