@@ -9,4 +9,4 @@ export type { DefectKind } from './defects';
 export { addDefect, DEFECT_CHANGE_THRESHOLD, MIN_DEFECT_FRACTION, MAX_DEFECT_FRACTION } from './add-defect';
 export { generateSample, generateDataset } from './sample';
 export type { SyntheticSample, GenerateSampleOptions, GenerateDatasetOptions } from './sample';
-export { encodeSyntheticPreviewPpm, overlayMaskOutline } from './preview-ppm';
+export { overlayMaskOutline } from './mask-outline';
