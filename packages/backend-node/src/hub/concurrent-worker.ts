@@ -6,7 +6,7 @@ const [cacheDir, endpoint, repo, file] = process.argv.slice(2);
 let waited = false;
 hubDownload(
   { repo: repo!, revision: 'main', file: file! },
-  { cacheDir, endpoint, retryDelayMs: 1, env: {}, onProgress: (p) => void (p.label.includes('waiting for process') && (waited = true)) },
+  { cacheDir, endpoint, retryDelayMs: 1, env: {}, onProgress: (p) => void (p.waitingForPid !== undefined && (waited = true)) },
 ).then(
   (path) => process.stdout.write(`${JSON.stringify({ path, waited, pid: process.pid })}\n`),
   (e: unknown) => {

@@ -24,6 +24,10 @@ export interface HubFile {
 export function stderrProgress(): (p: DownloadProgress) => void {
   const bars = new Map<string, { bar: Progress; shown: number }>();
   return (p) => {
+    if (p.waitingForPid !== undefined) {
+      process.stderr.write(`${p.label}: another process${p.waitingForPid !== null ? ` (pid ${p.waitingForPid})` : ''} is downloading it; waiting\n`);
+      return;
+    }
     let b = bars.get(p.label);
     if (!b) {
       b = { bar: new Progress(`download ${p.label}`, p.total ?? 0), shown: 0 };
@@ -108,7 +112,7 @@ export async function hubFileWith(f: HubFile, s: HubSettings): Promise<string> {
   await mkdir(dirname(blob), { recursive: true });
   const release = await acquireLock(lockPath(s.cacheDir, f.repo, meta.etag), {
     signal: s.signal,
-    onWait: (pid) => s.onProgress?.({ label: `${label} (waiting for process ${pid ?? '?'} downloading it)`, loaded: 0, total: meta.size, bytesPerSecond: 0, etaSeconds: NaN, done: false }),
+    onWait: (pid) => s.onProgress?.({ label, loaded: 0, total: meta.size, bytesPerSecond: 0, etaSeconds: NaN, done: false, waitingForPid: pid }),
   });
   try {
     if (existsSync(blob) && !(await verifyBlob(s.cacheDir, f.repo, meta.etag))) await dropBlob(s.cacheDir, f.repo, meta.etag);

@@ -18,6 +18,8 @@ export interface DownloadProgress {
   etaSeconds: number;
   /** True on the last call for the file. */
   done: boolean;
+  /** Set (once) while another process holds the file's lock: its pid, or null when unknown. */
+  waitingForPid?: number | null;
 }
 
 export interface HubOptions {
