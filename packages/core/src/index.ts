@@ -78,6 +78,10 @@ export { AnchorCache, classTokens } from './aaclip/anchors';
 export type { PromptOptions } from './aaclip/anchors';
 export { Detector, createDetector } from './aaclip/detector';
 export type { DetectorOptions, DetectOptions, Detection, AnchorInput } from './aaclip/detector';
+export { mapMaximum, fuseScores, minMaxNormaliser, classFusedScores } from './aaclip/score';
+export type { Rounding, ClassScoreSet } from './aaclip/score';
+export { CALIBRATION_METADATA_KEY, quantile, f1Threshold, calibrateClass, parseCalibration, applyThresholds } from './aaclip/calibrate';
+export type { Calibration, ClassThresholds, CalibrationSample, CalibrationMethod } from './aaclip/calibrate';
 
 // Tokenizer
 export {

@@ -5,6 +5,7 @@ import type { ClipConfig } from '../model/clip-config';
 import type { AAClipConfig } from './aaclip-config';
 import type { AdamState } from './adam';
 import { parseMetadataJson } from '../weights/metadata-json';
+import { CALIBRATION_METADATA_KEY, parseCalibration, type Calibration } from './calibrate';
 
 /** Format tag written in every checkpoint's metadata. */
 export const CHECKPOINT_FORMAT = 'aaclip-checkpoint/1';
@@ -38,6 +39,8 @@ export interface AAClipCheckpoint {
   /** Prompt set and class-name resolution the anchors came from, free-form. */
   anchorInfo?: Record<string, unknown>;
   training?: TrainingCheckpoint;
+  /** Thresholds per class (calibrate.ts), stored as JSON under the metadata key `aaclip.calibration`. */
+  calibration?: Calibration;
   /** Extra string metadata (e.g. a tokenizer description). */
   extra?: Record<string, string>;
 }
@@ -52,6 +55,7 @@ export function encodeCheckpoint(ckpt: AAClipCheckpoint): Uint8Array {
   if (ckpt.aaclipConfig) meta.aaclip_config = JSON.stringify(ckpt.aaclipConfig);
   meta.anchor_classes = JSON.stringify([...ckpt.anchors.keys()]);
   if (ckpt.anchorInfo) meta.anchor_info = JSON.stringify(ckpt.anchorInfo);
+  if (ckpt.calibration) meta[CALIBRATION_METADATA_KEY] = JSON.stringify(ckpt.calibration);
   const t = ckpt.training;
   if (t) {
     for (const [k, m] of t.optimizer.m) tensors[`optimizer.m.${k}`] = { dtype: 'float32', shape: ckpt.adapters.get(k)?.shape ?? [m.length], data: m };
@@ -108,9 +112,11 @@ export function checkpointFromTensors(tensors: TensorMap, metadata: Record<strin
     anchors,
     anchorInfo: parseMetadataJson<Record<string, unknown>>(metadata, 'anchor_info', name),
   };
+  const cal = metadata[CALIBRATION_METADATA_KEY];
+  if (cal !== undefined) out.calibration = parseCalibration(cal, name);
   const extra: Record<string, string> = {};
   for (const [k, val] of Object.entries(metadata)) {
-    if (!['format', 'clip_config', 'aaclip_config', 'anchor_classes', 'anchor_info', 'training'].includes(k)) extra[k] = val;
+    if (!['format', 'clip_config', 'aaclip_config', 'anchor_classes', 'anchor_info', 'training', CALIBRATION_METADATA_KEY].includes(k)) extra[k] = val;
   }
   if (Object.keys(extra).length) out.extra = extra;
   const tr = parseMetadataJson<Omit<TrainingCheckpoint, 'adapters' | 'optimizer'> & { optimizer: { step: number; lr: number; betas: [number, number]; eps: number } }>(metadata, 'training', name);

@@ -5,7 +5,9 @@ import type { Tokenizer } from '../tokenizer/tokenizer';
 import type { AAClipConfig } from './aaclip-config';
 import { AAClipModel } from './aaclip-model';
 import { AnchorCache, type PromptOptions } from './anchors';
+import { applyThresholds, type Calibration } from './calibrate';
 import { imageScore, similarity, testLevelMap, trainingSoftmaxMap, type Domain } from './maps';
+import { fuseScores, mapMaximum } from './score';
 
 /** Anchors of one class: [E, 2] row-major (column 0 normal, column 1 abnormal). */
 export type AnchorInput = tf.Tensor2D | { shape: number[]; data: Float32Array };
@@ -25,6 +27,8 @@ export interface DetectorOptions {
   domain?: Domain;
   /** Take ownership of `clip` (dispose it with the detector). Default true. */
   ownsClip?: boolean;
+  /** Thresholds per class (calibrate.ts; stored in model files): detections of a calibrated class get `isAnomalous` and `defectMask`. */
+  calibration?: Calibration;
 }
 
 export interface DetectOptions {
@@ -46,8 +50,17 @@ export interface Detection {
   imageScore: number;
   /** Maximum of `probabilityMap`. */
   mapMax: number;
-  /** industrial: 0.5 * mapMax + 0.5 * imageScore; medical: mapMax. */
+  /**
+   * The fused score f(x) of this image alone (score.ts): industrial 0.5 * mapMax + 0.5 *
+   * imageScore, medical mapMax, on the raw scale. It is not the score `aaclip eval` ranks by,
+   * which min-max normalises both terms over a class's test set (`classFusedScores`); calibrated
+   * thresholds are set on this one.
+   */
   score: number;
+  /** With a calibration of the class: score >= its image threshold. */
+  isAnomalous?: boolean;
+  /** With a calibration of the class: anomalyMap >= its pixel threshold, 0/1 [size*size]. */
+  defectMask?: Uint8Array;
 }
 
 /**
@@ -66,12 +79,15 @@ export class Detector {
   private disposed = false;
   /** The options detection reads later; not the adapter and anchor arrays (the model's and the anchors' tensors hold those: ~40 MB of JS copies for ViT-L). */
   private readonly opts: Pick<DetectorOptions, 'prompts' | 'domain' | 'ownsClip'>;
+  /** Thresholds per class; replace with `setCalibration`. */
+  calibration: Calibration | undefined;
 
   constructor(
     readonly model: AAClipModel,
     opts: DetectorOptions,
   ) {
     this.opts = { prompts: opts.prompts, domain: opts.domain, ownsClip: opts.ownsClip };
+    this.calibration = opts.calibration;
     for (const [c, a] of opts.anchors ?? []) this.fixedAnchors.set(c, toAnchorTensor(c, a, model.clip.config.embedDim));
     this.cache = opts.tokenizer && model.clip.text ? new AnchorCache(model, opts.tokenizer) : null;
     for (const c of opts.classNames ?? []) this.anchors(c);
@@ -138,8 +154,7 @@ export class Detector {
       const L = this.model.config.levels.length;
       return Array.from({ length: B }, (_, b) => {
         const probabilityMap = (prob as Float32Array).slice(b * n, (b + 1) * n);
-        let mapMax = -Infinity;
-        for (const v of probabilityMap) if (v > mapMax) mapMax = v;
+        const mapMax = mapMaximum(probabilityMap);
         const s = score[b]!;
         const det: Detection = {
           size: S,
@@ -147,14 +162,22 @@ export class Detector {
           probabilityMap,
           imageScore: s,
           mapMax,
-          score: domain === 'medical' ? mapMax : 0.5 * mapMax + 0.5 * s,
+          score: fuseScores(mapMax, s, domain),
         };
+        const t = this.thresholds(opts.className);
+        if (t) Object.assign(det, applyThresholds(t, det.score, det.anomalyMap));
         if (opts.levelMaps) det.levelMaps = Array.from({ length: L }, (_, l) => (level as Float32Array).slice((b * L + l) * n, (b * L + l + 1) * n));
         return det;
       });
     } finally {
       tf.dispose(out);
     }
+  }
+
+  /** The calibrated thresholds of a class, if any. */
+  thresholds(className: string): { image: number; pixel: number } | undefined {
+    const c = this.calibration?.classes;
+    return c && Object.hasOwn(c, className) ? c[className] : undefined;
   }
 
   /** Anchors of every known class, for export (checkpoint layout [E, 2]). */

@@ -3,8 +3,8 @@
  * number for number:
  * - pixel predictions are min-max normalised over the whole class unless their max is exactly 1;
  *   image predictions likewise;
- * - image score: industrial = 0.5 * per-image max of the normalised map + 0.5 * normalised image
- *   prediction; medical = the per-image max alone;
+ * - image score: the evaluation's fused score f_eval of aaclip/score.ts (industrial = 0.5 * per-image
+ *   max of the normalised map + 0.5 * normalised image prediction; medical = the per-image max alone);
  * - pixel AUC / AP over all pixels; image AUC / AP are 0 when all image labels are equal;
  * - every value is Python's round(x, 4) * 100 in float64 (so 79.80000000000001 can appear).
  *
@@ -14,6 +14,7 @@
  * metrics of a class without anomalous (or without normal) pixels are NaN, where the reference
  * raises.
  */
+import { classFusedScores, minMaxNormaliser } from '../aaclip/score';
 import { ImageMetricAccumulator } from './binary-metrics';
 import { mapShape, PixelMetricAccumulator } from './pixel-metric-accumulator';
 import { pythonRound } from './python-round';
@@ -50,17 +51,6 @@ export interface OfficialEvalBatch {
   imageLabels: ArrayLike<number>;
   /** [B, H, W], [B, 1, H, W] or [H, W]. */
   shape: readonly number[];
-}
-
-const f64 = (x: number): number => x;
-
-/** Builds the reference's `(p - min) / (max - min)` unless max === 1; null when max === min. */
-function normaliser(min: number, max: number, r: (x: number) => number): ((s: number) => number) | null | undefined {
-  if (max === 1) return undefined;
-  if (!(max > min)) return null;
-  const lo = r(min);
-  const span = r(r(max) - lo);
-  return (s: number) => r(r(r(s) - lo) / span);
 }
 
 /**
@@ -114,10 +104,8 @@ export class OfficialMetricAccumulator {
     const mode = this.arithmetic;
     const pixF32 = mode === 'float32' || (mode === 'auto' && this.pixelF32);
     const imgF32 = mode === 'float32' || (mode === 'auto' && this.imageF32);
-    const rp = pixF32 ? Math.fround : f64;
-    const ri = imgF32 ? Math.fround : f64;
     const { min, max } = this.pixels.range;
-    const gp = normaliser(min, max, rp);
+    const gp = minMaxNormaliser(min, max, pixF32 ? Math.fround : undefined);
     let pixelAuc = NaN;
     let pixelAp = NaN;
     if (gp !== null) {
@@ -134,25 +122,16 @@ export class OfficialMetricAccumulator {
       imageAuc = 0;
       imageAp = 0;
     } else if (gp !== null) {
-      let imin = Infinity;
-      let imax = -Infinity;
-      for (const p of this.imagePreds) {
-        if (p < imin) imin = p;
-        if (p > imax) imax = p;
-      }
-      const gi = normaliser(imin, imax, ri);
-      if (gi !== null || this.domain === 'medical') {
-        const mix = pixF32 && imgF32 ? Math.fround : f64;
-        const scores = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          const pm = gp ? gp(this.pixels.imageMax[i]!) : rp(this.pixels.imageMax[i]!);
-          if (this.domain === 'medical') {
-            scores[i] = pm;
-          } else {
-            const ip = gi ? gi(this.imagePreds[i]!) : ri(this.imagePreds[i]!);
-            scores[i] = mix(mix(pm * 0.5) + mix(ip * 0.5));
-          }
-        }
+      // the fused score is defined once, in aaclip/score.ts
+      const scores = classFusedScores({
+        domain: this.domain,
+        pixelRange: { min, max },
+        mapMax: this.pixels.imageMax,
+        imageScore: this.imagePreds,
+        mapFloat32: pixF32,
+        imageFloat32: imgF32,
+      });
+      if (scores) {
         const acc = new ImageMetricAccumulator();
         acc.update(scores, labels);
         const m = acc.compute();
