@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCommit, gitBlobSha1, sha256Hex, startMockHub, tinyClipRepoFiles, type MockHub } from '../../../../test-utils/mock-hub';
 import { ChecksumError, DiskFullError, HubHttpError, HubOfflineError } from './hub-errors';
-import { hubDownload } from './hub-download';
+import { hubDownload, urlDownload } from './hub-download';
+import { hubCacheDir } from './hub-options';
 import type { DownloadProgress, HubOptions } from './hub-options';
 
 const REPO = 'openai/clip-tiny';
@@ -163,5 +164,31 @@ describe('hubDownload', () => {
     expect(err.message).toContain('nothing was kept');
     expect(readdirSync(join(repoDir(), 'blobs'))).toEqual([]);
     expect(existsSync(join(repoDir(), 'snapshots', COMMIT, 'model.safetensors'))).toBe(false);
+  });
+
+  it('downloads URLs: a Hub resolve URL into the Hub layout, another URL once into aaclip-urls, checked against its sha256 ETag', async () => {
+    const opts = fresh();
+    const viaHub = await urlDownload(`${hub.url}/${REPO}/resolve/main/merges.txt`, opts);
+    expect(viaHub).toBe(join(repoDir(), 'snapshots', COMMIT, 'merges.txt'));
+    expect(hub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`HEAD /${REPO}/resolve/main/merges.txt`, `GET /${REPO}/resolve/main/merges.txt`]);
+    const cdnUrl = (await fetch(`${hub.url}/${REPO}/resolve/main/model.safetensors`, { method: 'HEAD', redirect: 'manual' })).headers.get('location')!;
+    const plain = await urlDownload(cdnUrl, opts);
+    expect(plain.startsWith(join(cache, 'aaclip-urls'))).toBe(true);
+    expect(sha256Hex(readFileSync(plain))).toBe(modelSha);
+    const before = hub.requests.length;
+    expect(await urlDownload(cdnUrl, opts)).toBe(plain);
+    expect(hub.requests.length).toBe(before); // the second time: no request
+    hub.faults = { corrupt: new Set(['model.safetensors']) };
+    await expect(urlDownload(`${cdnUrl}?v=2`, opts)).rejects.toThrow(ChecksumError);
+  });
+});
+
+describe('hubCacheDir', () => {
+  it('follows AACLIP_CACHE, HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME, then ~/.cache', () => {
+    expect(hubCacheDir({ AACLIP_CACHE: '/a', HF_HUB_CACHE: '/b', HF_HOME: '/c' })).toBe('/a');
+    expect(hubCacheDir({ HF_HUB_CACHE: '/b', HF_HOME: '/c' })).toBe('/b');
+    expect(hubCacheDir({ HF_HOME: '/c', XDG_CACHE_HOME: '/x' })).toBe('/c/hub');
+    expect(hubCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/huggingface/hub');
+    expect(hubCacheDir({})).toMatch(/\/\.cache\/huggingface\/hub$/);
   });
 });
