@@ -166,6 +166,7 @@ export async function downloadFile(d: FileDownload, s: HubSettings): Promise<voi
       } catch (e) {
         if (isDiskFull(e)) throw await diskFull(d, temp, total ?? loaded);
         if (s.signal?.aborted) throw e;
+        if (loaded > startedAt) attempt = 0; // it progressed: the tries count again from here
         await retry(e); // a dropped connection: the next try resumes from what is on disk
         continue;
       }
