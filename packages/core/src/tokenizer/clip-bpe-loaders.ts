@@ -109,7 +109,7 @@ export function createClipTokenizerFromBpeGz(gz: Uint8Array, options: ClipBpeGzO
   if (!Number.isSafeInteger(maxInflatedBytes) || maxInflatedBytes < 1) {
     throw new RangeError(`createClipTokenizerFromBpeGz: maxInflatedBytes must be a positive integer, got ${maxInflatedBytes}`);
   }
-  const raw = gunzipLines(gz, mergeCount + 1, maxInflatedBytes, 'createClipTokenizerFromBpeGz');
+  const raw = gunzipLines(gz, mergeCount + 1, maxInflatedBytes, 'BPE vocabulary');
   // Decode only the header and the merges used (the file has 262,145 lines; CLIP reads 48,895).
   let end = 0;
   for (let seen = 0; end < raw.length; end++) {

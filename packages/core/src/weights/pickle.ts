@@ -44,6 +44,11 @@ export interface PickleOptions {
   member?: string;
 }
 
+/**
+ * Python 2 `str` bytes (BINSTRING, SHORT_BINSTRING) as Latin-1, one code point per byte. Kept
+ * by hand: the platform's TextDecoder('latin1') is WHATWG's windows-1252, which maps 0x80-0x9F
+ * to other characters (0x80 -> U+20AC), where pickle's latin-1 keeps U+0080-U+009F.
+ */
 function latin1(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
