@@ -46,7 +46,7 @@ export interface PickleOptions {
 
 /**
  * Python 2 `str` bytes (BINSTRING, SHORT_BINSTRING) as Latin-1, one code point per byte. Kept
- * by hand: the platform's TextDecoder('latin1') is WHATWG's windows-1252, which maps 0x80-0x9F
+ * by hand: TextDecoder('latin1') is windows-1252 by the WHATWG standard (browsers; Node 20 differs), which maps 0x80-0x9F
  * to other characters (0x80 -> U+20AC), where pickle's latin-1 keeps U+0080-U+009F.
  */
 function latin1(bytes: Uint8Array): string {
