@@ -12,8 +12,21 @@ export type { BackendReport, NodeBackendName } from './backend';
 export { writeFileAtomic } from './fs-utils';
 export { readWeightFile, loadClip, loadAdapters, sniffWeightFormat, openSafetensorsFile } from './weights-io';
 export type { LoadClipOptions, WeightFileFormat } from './weights-io';
-export { decodeImage, decodeImageFile, encodePng, writePngAtomic, DEFAULT_MAX_IMAGE_PIXELS, DECODABLE_IMAGE_FORMATS } from './image-io';
-export type { DecodeImageOptions } from './image-io';
+export {
+  decodeImage,
+  decodeImageFile,
+  encodePng,
+  writePngAtomic,
+  DEFAULT_MAX_IMAGE_PIXELS,
+  DEFAULT_MAX_IMAGE_SIDE,
+  DEFAULT_MAX_IMAGE_ASPECT_RATIO,
+  DEFAULT_MAX_IMAGE_FILE_BYTES,
+  DECODABLE_IMAGE_FORMATS,
+} from './image-io';
+export type { DecodeImageOptions, DecodeImageFileOptions } from './image-io';
+export { InputFileError, readInputFile } from './input-file';
+export type { InputFileErrorCode, InputFileOptions } from './input-file';
+export { explainFsError } from './fs-errors';
 export { runParity, formatParityTable, encodeParityOutputs } from './parity';
 export type { ParityOptions, ParityResult, ParityRow } from './parity';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
