@@ -13,7 +13,7 @@ import { matMul2d } from '../model/matmul-2d';
  * sequentially); on aaclip-tiny that alone put -1.2e-5 on each level's seg term (8.5x the
  * error the float32 maps themselves carry), and stage2.seg_loss at 55% of its parity tolerance.
  * Summing rows first (140 terms), then rows of row sums, bounds the error by the longest
- * axis instead of the pixel count.
+ * axis instead of the pixel count: 1.9e-7 on that term, and stage2.seg_loss at 4.4e-6 (7%).
  */
 export function sumInStages(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
   return tf.tidy(() => {
