@@ -98,7 +98,7 @@ describe('issue 13, item 4: aaclip detect tells the truth', () => {
     rows.forEach((row, i) => {
       const res = scores.results[i];
       const cells = row.split(/\s{2,}/);
-      expect(cells).toEqual([res.input, res.score.toFixed(4), res.imageScore.toFixed(4), res.mapMax.toFixed(4), res.score >= 0.5 ? 'anomalous' : 'normal', `o13/${res.input.replace('.png', '')}.overlay.png`]);
+      expect(cells).toEqual([res.input, res.score.toFixed(4), res.imageScore.toFixed(4), res.mapMax.toFixed(4), res.score >= 0.5 ? 'DEFECT' : 'OK', `o13/${res.input.replace('.png', '')}.overlay.png`]);
     });
   });
 

@@ -3,6 +3,9 @@ import {
   OfficialMetricAccumulator,
   PixelMetricAccumulator,
   binaryMetrics,
+  classFusedScores,
+  pythonRound,
+  type Detection,
   type Detector,
   type Domain,
 } from '@aaclip/core';
@@ -34,12 +37,32 @@ export interface ClassEvaluation {
 }
 
 /**
+ * A detection head the evaluation runs: AA-CLIP's detector, MuSc, or either with few-shot
+ * normal references. `wholeClass` heads score the class's test images in one batch (MuSc's
+ * mutual scoring compares every image with the others).
+ */
+export interface EvalHead {
+  detect(images: tf.Tensor4D, className: string): Promise<Detection[]>;
+  wholeClass?: boolean;
+  /**
+   * The class's image scores of this head's own protocol (MuSc: the RsCIN score; few-shot:
+   * APRIL-GAN's 1/2 (s + minmax(max M))). Default: the official fused score of score.ts.
+   */
+  classScores?: (dets: readonly Detection[]) => Float64Array;
+}
+
+/** AA-CLIP's detector as an evaluation head. */
+export function detectorHead(detector: Detector, domain: Domain): EvalHead {
+  return { detect: (images, className) => detector.detect(images, { className, domain }) };
+}
+
+/**
  * Evaluates one class as the paper's code does (anomaly maps min-max normalised over the class,
  * image score fused with the map maximum for industrial domains), plus AUPRO at FPR 0.3 and
  * F1-max, with streaming accumulators: images are read one batch at a time.
  */
 export async function evaluateClass(
-  detector: Detector,
+  model: Detector | EvalHead,
   className: string,
   domain: Domain,
   count: number,
@@ -59,26 +82,30 @@ export async function evaluateClass(
   } = {},
 ): Promise<ClassEvaluation> {
   const t0 = Date.now();
-  const batchSize = opts.batchSize ?? 4;
+  const head: EvalHead = 'anchors' in model ? detectorHead(model, domain) : model;
+  const batchSize = head.wholeClass ? Math.max(1, count) : (opts.batchSize ?? 4);
+  // a whole-class head cannot score one image again: its detections are kept for the cases
+  const kept = new Map<number, Detection>();
   const official = new OfficialMetricAccumulator({ domain });
   const pixels = new PixelMetricAccumulator({ fprLimit: 0.3 });
   const perImage: { path: string; label: 0 | 1; pred: number; max: number; index: number }[] = [];
+  const allDets: Detection[] = [];
   let size = 0;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const loaded = await Promise.all(Array.from({ length: n }, async (_, k) => ({ s: await getSample(start + k), index: start + k })));
-    const kept = loaded.filter((x): x is { s: EvalSample; index: number } => x.s !== null);
-    for (let k = 0; k < n - kept.length; k++) opts.onImage?.();
-    if (kept.length === 0) continue;
-    const samples = kept.map((x) => x.s);
+    const present = loaded.filter((x): x is { s: EvalSample; index: number } => x.s !== null);
+    for (let k = 0; k < n - present.length; k++) opts.onImage?.();
+    if (present.length === 0) continue;
+    const samples = present.map((x) => x.s);
     size = Math.round(Math.sqrt(samples[0]!.image.length / 3));
     const m = samples.length;
     const x = new Float32Array(m * size * size * 3);
     samples.forEach((s, k) => x.set(s.image, k * size * size * 3));
-    const images = tf.tensor4d(x, [m, size, size, 3]);
-    let dets;
+    const images = tf.tensor4d(x, [m, size, size, 3]); // [m, S, S, 3]
+    let dets: Detection[];
     try {
-      dets = await detector.detect(images, { className: opts.promptClass ?? className, domain });
+      dets = await head.detect(images, opts.promptClass ?? className);
     } finally {
       images.dispose();
     }
@@ -89,7 +116,9 @@ export async function evaluateClass(
       if (samples[k]!.mask) masks.set(samples[k]!.mask!, k * size * size);
       let mx = -Infinity;
       for (const v of d.anomalyMap) if (v > mx) mx = v;
-      perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: kept[k]!.index });
+      perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: present[k]!.index });
+      if (head.classScores) allDets.push({ ...d, anomalyMap: new Float32Array(0), probabilityMap: new Float32Array(0) });
+      if (head.wholeClass) kept.set(present[k]!.index, d);
     });
     const preds = Float32Array.from(dets.map((d) => d.imageScore));
     const labels = Float32Array.from(samples.map((s) => s.label));
@@ -100,24 +129,25 @@ export async function evaluateClass(
   if (perImage.length === 0) throw new Error(`class "${className}": no image could be evaluated`);
   const off = official.compute();
   const pix = pixels.compute();
-  // the fused image score of the official evaluation, for F1-max, the histogram and the cases
-  const norm = (v: number[]): number[] => {
-    const lo = Math.min(...v);
-    const hi = Math.max(...v);
-    return v.map((x) => (hi > lo ? (x - lo) / (hi - lo) : 0));
-  };
-  const nMax = norm(perImage.map((p) => p.max));
-  const nPred = norm(perImage.map((p) => p.pred));
-  const fused = perImage.map((_, i) => (domain === 'medical' ? nMax[i]! : 0.5 * nMax[i]! + 0.5 * nPred[i]!));
+  // the image score of the head's protocol: by default the official evaluation's fused score
+  // (score.ts, normalised over this class), for F1-max, the histogram and the cases
+  const fused: number[] = head.classScores
+    ? Array.from(head.classScores(allDets))
+    : Array.from(
+        classFusedScores({ domain, pixelRange: pixels.range, mapMax: perImage.map((p) => p.max), imageScore: perImage.map((p) => p.pred), mapFloat32: true, imageFloat32: true }) ??
+          perImage.map(() => 0),
+      );
   const labels = perImage.map((p) => p.label);
   const hasBoth = labels.includes(0) && labels.includes(1);
   const img = hasBoth ? binaryMetrics(fused, labels) : null;
   const oneLabel = !hasBoth && !opts.official;
+  // a head with its own image score reports image AUROC/AP of that score (rounded as the paper's code)
+  const ownImage = head.classScores && img ? { auc: (pythonRound(img.auroc, 4) * 100) / 100, ap: (pythonRound(img.averagePrecision, 4) * 100) / 100 } : null;
   const metrics: ReportMetrics = {
     pixelAuroc: off['pixel AUC'] / 100,
     pixelAp: off['pixel AP'] / 100,
-    imageAuroc: oneLabel ? Number.NaN : off['image AUC'] / 100,
-    imageAp: oneLabel ? Number.NaN : off['image AP'] / 100,
+    imageAuroc: oneLabel ? Number.NaN : ownImage ? ownImage.auc : off['image AUC'] / 100,
+    imageAp: oneLabel ? Number.NaN : ownImage ? ownImage.ap : off['image AP'] / 100,
     aupro: pix.aupro,
     f1MaxPixel: pix.f1Max,
     f1MaxImage: img?.f1Max ?? Number.NaN,
@@ -134,13 +164,16 @@ export async function evaluateClass(
     const out: ReportCase[] = [];
     for (const c of list) {
       const s = (await getSample(c.index))!;
-      const t = tf.tensor4d(s.image, [1, size, size, 3]);
-      try {
-        const [d] = await detector.detect(t, { className: opts.promptClass ?? className, domain });
-        out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.anomalyMap, s.mask, { min, max }) });
-      } finally {
-        t.dispose();
+      let d = kept.get(c.index);
+      if (!d) {
+        const t = tf.tensor4d(s.image, [1, size, size, 3]); // [1, S, S, 3]
+        try {
+          [d] = await head.detect(t, opts.promptClass ?? className);
+        } finally {
+          t.dispose();
+        }
       }
+      out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.anomalyMap, s.mask, { min, max }) });
     }
     return out;
   };

@@ -145,6 +145,7 @@ export async function loadDetector(opts: BundleOptions & { prompts?: PromptOptio
     tokenizer: bundle.tokenizer ?? undefined,
     prompts: opts.prompts,
     domain: opts.domain,
+    calibration: ck.calibration, // thresholds stored under aaclip.calibration: isAnomalous and defect masks
   });
   return { detector, bundle };
 }

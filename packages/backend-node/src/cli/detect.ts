@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import { overlayHeatmap, preprocessImage, resizeMapBilinear, toRgb, type Detection, type RawImage } from '@aaclip/core';
+import { overlayHeatmap, preprocessImage, resizeMapBilinear, toRgb, type Calibration, type Detection, type RawImage } from '@aaclip/core';
 import { backendReport } from '../backend';
 import { parseCliArgs } from '../cli-args';
 import { writeFileAtomic } from '../fs-utils';
 import { decodeImageFile, encodePng } from '../image-io';
-import { loadDetector } from '../model-bundle';
 import { createDetectorPool } from '../pool/detector-pool';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
-import { peekVision, vocabIgnoredWarning } from './model-peek';
+import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
+import { loadHead, stackImages } from './heads';
+import { peekCalibration, peekVision, vocabIgnoredWarning } from './model-peek';
 import { fileIdentity, fingerprint, planOutputs, settingsDiff, type PlannedOutput, type Settings } from './output-names';
 import { Progress } from './progress';
 import { formatResultTable, verdictOf, type DetectResult } from './result-table';
@@ -30,7 +31,13 @@ share a name); nothing is overwritten without --force, and an input is never ove
   --domain D          industrial (default) | medical
   --size N            input size in pixels, a multiple of the model's patch size, at most 1024
                       (default: the model's native size)
-  --threshold X       score (0..1) from which an image is called anomalous: adds a verdict column
+  --threshold X       score (0..1) from which an image is called anomalous: adds an OK/DEFECT
+                      column (default: the thresholds 'aaclip calibrate' stored in the model or
+                      adapter file, when it has some for --class)
+${HEAD_HELP}
+  --normal DIR        known-good images of the class: their patches become a memory of normal
+                      patches whose distance map is added to the zero-shot map (few-shot)
+  --shots K           use K of the --normal images, chosen with --seed (default: all)
   --out DIR           output folder (default ./aaclip-detect)
   --opacity X         overlay opacity 0..1 (default 0.5)
   --scale S           overlay colours: image (default: blue to red over each image's anomaly
@@ -51,6 +58,9 @@ interface ScoresDoc {
   fingerprint: string;
   complete: boolean;
   results: DetectResult[];
+  method?: string;
+  /** The stored thresholds of the class the verdicts came from. */
+  thresholds?: unknown;
   skipped: { image: string; reason: string }[];
 }
 
@@ -67,6 +77,7 @@ function readScores(path: string): ScoresDoc | null {
 export async function detectCommand(argv: string[], defaultModel: () => string): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, {
     ...COMMON_OPTIONS,
+    ...HEAD_OPTIONS,
     class: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string', size: 'string', threshold: 'string',
     out: 'string', opacity: 'string', scale: 'string', force: 'boolean', resume: 'boolean', 'on-error': 'string', workers: 'string',
   }, { isFile: existsSync });
@@ -84,6 +95,9 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   let workers = intFlag(values, 'workers', 1, 1, maxWorkers());
   const threshold = values.threshold === undefined ? undefined : numFlag(values, 'threshold', 0, 0, 1);
   const sizeArg = sizeFlag(values);
+  const head = headFlags(values);
+  if (head.shots !== undefined && values.normal === undefined) throw usage('--shots K chooses among the --normal DIR images: give --normal too');
+  if (workers > 1 && (head.method !== 'aaclip' || values.normal !== undefined)) throw usage('--workers runs AA-CLIP alone: leave it out with --method musc or --normal');
   if (values.force && values.resume) throw usage('--force and --resume exclude each other (--force replaces earlier outputs, --resume keeps them)');
   if (positionals.length === 0) throw usage('give at least one image (aaclip detect --help)');
   // 2. the files named on the command line
@@ -93,6 +107,8 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   const adapters = values.adapters as string[] | undefined;
   const vocab = values.vocab as string[] | undefined;
   for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  if (head.method === 'musc' && adapters?.length) ctx.log('warning: --adapters is ignored by --method musc (MuSc runs on the frozen CLIP)');
+  const normals = values.normal === undefined ? [] : normalImages(String(values.normal), head.shots, ctx.seed);
   for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
   const peek = peekVision(model);
   if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
@@ -103,9 +119,19 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   const scoresPath = resolve(outDir, 'scores.json');
   const { planned, duplicates } = planOutputs(positionals, outDir, '.overlay.png');
   for (const d of duplicates) ctx.log(`warning: ${d} is given more than once; detected once`);
+  checkMuscBatch(planned.length, head, 'images given');
+  // thresholds: --threshold, else those stored by aaclip calibrate for this class (AA-CLIP's zero-shot score)
+  const calibration = head.method === 'aaclip' ? peekCalibration(adapters?.length ? adapters : [model]) : null;
+  const stored = calibration && Object.hasOwn(calibration.classes, className) ? calibration.classes[className]! : undefined;
+  if (calibration && !stored && threshold === undefined) ctx.log(`warning: the stored thresholds are for ${Object.keys(calibration.classes).join(', ')}, not "${className}": no verdict (calibrate this class, or give --threshold)`);
+  const useStored = threshold === undefined && stored !== undefined && normals.length === 0;
+  if (threshold === undefined && stored && normals.length) ctx.log('warning: the stored thresholds are for the zero-shot score; with --normal the score changes, so no verdict is given (use --threshold)');
   const settings: Settings = {
     model: fileIdentity(model), adapters: (adapters ?? []).map(fileIdentity).join(','), vocab: (vocab ?? []).map(fileIdentity).join(','),
     class: className, domain, dataset: (values.dataset as string | undefined) ?? null, size: sizeArg ?? 'native', scale, opacity,
+    // recorded only when not the defaults, so that earlier runs' fingerprints stay valid
+    ...(head.method !== 'aaclip' ? { method: head.method, topminMax: head.topminMax } : {}),
+    ...(normals.length ? { normal: normals.map(fileIdentity).join(',') } : {}),
   };
   const fp = fingerprint(settings);
   const previous = readScores(scoresPath);
@@ -129,7 +155,14 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
       ctx.log(`warning: --workers needs the wasm or cpu backend (the ${active} backend is multi-threaded already); using one detector`);
       workers = 1;
     }
-    return await runDetect({ ctx, planned, reuse, model, adapters, vocab, className, domain, opacity, scale, onError, workers, threshold, sizeArg, settings, fp, scoresPath, dataset: values.dataset as string | undefined, modelName: (values.model as string | undefined) ?? 'demo' });
+    return await runDetect({
+      ctx, planned, reuse, model, adapters, vocab, className, domain, opacity, scale, onError, workers, sizeArg, settings, fp, scoresPath, head, normals,
+      threshold: threshold ?? (useStored ? stored!.image : undefined),
+      pixelThreshold: useStored ? stored!.pixel : undefined,
+      thresholdSource: threshold === undefined && useStored ? 'calibrated' : undefined,
+      calibration: useStored ? calibration! : undefined,
+      dataset: values.dataset as string | undefined, modelName: (values.model as string | undefined) ?? 'demo',
+    });
   } finally {
     release();
   }
@@ -151,6 +184,11 @@ interface RunOptions {
   onError: 'skip' | 'stop';
   workers: number;
   threshold: number | undefined;
+  pixelThreshold: number | undefined;
+  thresholdSource: string | undefined;
+  calibration: Calibration | undefined;
+  head: HeadFlags;
+  normals: string[];
   sizeArg: number | undefined;
   settings: Settings;
   fp: string;
@@ -171,26 +209,47 @@ async function runDetect(o: RunOptions): Promise<number> {
     close = () => pool.dispose();
     config = pool.config;
   } else {
-    const { detector, bundle } = await loadDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, prompts: { ...prompts, onWarning: (w) => onWarning(w.message) }, domain });
+    const h = await loadHead({ method: o.head.method, topminMax: o.head.topminMax, model: o.model, adapters: o.adapters, vocab: o.vocab, dataset: o.dataset, domain, onWarning });
     run = async (inputs, size) => {
-      const all = new Float32Array(inputs.length * size * size * 3);
-      inputs.forEach((x, i) => all.set(x, i * size * size * 3));
-      const input = tf.tensor4d(all, [inputs.length, size, size, 3]); // [B, S, S, 3]
+      const input = stackImages(inputs, size); // [B, S, S, 3]
       try {
-        return await detector.detect(input, { className, domain });
+        return await h.detect(input, className);
       } finally {
         input.dispose();
       }
     };
-    close = () => detector.dispose();
-    config = bundle.config;
+    close = () => h.dispose();
+    config = h.config;
+    if (o.normals.length) {
+      try {
+        const size = o.sizeArg ?? config.vision.imageSize;
+        const refs: Float32Array[] = [];
+        for (const f of o.normals) {
+          try {
+            refs.push(preprocessImage(await decodeImageFile(f), size));
+          } catch (e) {
+            throw new CliError(`--normal: ${userMessage(e)}`, 1);
+          }
+        }
+        const t = stackImages(refs, size); // [K, S, S, 3]
+        try {
+          const info = await h.addNormals(className, t);
+          ctx.log(`normal references of "${className}": ${info.images} images, ${info.bankSize} patches per level`);
+        } finally {
+          t.dispose();
+        }
+      } catch (e) {
+        h.dispose();
+        throw e;
+      }
+    }
   }
   const size = o.sizeArg ?? config.vision.imageSize;
   const results: DetectResult[] = [];
   const skipped: { image: string; reason: string }[] = [];
   let complete = false;
   const writeScores = async (): Promise<void> => {
-    const doc: ScoresDoc = { className, domain, size, model: o.modelName, settings: o.settings, fingerprint: o.fp, complete, results, skipped };
+    const doc: ScoresDoc = { className, domain, size, model: o.modelName, method: o.head.method, settings: o.settings, fingerprint: o.fp, complete, ...(o.calibration ? { thresholds: o.calibration.classes[className] } : {}), results, skipped };
     await writeFileAtomic(o.scoresPath, `${JSON.stringify(doc, null, 2)}\n`, { overwrite: true });
   };
   const bar = new Progress('detect', o.planned.length, { quiet: ctx.quiet });
@@ -202,7 +261,8 @@ async function runDetect(o: RunOptions): Promise<number> {
     bar.tick(1, `${basename(p.input)} skipped`);
   };
   // images are decoded a chunk at a time (two per worker), then detected together
-  const chunk = o.workers > 1 ? 2 * o.workers : 1;
+  // MuSc scores every image against the others: one batch of all
+  const chunk = o.head.method === 'musc' ? o.planned.length : o.workers > 1 ? 2 * o.workers : 1;
   try {
     try {
       if (o.sizeArg !== undefined) checkSizeForModel(o.sizeArg, config.vision.patchSize, basename(o.model));
@@ -245,7 +305,7 @@ async function runDetect(o: RunOptions): Promise<number> {
             skip(p, e);
             continue;
           }
-          results.push({ input: p.input, image: p.image, overlay: p.output, imageScore: det.imageScore, mapMax: det.mapMax, score: det.score, ...verdictOf(det.score, o.threshold) });
+          results.push({ input: p.input, image: p.image, overlay: p.output, imageScore: det.imageScore, mapMax: det.mapMax, score: det.score, ...verdictOf(det.score, o.threshold), ...defectArea(det.anomalyMap, o.pixelThreshold) });
           bar.tick(1, `${basename(p.input)} score ${det.score.toFixed(3)}`);
         }
         await writeScores(); // after every chunk: an interrupted run keeps what it did
@@ -259,9 +319,9 @@ async function runDetect(o: RunOptions): Promise<number> {
     await writeScores();
   }
   bar.finish();
-  if (ctx.json) console.log(JSON.stringify({ className, domain, size, model: o.modelName, threshold: o.threshold ?? null, results, skipped }));
+  if (ctx.json) console.log(JSON.stringify({ className, domain, size, model: o.modelName, method: o.head.method, threshold: o.threshold ?? null, thresholdSource: o.thresholdSource ?? (o.threshold === undefined ? null : 'flag'), results, skipped }));
   else {
-    console.log(formatResultTable(results, o.threshold, (p) => relative(process.cwd(), p) || p));
+    console.log(formatResultTable(results, o.threshold === undefined ? undefined : Number(o.threshold.toFixed(4)), (p) => relative(process.cwd(), p) || p, o.thresholdSource));
     if (skipped.length) console.log(`skipped ${skipped.length} image(s): see ${o.scoresPath}`);
   }
   return 0;
@@ -270,4 +330,12 @@ async function runDetect(o: RunOptions): Promise<number> {
 /** An S x S map at the image's own W x H. */
 function scale(map: Float32Array, size: number, raw: RawImage): Float32Array {
   return raw.width === size && raw.height === size ? map : resizeMapBilinear(map, size, size, raw.width, raw.height);
+}
+
+/** The fraction of map pixels at or above the calibrated pixel threshold (the defect mask's area). */
+function defectArea(map: Float32Array, pixel: number | undefined): Pick<DetectResult, 'defectArea'> {
+  if (pixel === undefined) return {};
+  let n = 0;
+  for (const v of map) if (v >= pixel) n++;
+  return { defectArea: n / map.length };
 }

@@ -2,6 +2,7 @@
 // tensor, so that --size is checked before the backend starts. Other formats (.pt) are only
 // known once loaded: their check runs right after the model loads, before any image is read.
 import { statSync } from 'node:fs';
+import { CALIBRATION_METADATA_KEY, parseCalibration, type Calibration } from '@aaclip/core';
 import { openSafetensorsFile } from '../weights-io';
 
 export interface VisionPeek {
@@ -69,4 +70,27 @@ export function vocabIgnoredWarning(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The calibration stored in the first of `files` (safetensors) that has one, read from the
+ * header only; a malformed one is an error naming the file and the metadata key.
+ */
+export function peekCalibration(files: readonly string[]): Calibration | null {
+  for (const path of files) {
+    let text: string | undefined;
+    try {
+      if (!statSync(path).isFile()) continue;
+      const file = openSafetensorsFile(path);
+      try {
+        text = file.metadata[CALIBRATION_METADATA_KEY];
+      } finally {
+        file.close();
+      }
+    } catch {
+      continue; // not a safetensors file (an official .pth): no stored thresholds
+    }
+    if (text !== undefined) return parseCalibration(text, path);
+  }
+  return null;
 }
