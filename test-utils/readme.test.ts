@@ -2,11 +2,13 @@
 // (sh blocks with bash, js blocks as an ES module), from the repository root as a newcomer runs
 // it. Blocks marked `<!-- readme-test: real-weights -->` show ViT-L-14-336 file names; they run
 // on the tiny reference CLIP and its official adapter files instead (same formats).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bpeVocabPath, fixture, repoRoot } from './fixtures';
+import { fakeCommit, startMockHub, tinyClipRepoFiles } from './mock-hub';
 
 interface Block {
   lang: string;
@@ -57,11 +59,11 @@ function substitute(code: string, pairs: [string, string][]): string {
 
 describe('README code blocks', () => {
   it('marks the blocks of "Use it on your images" and the Node example', () => {
-    expect(blocks.map((b) => `${b.lang}${b.mark ? `:${b.mark}` : ''}`)).toEqual(['sh', 'js', 'js:real-weights']);
+    expect(blocks.map((b) => `${b.lang}${b.mark ? `:${b.mark}` : ''}`)).toEqual(['sh', 'js', 'sh:mock-hub', 'js:real-weights']);
   });
 
   it('the CLI block writes an overlay per image and scores.json, the defect scoring higher', () => {
-    const block = blocks.find((b) => b.lang === 'sh')!;
+    const block = blocks.find((b) => b.lang === 'sh' && !b.mark)!;
     const out = join(work, 'my-results');
     run('bash', ['-c', substitute(block.code, [['--out my-results', `--out ${out}`]])]);
     const scores = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')) as { results: { image: string; imageScore: number; overlay: string }[] };
@@ -104,5 +106,27 @@ describe('README code blocks', () => {
     expect(imageScore).toBeLessThan(1);
     expect(Number.isFinite(score)).toBe(true);
     expect(mapLength).toBe(140 * 140);
+  }, 180_000);
+
+  it('the Hub block runs against a local stand-in for the Hub (tiny CLIP and official adapter files by name)', async () => {
+    const block = blocks.find((b) => b.mark === 'mock-hub')!;
+    const hub = await startMockHub(new Map([
+      ['openai/clip-vit-large-patch14-336', { commit: fakeCommit('clip'), files: tinyClipRepoFiles() }],
+      ['your-name/aaclip-visa', { commit: fakeCommit('adapters'), files: new Map([['text_adapter.pth', readFileSync(fixture('text_adapter.pth'))], ['image_adapter_1.pth', readFileSync(fixture('image_adapter_1.pth'))]]) }],
+    ]));
+    try {
+      const out = join(work, 'photo-results');
+      const code = substitute(block.code, [['photo.png', fixture('preprocess-input.png')], ['--size 518', '--size 140'], ['--out photo-results', `--out ${out}`]]);
+      // the process must run while this one's event loop serves the Hub: no execFileSync here
+      const env = { ...process.env, AACLIP_BACKEND: 'wasm', HF_ENDPOINT: hub.url, AACLIP_CACHE: join(work, 'hub-cache'), HF_HUB_DISABLE_PROGRESS_BARS: '1' };
+      await promisify(execFile)('bash', ['-c', code], { cwd: repoRoot, env });
+      const scores = JSON.parse(readFileSync(join(out, 'scores.json'), 'utf8')) as { results: { imageScore: number }[] };
+      expect(scores.results).toHaveLength(1);
+      expect(scores.results[0]!.imageScore).toBeGreaterThan(0);
+      expect(scores.results[0]!.imageScore).toBeLessThan(1);
+      expect(hub.requests.length).toBeGreaterThan(0);
+    } finally {
+      await hub.close();
+    }
   }, 180_000);
 });
