@@ -15,6 +15,7 @@ verbs:
   detect   find and localise anomalies in images (overlay PNGs + scores.json)
   train    train the adapters (stage 1 text, stage 2 image), resumable
   eval     evaluate a model on a dataset: metric table, JSON, Markdown and HTML reports
+  calibrate  per-class OK/DEFECT thresholds from known-good images (--fpr) or a labelled set
   convert  OpenAI .pt / Hugging Face / open_clip weights -> one aaclip model file
   index    write AA-CLIP's jsonl manifest for a dataset folder
   demo     generate unseen synthetic textures, detect, evaluate and report (offline)
@@ -36,7 +37,7 @@ export function cliVersion(): string {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-const VERBS = ['detect', 'train', 'eval', 'convert', 'index', 'demo', 'cache'] as const;
+const VERBS = ['detect', 'train', 'eval', 'calibrate', 'convert', 'index', 'demo', 'cache'] as const;
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = argv;
@@ -49,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./cli/train')).trainCommand(rest);
     case 'eval':
       return (await import('./cli/eval')).evalCommand(rest, demoModelPath);
+    case 'calibrate':
+      return (await import('./cli/calibrate')).calibrateCommand(rest, demoModelPath);
     case 'convert':
       return (await import('./cli/convert')).convertCommand(rest);
     case 'index':
