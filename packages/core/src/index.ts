@@ -26,8 +26,6 @@ export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
 export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
 export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
-export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
-export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
 // Fused kernels in tfjs' kernel registry (cpu JS, wasm SIMD on the wasm heap, WebGPU WGSL) and their op functions
 export { registerFusedKernels, unregisterFusedKernels } from './kernels/register';
 export { layerNorm, biasActivation, headSlice, setFusedKernelsEnabled, fusedKernelsEnabled, fusedKernelActive, FUSED_KERNELS_FLAG } from './kernels/fused-ops';
@@ -230,7 +228,7 @@ export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from '.
 // MuSc zero-shot batch scoring (and its parity check)
 export * from './musc/index';
 
-// Few-shot normal references (memory banks of normal patches per class)
-export * from './few-shot/index';
 // Model references (hf:owner/name[@revision][/file], aliases, URLs), Hub URLs, file choice
 export * from './hub/index';
+// Few-shot normal references (memory banks of normal patches per class)
+export * from './few-shot/index';
