@@ -5,7 +5,7 @@ import { loadWeights } from './load-weights';
 
 function recordingFetch(body: () => Uint8Array): { urls: string[]; fetch: (url: string) => Promise<Response> } {
   const urls: string[] = [];
-  return { urls, fetch: async (url: string) => (urls.push(url), new Response(body(), { status: 200 })) };
+  return { urls, fetch: async (url: string) => (urls.push(url), new Response(body() as Uint8Array<ArrayBuffer>, { status: 200 })) };
 }
 
 afterEach(() => {
