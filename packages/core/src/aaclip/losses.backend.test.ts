@@ -1,18 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 as rng } from './aaclip-model';
 import { diceLoss, focalLoss, segmentationLoss, sumInStages } from './losses';
-
-/** Deterministic [0, 1) values (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A softmax-like map [B, 2, S, S] (float32) and a sparse {0, 1} mask [B, S, S]. */
 function maps(B: number, S: number, seed: number): { prob: Float32Array; mask: Float32Array } {
