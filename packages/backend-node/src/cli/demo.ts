@@ -5,10 +5,12 @@ import { backendReport } from '../backend';
 import { parseCliArgs } from '../cli-args';
 import { averageMetrics, evaluateClass } from '../evaluate';
 import { writeFileAtomic } from '../fs-utils';
-import { loadDetector } from '../model-bundle';
+import { openSafetensorsFile } from '../weights-io';
 import { formatMetricTable, writeEvaluationReport } from '../report/index';
 import { COMMON_HELP, COMMON_OPTIONS, commonFlags, lockOut, requireFile, startBackend, usage } from './common';
 import { intFlag, numFlag } from './flags';
+import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, type HeadFlags } from './head-flags';
+import { loadHead, stackImages } from './heads';
 import { Progress } from './progress';
 
 export const DEMO_HELP = `aaclip demo [--out DIR] [options]
@@ -22,6 +24,9 @@ metric table and writes heatmaps and the HTML report to DIR (default ./aaclip-de
   --per-family N     normal and anomalous images per family, 1 to 1000 (default 24 + 24)
   --bar X            pass mark for the average image and pixel AUROC, 0 to 1 (default 0.90)
   --force            overwrite an existing report in DIR
+${HEAD_HELP}
+  --shots K          few-shot: K generated normal textures per family (other seeds than the
+                     test images) become the normal references
 ${COMMON_HELP}
 
 The demo model is a small CLIP-shaped network trained by this project's own trainer on
@@ -29,7 +34,7 @@ synthetic textures; it is not CLIP and knows nothing about real objects. For rea
 OpenAI's ViT-L-14-336 weights (see the README).`;
 
 export async function demoCommand(argv: string[], defaultModel: () => string): Promise<number> {
-  const { values } = parseCliArgs(argv, { ...COMMON_OPTIONS, out: 'string', model: 'string', families: 'string', 'per-family': 'string', bar: 'string', force: 'boolean' }, { positionals: false });
+  const { values } = parseCliArgs(argv, { ...COMMON_OPTIONS, ...HEAD_OPTIONS, out: 'string', model: 'string', families: 'string', 'per-family': 'string', bar: 'string', force: 'boolean' }, { positionals: false });
   if (values.help) {
     console.log(DEMO_HELP);
     return 0;
@@ -37,6 +42,9 @@ export async function demoCommand(argv: string[], defaultModel: () => string): P
   const ctx = commonFlags(values);
   const perFamily = intFlag(values, 'per-family', 24, 1, 1000);
   const bar = numFlag(values, 'bar', 0.9, 0, 1);
+  const head = headFlags(values);
+  if (values.normal !== undefined) throw usage('--normal is for real images (aaclip detect / eval); the demo generates its references with --shots K');
+  checkMuscBatch(2 * perFamily, head, 'images per family (--per-family N gives N + N)');
   const asked = values.families ? String(values.families).split(',').map((s) => s.trim()).filter(Boolean) : null;
   for (const f of asked ?? []) if (!(TEXTURE_FAMILIES as readonly string[]).includes(f)) throw usage(`--families: unknown family ${JSON.stringify(f.slice(0, 40))} (known: ${TEXTURE_FAMILIES.join(', ')})`);
   const outDir = resolve((values.out as string | undefined) ?? 'aaclip-demo');
@@ -46,24 +54,38 @@ export async function demoCommand(argv: string[], defaultModel: () => string): P
   const release = lockOut(outDir, 'demo');
   try {
     await startBackend(ctx);
-    return await runDemo(ctx, modelPath, outDir, asked, perFamily, bar);
+    return await runDemo(ctx, modelPath, outDir, asked, perFamily, bar, head);
   } finally {
     release();
   }
 }
 
-async function runDemo(ctx: ReturnType<typeof commonFlags>, modelPath: string, outDir: string, asked: string[] | null, perFamily: number, bar: number): Promise<number> {
+async function runDemo(ctx: ReturnType<typeof commonFlags>, modelPath: string, outDir: string, asked: string[] | null, perFamily: number, bar: number, head: HeadFlags): Promise<number> {
   const t0 = Date.now();
-  const { detector, bundle } = await loadDetector({ model: modelPath, domain: 'industrial' });
+  const detector = await loadHead({ method: head.method, topminMax: head.topminMax, model: modelPath, domain: 'industrial', onWarning: (m) => ctx.log(`warning: ${m}`) });
+  const file = openSafetensorsFile(modelPath); // the metadata: the families the demo model was trained on
+  const bundle = { metadata: file.metadata, config: detector.config };
+  file.close();
+  const headName = `${head.method === 'musc' ? 'MuSc' : 'AA-CLIP'}${head.shots ? ` + ${head.shots}-shot normal references` : ''}`;
   const trained = JSON.parse(bundle.metadata.demo_train_families ?? '[]') as string[];
   const families = (asked ?? TEXTURE_FAMILIES.filter((f) => !trained.includes(f))) as TextureFamily[];
   const unseen = families.filter((f) => !trained.includes(f));
   const size = bundle.config.vision.imageSize;
-  ctx.log(`demo model ${modelPath}: trained on ${trained.join(', ') || '(unknown)'}; evaluating ${families.join(', ')} (${unseen.length} unseen) at ${size} px`);
+  ctx.log(`demo model ${modelPath}: trained on ${trained.join(', ') || '(unknown)'}; evaluating ${headName} on ${families.join(', ')} (${unseen.length} unseen) at ${size} px`);
   const results = [];
   try {
     for (const family of families) {
       const samples = generateDataset({ families: [family], size, perFamily: { normal: perFamily, anomalous: perFamily }, seed: ctx.seed + 2024 });
+      if (head.shots) {
+        // references: normal textures of the family from seeds the test images do not use
+        const refs = generateDataset({ families: [family], size, perFamily: { normal: head.shots, anomalous: 0 }, seed: ctx.seed + 7919 });
+        const t = stackImages(refs.map((r) => normalizeClip(r.image)), size); // [K, S, S, 3]
+        try {
+          await detector.addNormals(family, t);
+        } finally {
+          t.dispose();
+        }
+      }
       const progress = new Progress(`demo ${family}`, samples.length, { quiet: ctx.quiet });
       const r = await evaluateClass(detector, family, 'industrial', samples.length, async (i) => {
         const s = samples[i]!;
@@ -82,7 +104,7 @@ async function runDemo(ctx: ReturnType<typeof commonFlags>, modelPath: string, o
   const average = averageMetrics(results.map((r) => r.report.metrics));
   const seconds = (Date.now() - t0) / 1000;
   const written = await writeEvaluationReport(outDir, {
-    title: 'AA-CLIP offline demo: synthetic textures the model never saw',
+    title: `${headName} offline demo: synthetic textures the model never saw`,
     createdAt: new Date().toISOString(),
     model: { model: modelPath, imageSize: size, trainedOn: trained.join(', '), note: 'small CLIP-shaped network trained on synthetic textures; not OpenAI CLIP' },
     dataset: { root: 'synthetic (generated)', format: `${families.length} families x ${perFamily} normal + ${perFamily} anomalous` },
@@ -91,8 +113,9 @@ async function runDemo(ctx: ReturnType<typeof commonFlags>, modelPath: string, o
     runtime: { seconds, backend: backendReport()?.active ?? 'unknown' },
   }, { force: true });
   const pass = average.imageAuroc >= bar && average.pixelAuroc >= bar;
-  if (ctx.json) console.log(JSON.stringify({ families, unseen, average, pass, bar, seconds, report: written }));
+  if (ctx.json) console.log(JSON.stringify({ method: head.method, shots: head.shots ?? 0, families, unseen, average, pass, bar, seconds, report: written }));
   else {
+    console.log(`${headName}:`);
     console.log(formatMetricTable(results.map((r) => ({ name: r.report.className, metrics: r.report.metrics })), average));
     console.log(`\nimage AUROC ${(average.imageAuroc * 100).toFixed(1)}, pixel AUROC ${(average.pixelAuroc * 100).toFixed(1)} on ${unseen.length} unseen families: ${pass ? 'PASS' : 'BELOW'} the ${(bar * 100).toFixed(0)} bar`);
     console.log(`report: ${written.html}\nheatmaps: ${join(outDir, 'heatmaps')}\n(${seconds.toFixed(1)} s)`);

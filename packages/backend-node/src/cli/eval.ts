@@ -8,10 +8,14 @@ import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
 import { averageMetrics, evaluateClass, type ClassEvaluation } from '../evaluate';
 import { writeFileAtomic } from '../fs-utils';
-import { loadDetector } from '../model-bundle';
+import { sampleKShot } from '../datasets/kshot';
+import { preprocessImage } from '@aaclip/core';
+import { decodeImageFile } from '../image-io';
 import { formatMetricTable, METRIC_COLUMNS, writeEvaluationReport } from '../report/index';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, requirePath, startBackend, usage, userMessage } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, requiredFlag, sizeFlag } from './flags';
+import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
+import { loadHead, stackImages } from './heads';
 import { peekVision, vocabIgnoredWarning } from './model-peek';
 import { canonical, fileIdentity, fingerprint, safeStem, settingsDiff, shortHash, type Settings } from './output-names';
 import { fromSerial, toSerial, type PartialResult } from './partial';
@@ -38,6 +42,10 @@ score histograms) to DIR.
   --out DIR           report folder (an existing report needs --force)
   --resume            reuse the classes an earlier run with the same settings finished in DIR
   --on-error E        skip | stop (default stop) for unreadable images or bad masks
+${HEAD_HELP}
+  --shots K           few-shot: K known-good references per class, chosen with --seed from the
+                      dataset's train split (or from --normal DIR/<class>/)
+  --normal DIR        known-good references per class in DIR/<class>/ (all, or K with --shots)
   --official          the official evaluation's numbers: a class whose test split has one
                       label gets image AUROC/AP 0, averaged in (default: undefined, left out)
   --force             overwrite an existing report
@@ -53,6 +61,7 @@ export function partialName(className: string): string {
 export async function evalCommand(argv: string[], defaultModel: () => string): Promise<number> {
   const { values } = parseCliArgs(argv, {
     ...COMMON_OPTIONS,
+    ...HEAD_OPTIONS,
     data: 'string', format: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string',
     classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string', official: 'boolean',
   }, { isFile: existsSync, positionals: false });
@@ -70,6 +79,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
   const sizeArg = sizeFlag(values);
   const batch = intFlag(values, 'batch', 4, 1, 64);
   const official = values.official === true;
+  const head = headFlags(values);
   if (values.force && values.resume) throw usage('--force and --resume exclude each other (--force starts over, --resume reuses finished classes)');
   const dataset = values.dataset as string | undefined;
   const domain = choiceFlag(values, 'domain', (dataset ? domainOf(dataset, { onWarning: () => undefined }) : 'industrial') as Domain, ['industrial', 'medical'] as const);
@@ -103,9 +113,26 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
     classes = want;
   }
   // 3. settings: stored with every partial result, compared on --resume
+  // few-shot references per class: --normal DIR/<class>/, or K normal images of the train split
+  const references = new Map<string, string[]>();
+  if (values.normal !== undefined) {
+    for (const c of classes) references.set(c, normalImages(join(String(values.normal), c), head.shots, ctx.seed));
+  } else if (head.shots !== undefined) {
+    let picked: DatasetItem[];
+    try {
+      picked = sampleKShot(index.items.filter((it) => classes.includes(it.className)), head.shots, ctx.seed, { split: 'train', label: 0 });
+    } catch (e) {
+      throw usage(`--shots ${head.shots}: ${userMessage(e)} (the references come from the normal images of the train split; or give --normal DIR)`);
+    }
+    for (const it of picked) references.set(it.className, [...(references.get(it.className) ?? []), it.imagePath]);
+  }
+  for (const c of classes) checkMuscBatch(index.items.filter((it) => it.className === c && it.split === 'test').length, head, `test images of class "${c}"`);
   const settings: Settings = {
     model: fileIdentity(model), adapters: (adapters ?? []).map(fileIdentity).join(','), vocab: (vocab ?? []).map(fileIdentity).join(','),
     data: canonical(data), format: index.format, dataset: dataset ?? null, domain, size: sizeArg ?? 'native', official,
+    // recorded only when not the defaults, so that earlier runs' fingerprints stay valid
+    ...(head.method !== 'aaclip' ? { method: head.method, topminMax: head.topminMax } : {}),
+    ...(references.size ? { shots: head.shots ?? null, normal: values.normal === undefined ? 'train split' : canonical(String(values.normal)), seed: ctx.seed } : {}),
   };
   const fp = fingerprint(settings);
   const partialDir = join(outDir, '.partial');
@@ -130,7 +157,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
       }
     }
     await startBackend(ctx);
-    return await runEval({ ctx, index, classes, reused, data, model, adapters, vocab, dataset, domain, sizeArg, batch, onError, official, outDir, partialDir, settings, fp, force: values.force === true || values.resume === true, modelName: (values.model as string | undefined) ?? 'demo' });
+    return await runEval({ ctx, head, references, index, classes, reused, data, model, adapters, vocab, dataset, domain, sizeArg, batch, onError, official, outDir, partialDir, settings, fp, force: values.force === true || values.resume === true, modelName: (values.model as string | undefined) ?? 'demo' });
   } finally {
     release();
   }
@@ -138,6 +165,8 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
 
 interface EvalRun {
   ctx: ReturnType<typeof commonFlags>;
+  head: HeadFlags;
+  references: Map<string, string[]>;
   index: DatasetIndex;
   classes: string[];
   reused: Map<string, ClassEvaluation>;
@@ -163,13 +192,17 @@ async function runEval(o: EvalRun): Promise<number> {
   const { ctx } = o;
   const t0 = Date.now();
   const skipped: { path: string; reason: string }[] = [];
-  const { detector, bundle } = await loadDetector({
+  const detector = await loadHead({
+    method: o.head.method,
+    topminMax: o.head.topminMax,
     model: o.model,
     adapters: o.adapters,
     vocab: o.vocab,
-    prompts: { dataset: o.dataset, onWarning: (w) => ctx.log(`warning: ${userMessage(w.message)}`) },
+    dataset: o.dataset,
     domain: o.domain,
+    onWarning: (m) => ctx.log(`warning: ${userMessage(m)}`),
   });
+  const bundle = { config: detector.config };
   const results: ClassEvaluation[] = [];
   let size: number;
   try {
@@ -186,6 +219,18 @@ async function runEval(o: EvalRun): Promise<number> {
       const items: DatasetItem[] = o.index.items.filter((it) => it.className === c && it.split === 'test');
       if (items.length === 0) throw usage(`class "${c}" has no test images in ${o.data}`);
       const loader = new DatasetLoader(items, { size });
+      const refs = o.references.get(c);
+      if (refs?.length) {
+        const imgs: Float32Array[] = [];
+        for (const f of refs) imgs.push(preprocessImage(await decodeImageFile(f), size));
+        const t = stackImages(imgs, size); // [K, S, S, 3]
+        try {
+          const info = await detector.addNormals(c, t);
+          ctx.log(`${c}: ${info.images} normal references, ${info.bankSize} patches per level`);
+        } finally {
+          t.dispose();
+        }
+      }
       const bar = new Progress(`eval ${c}`, items.length, { quiet: ctx.quiet });
       let r: ClassEvaluation;
       try {
@@ -222,7 +267,7 @@ async function runEval(o: EvalRun): Promise<number> {
   const notes = undefinedNotes(results);
   const seconds = (Date.now() - t0) / 1000;
   const written = await writeEvaluationReport(o.outDir, {
-    title: `AA-CLIP evaluation: ${o.dataset ?? o.index.format} (${results.length} classes)`,
+    title: `${o.head.method === 'musc' ? 'MuSc' : 'AA-CLIP'}${o.references.size ? ` + ${o.head.shots ?? 'all'}-shot normal references` : ''} evaluation: ${o.dataset ?? o.index.format} (${results.length} classes)`,
     createdAt: new Date().toISOString(),
     model: { model: o.modelName, adapters: (o.adapters ?? []).join(', ') || '(in model file)', imageSize: size, domain: o.domain, evaluation: o.official ? 'official (one-label classes score 0)' : 'default' },
     dataset: { root: resolve(o.data), format: o.index.format },
