@@ -1,0 +1,197 @@
+// Issue 18 at CLI level, on the built CLI (dist/cli.js) with the demo model: aaclip calibrate
+// (known-good images at a false-positive rate, a labelled set), detect's OK/DEFECT verdicts from
+// the stored thresholds, detect/eval/demo --method musc, few-shot --normal/--shots, bad input.
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDefect, generateTexture, quantile } from '@aaclip/core';
+import { repoRoot } from '../../../test-utils/fixtures';
+import { openSafetensorsFile } from './weights-io';
+
+const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const DEMO_MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
+const EXAMPLES = ['carpet-good', 'carpet-hole', 'leather-good', 'leather-scratch'].map((n) => join(repoRoot, 'examples/images', `${n}.png`));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function aaclip(args: string[]): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, AACLIP_BACKEND: 'wasm' };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: dir, env, maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function expectUsage(r: Run, text: string | RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  if (typeof text === 'string') expect(r.stderr).toContain(text);
+  else expect(r.stderr).toMatch(text);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+let dir: string;
+const png = (w: number, h: number, data: Uint8Array, ch: 1 | 3 = 3) => sharp(Buffer.from(data), { raw: { width: w, height: h, channels: ch } }).png().toBuffer();
+
+/** A jsonl manifest: class "carpet" with normal and anomalous images (and masks), class "plain" normal only. */
+async function writeManifest(root: string): Promise<string> {
+  mkdirSync(join(root, 'img'), { recursive: true });
+  const lines: string[] = [];
+  for (let k = 0; k < 6; k++) {
+    const n = `n${k}.png`;
+    writeFileSync(join(root, 'img', n), await png(64, 64, generateTexture('carpet', 64, 10 + k).data));
+    lines.push(JSON.stringify({ image_path: `img/${n}`, label: 0, class_name: 'carpet', mask_path: '' }));
+    const d = addDefect(generateTexture('carpet', 64, 50 + k), 'scratch', 90 + k);
+    writeFileSync(join(root, 'img', `a${k}.png`), await png(64, 64, d.image.data));
+    writeFileSync(join(root, 'img', `m${k}.png`), await png(64, 64, d.mask.map((v) => v * 255), 1));
+    lines.push(JSON.stringify({ image_path: `img/a${k}.png`, label: 1, class_name: 'carpet', mask_path: `img/m${k}.png` }));
+    const p = `p${k}.png`;
+    writeFileSync(join(root, 'img', p), await png(64, 64, generateTexture('wood', 64, 30 + k).data));
+    lines.push(JSON.stringify({ image_path: `img/${p}`, label: 0, class_name: 'plain', mask_path: '' }));
+  }
+  const path = join(root, 'data.jsonl');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+let manifest: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'aaclip-cli-heads-'));
+  mkdirSync(join(dir, 'good'));
+  for (let k = 0; k < 5; k++) writeFileSync(join(dir, 'good', `g${k}.png`), await png(96, 96, generateTexture('carpet', 96, 200 + k).data));
+  manifest = await writeManifest(join(dir, 'ds'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('aaclip calibrate and OK/DEFECT verdicts', () => {
+  it('known-good images at --fpr: the (1 - fpr) quantile of their scores, stored in a new file that detect reads', async () => {
+    const modelBefore = statSync(DEMO_MODEL).mtimeMs;
+    const r = await aaclip(['calibrate', '--out', 'cal.safetensors', '--fpr', '0.2', '--class', 'carpet', 'good', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { calibration } = JSON.parse(r.stdout);
+    const t = calibration.classes.carpet;
+    expect(t).toMatchObject({ method: 'fpr', fpr: 0.2, normal: 5, anomalous: 0 });
+    expect(statSync(DEMO_MODEL).mtimeMs).toBe(modelBefore); // the input is untouched
+    // the stored thresholds, read back from the file's metadata
+    const f = openSafetensorsFile(join(dir, 'cal.safetensors'));
+    expect(JSON.parse(f.metadata['aaclip.calibration']!)).toEqual(calibration);
+    f.close();
+    // the same images detected: the image threshold is numpy's quantile(scores, 0.8)
+    const d = await aaclip(['detect', ...[0, 1, 2, 3, 4].map((k) => `good/g${k}.png`), '--class', 'carpet', '--adapters', 'cal.safetensors', '--out', 'd1', '--json']);
+    expect(d.code, d.stderr).toBe(0);
+    const out = JSON.parse(d.stdout);
+    const scores = out.results.map((x: { score: number }) => x.score);
+    expect(t.image).toBeCloseTo(quantile(scores, 0.8), 5);
+    expect(out.thresholdSource).toBe('calibrated');
+    expect(out.threshold).toBe(t.image);
+    for (const x of out.results) expect(x.verdict).toBe(x.score >= t.image ? 'DEFECT' : 'OK');
+    expect(out.results.filter((x: { verdict: string }) => x.verdict === 'DEFECT')).toHaveLength(1); // 1 of 5 at fpr 0.2
+    for (const x of out.results) expect(x.defectArea).toBeGreaterThanOrEqual(0);
+    // the table: an OK/DEFECT column named after the stored threshold
+    const table = await aaclip(['detect', 'good/g0.png', '--class', 'carpet', '--adapters', 'cal.safetensors', '--out', 'd2']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout.split('\n')[0]).toContain(`verdict (calibrated: score >= ${Number(t.image.toFixed(4))})`);
+    expect(table.stdout.split('\n')[1]).toMatch(/\s(OK|DEFECT)\s/);
+    // --threshold wins over the stored one
+    const flag = await aaclip(['detect', 'good/g0.png', '--class', 'carpet', '--adapters', 'cal.safetensors', '--out', 'd3', '--threshold', '0', '--json']);
+    expect(JSON.parse(flag.stdout)).toMatchObject({ threshold: 0, thresholdSource: 'flag', results: [{ verdict: 'DEFECT' }] });
+  });
+
+  it('a labelled set: F1-optimal thresholds per class', async () => {
+    const r = await aaclip(['calibrate', '--out', 'cal-f1.safetensors', '--data', manifest, '--classes', 'carpet', '--split', 'all', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const t = JSON.parse(r.stdout).calibration.classes.carpet;
+    expect(t).toMatchObject({ method: 'f1', normal: 6, anomalous: 6 });
+    expect(t.f1.image).toBeGreaterThan(0);
+    expect(t.f1.pixel).toBeGreaterThan(0);
+    expect(Number.isFinite(t.pixel)).toBe(true);
+  });
+
+  it('bad calibration input: usage errors (exit 2), nothing written, nothing overwritten', async () => {
+    expectUsage(await aaclip(['calibrate', '--out', 'x.safetensors', '--data', manifest, '--classes', 'plain', '--split', 'all']), 'class "plain" has normal images only (6)');
+    expectUsage(await aaclip(['calibrate', '--out', 'x.safetensors', '--class', 'carpet', 'good']), 'give --fpr X with known-good images, or --data ROOT');
+    expectUsage(await aaclip(['calibrate', '--out', 'x.safetensors', '--fpr', '1', '--class', 'carpet', 'good']), '--fpr must be below 1');
+    expectUsage(await aaclip(['calibrate', '--out', 'x.safetensors', '--fpr', '0', '--class', 'carpet', 'good']), '--fpr must be a number above 0');
+    copyFileSync(DEMO_MODEL, join(dir, 'model-copy.safetensors'));
+    const before = readFileSync(join(dir, 'model-copy.safetensors'));
+    expectUsage(await aaclip(['calibrate', '--model', 'model-copy.safetensors', '--out', 'model-copy.safetensors', '--force', '--fpr', '0.1', '--class', 'carpet', 'good']), 'calibrate writes a new file and never replaces its input');
+    expect(readFileSync(join(dir, 'model-copy.safetensors')).equals(before)).toBe(true);
+    writeFileSync(join(dir, 'taken.safetensors'), 'mine');
+    expectUsage(await aaclip(['calibrate', '--out', 'taken.safetensors', '--fpr', '0.1', '--class', 'carpet', 'good']), 'exists (use --force');
+    expect(readFileSync(join(dir, 'taken.safetensors'), 'utf8')).toBe('mine');
+    // a labelled set without normal images
+    mkdirSync(join(dir, 'bad'), { recursive: true });
+    writeFileSync(join(dir, 'bad', 'a.png'), await png(32, 32, generateTexture('carpet', 32, 1).data));
+    writeFileSync(join(dir, 'bad', 'm.png'), await png(32, 32, new Uint8Array(32 * 32).fill(255), 1));
+    writeFileSync(join(dir, 'bad', 'data.jsonl'), `${JSON.stringify({ image_path: 'a.png', label: 1, class_name: 'c', mask_path: 'm.png' })}\n`);
+    expectUsage(await aaclip(['calibrate', '--out', 'x.safetensors', '--data', join(dir, 'bad', 'data.jsonl'), '--split', 'all']), 'class "c" has no normal images');
+  });
+});
+
+describe('--method musc and few-shot references', () => {
+  it('detect --method musc on the example images: a batch scored together, on the CLIP alone', async () => {
+    expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--out', 'm0']), 'needs at least 5 images for --topmin-max 0.3 (images given: 4); with 4 images use --topmin-max 0.34 or more');
+    expectUsage(await aaclip(['detect', EXAMPLES[0]!, '--class', 'carpet', '--method', 'musc', '--out', 'm0']), 'needs at least 5 images');
+    const r = await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--topmin-max', '0.34', '--model', DEMO_MODEL, '--out', 'm1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.method).toBe('musc');
+    expect(out.results).toHaveLength(4);
+    for (const x of out.results) {
+      expect(Number.isFinite(x.score)).toBe(true);
+      expect(x.score).toBe(x.imageScore); // MuSc's image score is RsCIN's
+      expect(statSync(x.overlay).size).toBeGreaterThan(0);
+    }
+    // each defect image scores above the good image of its family
+    const s = Object.fromEntries(out.results.map((x: { input: string; score: number }) => [x.input.split('/').pop()!.replace('.png', ''), x.score]));
+    expect(s['carpet-hole']).toBeGreaterThan(s['carpet-good']);
+    expect(s['leather-scratch']).toBeGreaterThan(s['leather-good']);
+    expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--topmin-max', '0.5', '--out', 'm2']), '--topmin-max is a MuSc setting');
+    expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--workers', '2', '--out', 'm2']), '--workers runs AA-CLIP alone');
+  });
+
+  it('detect --normal DIR --shots K adds the few-shot map; bad references are usage errors', async () => {
+    const r = await aaclip(['detect', EXAMPLES[0]!, EXAMPLES[1]!, '--class', 'carpet', '--normal', 'good', '--shots', '2', '--out', 'f1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('normal references of "carpet": 2 images');
+    const fs = JSON.parse(readFileSync(join(dir, 'f1', 'scores.json'), 'utf8'));
+    expect(fs.results).toHaveLength(2);
+    expect(fs.settings.normal.split(',')).toHaveLength(2); // the two chosen references are part of the settings
+    const zs = JSON.parse((await aaclip(['detect', EXAMPLES[0]!, EXAMPLES[1]!, '--class', 'carpet', '--out', 'f0', '--json'])).stdout);
+    // APRIL-GAN's image score of one image: 1/2 (image score + max of the summed map), not the zero-shot fusion
+    expect(fs.results[0].imageScore).toBeCloseTo(zs.results[0].imageScore, 5);
+    expect(fs.results[0].score).not.toBeCloseTo(zs.results[0].score, 3);
+    expectUsage(await aaclip(['detect', EXAMPLES[0]!, '--class', 'carpet', '--shots', '2', '--out', 'f2']), '--shots K chooses among the --normal DIR images');
+    expectUsage(await aaclip(['detect', EXAMPLES[0]!, '--class', 'carpet', '--normal', 'good', '--shots', '9', '--out', 'f2']), '--shots 9: --normal good holds only 5 images');
+    mkdirSync(join(dir, 'empty'), { recursive: true });
+    expectUsage(await aaclip(['detect', EXAMPLES[0]!, '--class', 'carpet', '--normal', 'empty', '--out', 'f2']), 'holds no images (.png, .jpg, ...): the reference set is empty');
+  });
+
+  it('eval --method musc writes the same report as AA-CLIP', async () => {
+    const r = await aaclip(['eval', '--data', manifest, '--classes', 'carpet', '--method', 'musc', '--out', 'e1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const m = out.classes[0].metrics;
+    for (const k of ['pixelAuroc', 'pixelAp', 'imageAuroc', 'imageAp', 'aupro', 'f1MaxPixel', 'f1MaxImage']) expect(m[k]).toBeGreaterThan(0);
+    const report = JSON.parse(readFileSync(join(dir, 'e1', 'report.json'), 'utf8'));
+    expect(report.title).toMatch(/^MuSc evaluation/);
+  });
+
+  it('demo --method musc and --shots K print their tables', async () => {
+    const m = await aaclip(['demo', '--method', 'musc', '--families', 'carpet', '--per-family', '3', '--out', 'dm', '--bar', '0']);
+    expect(m.code, m.stderr).toBe(0);
+    expect(m.stdout.split('\n')[0]).toBe('MuSc:');
+    expect(m.stdout).toMatch(/carpet\s+\d+\.\d/);
+    const f = await aaclip(['demo', '--shots', '2', '--families', 'carpet', '--per-family', '3', '--out', 'df', '--bar', '0']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout.split('\n')[0]).toBe('AA-CLIP + 2-shot normal references:');
+    expectUsage(await aaclip(['demo', '--method', 'musc', '--per-family', '2', '--out', 'dx']), 'needs at least 5 images for --topmin-max 0.3 (images per family (--per-family N gives N + N): 4)');
+  });
+});
