@@ -153,6 +153,12 @@ describe('--method musc and few-shot references', () => {
     const s = Object.fromEntries(out.results.map((x: { input: string; score: number }) => [x.input.split('/').pop()!.replace('.png', ''), x.score]));
     expect(s['carpet-hole']).toBeGreaterThan(s['carpet-good']);
     expect(s['leather-scratch']).toBeGreaterThan(s['leather-good']);
+    // a folder stands for the images inside it: 5 known-good carpets, one batch at the default interval
+    const f = await aaclip(['detect', 'good', '--class', 'carpet', '--method', 'musc', '--out', 'm3', '--json']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(JSON.parse(f.stdout).results.map((x: { input: string }) => x.input.split('/').pop())).toEqual(['g0.png', 'g1.png', 'g2.png', 'g3.png', 'g4.png']);
+    mkdirSync(join(dir, 'no-images'), { recursive: true });
+    expectUsage(await aaclip(['detect', 'no-images', '--class', 'carpet', '--method', 'musc', '--out', 'm3']), 'no-images is a folder without images');
     expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--topmin-max', '0.5', '--out', 'm2']), '--topmin-max is a MuSc setting');
     expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--workers', '2', '--out', 'm2']), '--workers runs AA-CLIP alone');
   });

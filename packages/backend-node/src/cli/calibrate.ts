@@ -2,13 +2,12 @@
 // on known-good images at a false-positive rate, or F1-optimal on a labelled set; written with
 // the adapters and anchors to a NEW model file (the input is never replaced).
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { calibrateClass, encodeCheckpoint, preprocessImage, type Calibration, type CalibrationSample, type ClassThresholds, type Domain } from '@aaclip/core';
 import { domainOf } from '@aaclip/prompts';
 import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
-import { isImageName } from '../datasets/scan';
 import { writeFileAtomic } from '../fs-utils';
 import { decodeImageFile } from '../image-io';
 import { loadDetector } from '../model-bundle';
@@ -17,6 +16,7 @@ import { canonical } from './output-names';
 import { checkSizeForModel, choiceFlag, intFlag, numFlag, requiredFlag, sizeFlag } from './flags';
 import { peekCalibration, peekVision } from './model-peek';
 import { Progress } from './progress';
+import { expandImageArgs } from './head-flags';
 
 export const CALIBRATE_HELP = `aaclip calibrate --out FILE (--fpr X --class NAME IMAGES... | --data ROOT) [options]
 
@@ -48,20 +48,6 @@ on the anomaly map, and writes them with the adapters and anchors to a NEW model
   --batch N           images per forward, 1 to 64 (default 4)
   --force             overwrite FILE
 ${COMMON_HELP}`;
-
-/** Image files of the positionals (files, or the images directly inside folders), sorted per folder. */
-function listCalibrationImages(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const p of paths) {
-    requirePath(p, 'image or folder');
-    if (statSync(p).isDirectory()) {
-      const found = readdirSync(p).filter(isImageName).sort().map((f) => join(p, f));
-      if (found.length === 0) throw usage(`${p} holds no images (.png, .jpg, ...)`);
-      out.push(...found);
-    } else out.push(p);
-  }
-  return [...new Set(out.map((p) => resolve(p)))];
-}
 
 export async function calibrateCommand(argv: string[], defaultModel: () => string): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, {
@@ -132,7 +118,7 @@ export async function calibrateCommand(argv: string[], defaultModel: () => strin
       sets.set(c, items.map((it) => ({ path: it.imagePath, label: it.label, item: it })));
     }
   } else {
-    sets.set(className!, listCalibrationImages(positionals).map((path) => ({ path })));
+    sets.set(className!, [...new Set(expandImageArgs(positionals).map((p) => resolve(p)))].map((path) => ({ path })));
   }
   // 4. the backend, the detector, the scores
   await startBackend(ctx);

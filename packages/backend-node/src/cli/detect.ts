@@ -9,14 +9,14 @@ import { decodeImageFile, encodePng } from '../image-io';
 import { createDetectorPool } from '../pool/detector-pool';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
-import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
+import { checkMuscBatch, expandImageArgs, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
 import { loadHead, stackImages } from './heads';
 import { peekCalibration, peekVision, vocabIgnoredWarning } from './model-peek';
 import { fileIdentity, fingerprint, planOutputs, settingsDiff, type PlannedOutput, type Settings } from './output-names';
 import { Progress } from './progress';
 import { formatResultTable, verdictOf, type DetectResult } from './result-table';
 
-export const DETECT_HELP = `aaclip detect <images...> --class NAME [options]
+export const DETECT_HELP = `aaclip detect <images or folders...> --class NAME [options]
 
 Finds and localises anomalies: writes an overlay PNG per image, at the image's own size, and
 scores.json. Outputs are named <image>.overlay.png (with a hash of the path when two inputs
@@ -101,7 +101,8 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   if (values.force && values.resume) throw usage('--force and --resume exclude each other (--force replaces earlier outputs, --resume keeps them)');
   if (positionals.length === 0) throw usage('give at least one image (aaclip detect --help)');
   // 2. the files named on the command line
-  for (const p of positionals) requireFile(p, 'image');
+  const inputs = expandImageArgs(positionals); // folders: the images inside them
+  for (const p of inputs) requireFile(p, 'image');
   const model = (values.model as string | undefined) ?? defaultModel();
   requireFile(model, 'model');
   const adapters = values.adapters as string[] | undefined;
@@ -117,7 +118,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   // 3. the outputs: one name per distinct input, never an input, nothing replaced unasked
   const outDir = resolve((values.out as string | undefined) ?? 'aaclip-detect');
   const scoresPath = resolve(outDir, 'scores.json');
-  const { planned, duplicates } = planOutputs(positionals, outDir, '.overlay.png');
+  const { planned, duplicates } = planOutputs(inputs, outDir, '.overlay.png');
   for (const d of duplicates) ctx.log(`warning: ${d} is given more than once; detected once`);
   checkMuscBatch(planned.length, head, 'images given');
   // thresholds: --threshold, else those stored by aaclip calibrate for this class (AA-CLIP's zero-shot score)

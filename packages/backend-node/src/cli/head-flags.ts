@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { minImagesForMsm } from '@aaclip/core';
 import { isImageName } from '../datasets/scan';
 import { seededRandom } from '../datasets/kshot';
-import { usage } from './common';
+import { requirePath, usage } from './common';
 import { choiceFlag, intFlag, numFlag } from './flags';
 import { METHODS, type Method } from './heads';
 
@@ -75,4 +75,23 @@ export function normalImages(dir: string, shots: number | undefined, seed: numbe
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order.slice(0, shots).sort();
+}
+
+/**
+ * Image arguments: files as given, folders replaced by the images directly inside them (sorted);
+ * a folder without images is a usage error naming it.
+ */
+export function expandImageArgs(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    requirePath(p, 'image');
+    if (!statSync(p).isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const found = readdirSync(p).filter(isImageName).sort().map((f) => join(p, f));
+    if (found.length === 0) throw usage(`${p} is a folder without images (.png, .jpg, ...)`);
+    out.push(...found);
+  }
+  return out;
 }
