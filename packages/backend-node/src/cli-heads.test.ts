@@ -190,6 +190,28 @@ describe('--method musc and few-shot references', () => {
     expect(report.title).toMatch(/^MuSc evaluation/);
   });
 
+  it('eval --shots K banks K normal train images per class, chosen with the seed', async () => {
+    const root = join(dir, 'mv');
+    const put = async (rel: string, data: Uint8Array, ch: 1 | 3 = 3) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), await png(64, 64, data, ch));
+    };
+    for (let k = 0; k < 4; k++) await put(`carpet/train/good/t${k}.png`, generateTexture('carpet', 64, 300 + k).data);
+    for (let k = 0; k < 3; k++) {
+      await put(`carpet/test/good/g${k}.png`, generateTexture('carpet', 64, 400 + k).data);
+      const d = addDefect(generateTexture('carpet', 64, 500 + k), 'scratch', 600 + k);
+      await put(`carpet/test/scratch/s${k}.png`, d.image.data);
+      await put(`carpet/ground_truth/scratch/s${k}_mask.png`, d.mask.map((v) => v * 255), 1);
+    }
+    const r = await aaclip(['eval', '--data', root, '--shots', '2', '--out', 'ek']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('carpet: 2 normal references');
+    const report = JSON.parse(readFileSync(join(dir, 'ek', 'report.json'), 'utf8'));
+    expect(report.title).toMatch(/^AA-CLIP \+ 2-shot normal references evaluation/);
+    expect(report.classes[0].metrics.pixelAuroc).toBeGreaterThan(0.5);
+    expectUsage(await aaclip(['eval', '--data', root, '--shots', '5', '--out', 'ek2']), '--shots 5:');
+  });
+
   it('demo --method musc and --shots K print their tables', async () => {
     const m = await aaclip(['demo', '--method', 'musc', '--families', 'carpet', '--per-family', '3', '--out', 'dm', '--bar', '0']);
     expect(m.code, m.stderr).toBe(0);
