@@ -44,6 +44,9 @@ export interface ClassEvaluation {
 export interface EvalHead {
   detect(images: tf.Tensor4D, className: string): Promise<Detection[]>;
   wholeClass?: boolean;
+  /** Streaming whole-class heads: `add` each batch of the class, then `finish` scores them all (in the order added). */
+  add?(images: tf.Tensor4D, className: string): Promise<void>;
+  finish?(className: string): Promise<Detection[]>;
   /**
    * The class's image scores of this head's own protocol (MuSc: the RsCIN score; few-shot:
    * APRIL-GAN's 1/2 (s + minmax(max M))). Default: the official fused score of score.ts.
@@ -83,7 +86,8 @@ export async function evaluateClass(
 ): Promise<ClassEvaluation> {
   const t0 = Date.now();
   const head: EvalHead = 'anchors' in model ? detectorHead(model, domain) : model;
-  const batchSize = head.wholeClass ? Math.max(1, count) : (opts.batchSize ?? 4);
+  const streaming = Boolean(head.add && head.finish);
+  const batchSize = head.wholeClass && !streaming ? Math.max(1, count) : (opts.batchSize ?? 4);
   // a whole-class head cannot score one image again: its detections are kept for the cases
   const kept = new Map<number, Detection>();
   const official = new OfficialMetricAccumulator({ domain });
@@ -91,6 +95,28 @@ export async function evaluateClass(
   const perImage: { path: string; label: 0 | 1; pred: number; max: number; index: number }[] = [];
   const allDets: Detection[] = [];
   let size = 0;
+  type Meta = Pick<EvalSample, 'mask' | 'label' | 'path'> & { index: number };
+  /** Adds the detections of some images to the accumulators. */
+  const record = (meta: readonly Meta[], dets: readonly Detection[]): void => {
+    const m = meta.length;
+    const maps = new Float32Array(m * size * size);
+    const masks = new Uint8Array(m * size * size);
+    dets.forEach((d, k) => {
+      maps.set(d.anomalyMap, k * size * size);
+      if (meta[k]!.mask) masks.set(meta[k]!.mask!, k * size * size);
+      let mx = -Infinity;
+      for (const v of d.anomalyMap) if (v > mx) mx = v;
+      perImage.push({ path: meta[k]!.path, label: meta[k]!.label, pred: d.imageScore, max: mx, index: meta[k]!.index });
+      if (head.classScores) allDets.push({ ...d, anomalyMap: new Float32Array(0), probabilityMap: new Float32Array(0) });
+      if (head.wholeClass) kept.set(meta[k]!.index, d);
+    });
+    const preds = Float32Array.from(dets.map((d) => d.imageScore));
+    const labels = Float32Array.from(meta.map((s) => s.label));
+    official.update({ pixelPreds: maps, pixelLabels: masks, imagePreds: preds, imageLabels: labels, shape: [m, size, size] });
+    pixels.update(maps, masks, [m, size, size]);
+  };
+  // streaming heads (MuSc) take the class batch by batch, then score it at once
+  const waiting: Meta[] = [];
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const loaded = await Promise.all(Array.from({ length: n }, async (_, k) => ({ s: await getSample(start + k), index: start + k })));
@@ -103,28 +129,22 @@ export async function evaluateClass(
     const x = new Float32Array(m * size * size * 3);
     samples.forEach((s, k) => x.set(s.image, k * size * size * 3));
     const images = tf.tensor4d(x, [m, size, size, 3]); // [m, S, S, 3]
-    let dets: Detection[];
+    const meta = present.map(({ s, index }) => ({ mask: s.mask, label: s.label, path: s.path, index }));
+    let dets: Detection[] | null = null;
     try {
-      dets = await head.detect(images, opts.promptClass ?? className);
+      if (streaming) await head.add!(images, opts.promptClass ?? className);
+      else dets = await head.detect(images, opts.promptClass ?? className);
     } finally {
       images.dispose();
     }
-    const maps = new Float32Array(m * size * size);
-    const masks = new Uint8Array(m * size * size);
-    dets.forEach((d, k) => {
-      maps.set(d.anomalyMap, k * size * size);
-      if (samples[k]!.mask) masks.set(samples[k]!.mask!, k * size * size);
-      let mx = -Infinity;
-      for (const v of d.anomalyMap) if (v > mx) mx = v;
-      perImage.push({ path: samples[k]!.path, label: samples[k]!.label, pred: d.imageScore, max: mx, index: present[k]!.index });
-      if (head.classScores) allDets.push({ ...d, anomalyMap: new Float32Array(0), probabilityMap: new Float32Array(0) });
-      if (head.wholeClass) kept.set(present[k]!.index, d);
-    });
-    const preds = Float32Array.from(dets.map((d) => d.imageScore));
-    const labels = Float32Array.from(samples.map((s) => s.label));
-    official.update({ pixelPreds: maps, pixelLabels: masks, imagePreds: preds, imageLabels: labels, shape: [m, size, size] });
-    pixels.update(maps, masks, [m, size, size]);
+    if (dets) record(meta, dets);
+    else waiting.push(...meta);
     for (let k = 0; k < m; k++) opts.onImage?.();
+  }
+  if (streaming && waiting.length) {
+    const dets = await head.finish!(opts.promptClass ?? className);
+    const step = opts.batchSize ?? 4;
+    for (let s = 0; s < waiting.length; s += step) record(waiting.slice(s, s + step), dets.slice(s, s + step));
   }
   if (perImage.length === 0) throw new Error(`class "${className}": no image could be evaluated`);
   const off = official.compute();

@@ -60,16 +60,37 @@ export async function loadHead(o: HeadOptions): Promise<LoadedHead> {
   if (o.method === 'musc') {
     const bundle = await loadBundle({ model: o.model, visionOnly: true, inferenceOnly: true });
     const clip = bundle.clip;
-    const musc = createMuscScorer({ clip, ...(o.topminMax !== undefined ? { topminMax: o.topminMax } : {}) });
+    const newScorer = () => createMuscScorer({ clip, ...(o.topminMax !== undefined ? { topminMax: o.topminMax } : {}) });
+    let musc = newScorer();
+    let adding: string | null = null; // the class whose tokens the scorer holds
     refs = null;
+    const pendingFs: FewShotMap[] = [];
     const head: LoadedHead = {
       method: 'musc',
       config: bundle.config,
-      minBatch: minImagesForMsm(musc.config.topminMin, musc.config.topminMax),
+      minBatch: minImagesForMsm(0, o.topminMax ?? 0.3),
       wholeClass: true,
       async detect(images, className) {
         const dets = await musc.scoreBatch(images);
         return withRefs(dets, images, className);
+      },
+      // the evaluation streams a class: tokens are kept batch by batch, the images themselves are not
+      async add(images, className) {
+        if (musc.count > 0 && adding !== className) {
+          // tokens left by a class whose evaluation failed half-way: start empty
+          musc.dispose();
+          musc = newScorer();
+          pendingFs.length = 0;
+        }
+        adding = className;
+        await musc.add(images);
+        if (refs?.info(className)) pendingFs.push(...(await refs.score(className, images)));
+      },
+      async finish() {
+        adding = null;
+        const dets = await musc.finish();
+        const fs = pendingFs.splice(0);
+        return fs.length ? dets.map((d, i) => combineFewShot(d, fs[i]!)) : dets;
       },
       // MuSc's image score is RsCIN's; with references, APRIL-GAN's mix of it and the combined map
       classScores: (dets) => (refs ? fewShotScores(dets) : Float64Array.from(dets, (d) => d.imageScore)),
