@@ -13,6 +13,7 @@ import { isRemoteReference, resolveAdapterRefs, resolveModelRef, resolveVocabRef
 const VERB_FLAGS: Record<string, { adapters: boolean; vocab: boolean; positionalModel: boolean }> = {
   detect: { adapters: true, vocab: true, positionalModel: false },
   eval: { adapters: true, vocab: true, positionalModel: false },
+  calibrate: { adapters: true, vocab: true, positionalModel: false },
   train: { adapters: false, vocab: true, positionalModel: false },
   convert: { adapters: true, vocab: true, positionalModel: true },
   demo: { adapters: false, vocab: false, positionalModel: false },
