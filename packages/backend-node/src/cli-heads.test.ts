@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDefect, generateTexture, quantile } from '@aaclip/core';
-import { repoRoot } from '../../../test-utils/fixtures';
+import { repoRoot, tinyFixtureDir } from '../../../test-utils/fixtures';
 import { openSafetensorsFile } from './weights-io';
 
 const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
@@ -137,7 +137,7 @@ describe('aaclip calibrate and OK/DEFECT verdicts', () => {
 
 describe('--method musc and few-shot references', () => {
   it('detect --method musc on the example images: a batch scored together, on the CLIP alone', async () => {
-    expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--out', 'm0']), 'needs at least 5 images for --topmin-max 0.3 (images given: 4); with 4 images use --topmin-max 0.34 or more');
+    expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--out', 'm0']), 'needs at least 5 images for --topmin-max 0.3 (images given: 4); with 4 images use --topmin-max 0.34 or more (a fraction), or a count from 1 to 3');
     expectUsage(await aaclip(['detect', EXAMPLES[0]!, '--class', 'carpet', '--method', 'musc', '--out', 'm0']), 'needs at least 5 images');
     const r = await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--topmin-max', '0.34', '--model', DEMO_MODEL, '--out', 'm1', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -159,6 +159,13 @@ describe('--method musc and few-shot references', () => {
     expect(JSON.parse(f.stdout).results.map((x: { input: string }) => x.input.split('/').pop())).toEqual(['g0.png', 'g1.png', 'g2.png', 'g3.png', 'g4.png']);
     mkdirSync(join(dir, 'no-images'), { recursive: true });
     expectUsage(await aaclip(['detect', 'no-images', '--class', 'carpet', '--method', 'musc', '--out', 'm3']), 'no-images is a folder without images');
+    // a plain CLIP without adapters (OpenAI's .pt layout): MuSc needs --model only
+    const plain = await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--topmin-max', '1', '--model', join(tinyFixtureDir, 'clip-openai.pt'), '--out', 'm4', '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const ps = JSON.parse(plain.stdout).results.map((x: { score: number }) => x.score);
+    expect(ps).toHaveLength(4);
+    for (const v of ps) expect(Number.isFinite(v)).toBe(true);
+    expect((await aaclip(['detect', EXAMPLES[0]!, '--class', 'carpet', '--model', join(tinyFixtureDir, 'clip-openai.pt'), '--out', 'm5'])).stderr).toContain('no image adapters');
     expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--topmin-max', '0.5', '--out', 'm2']), '--topmin-max is a MuSc setting');
     expectUsage(await aaclip(['detect', ...EXAMPLES, '--class', 'carpet', '--method', 'musc', '--workers', '2', '--out', 'm2']), '--workers runs AA-CLIP alone');
   });

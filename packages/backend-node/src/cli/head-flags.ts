@@ -43,7 +43,7 @@ export function checkMuscBatch(n: number, f: HeadFlags, what: string): void {
   if (f.method === 'musc' && n < f.minBatch) {
     throw usage(
       `--method musc scores each image against the others of its batch, so it needs at least ${f.minBatch} images for --topmin-max ${f.topminMax} (${what}: ${n})` +
-        (n >= 2 ? `; with ${n} images use --topmin-max ${Math.ceil((1 / (n - 1)) * 100) / 100} or more` : ''),
+        (n === 2 ? '; with 2 images use --topmin-max 1 (a count: the one other image)' : n > 2 ? `; with ${n} images use --topmin-max ${Math.ceil(100 / (n - 1)) / 100} or more (a fraction), or a count from 1 to ${n - 1}` : ''),
     );
   }
 }
