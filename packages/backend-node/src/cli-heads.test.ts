@@ -99,6 +99,15 @@ describe('aaclip calibrate and OK/DEFECT verdicts', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout.split('\n')[0]).toContain(`verdict (calibrated: score >= ${Number(t.image.toFixed(4))})`);
     expect(table.stdout.split('\n')[1]).toMatch(/\s(OK|DEFECT)\s/);
+    // --masks: the binary defect mask at the image's size, white where the map reaches the pixel threshold
+    const mk = await aaclip(['detect', 'good/g0.png', '--class', 'carpet', '--adapters', 'cal.safetensors', '--out', 'd4', '--masks', '--json']);
+    expect(mk.code, mk.stderr).toBe(0);
+    const res = JSON.parse(mk.stdout).results[0];
+    const { data, info } = await sharp(res.defectMask).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([96, 96]);
+    for (const v of new Set(data)) expect([0, 255]).toContain(v);
+    expect(data.reduce((a, v) => a + (v === 255 ? 1 : 0), 0) / data.length).toBeCloseTo(res.defectArea, 1);
+    expectUsage(await aaclip(['detect', 'good/g0.png', '--class', 'wood', '--adapters', 'cal.safetensors', '--out', 'd5', '--masks']), '--masks needs the thresholds');
     // --threshold wins over the stored one
     const flag = await aaclip(['detect', 'good/g0.png', '--class', 'carpet', '--adapters', 'cal.safetensors', '--out', 'd3', '--threshold', '0', '--json']);
     expect(JSON.parse(flag.stdout)).toMatchObject({ threshold: 0, thresholdSource: 'flag', results: [{ verdict: 'DEFECT' }] });

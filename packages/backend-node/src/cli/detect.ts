@@ -38,6 +38,8 @@ ${HEAD_HELP}
   --normal DIR        known-good images of the class: their patches become a memory of normal
                       patches whose distance map is added to the zero-shot map (few-shot)
   --shots K           use K of the --normal images, chosen with --seed (default: all)
+  --masks             with stored thresholds: also write <image>.defect.png, the binary defect
+                      mask (white where the anomaly map reaches the class's pixel threshold)
   --out DIR           output folder (default ./aaclip-detect)
   --opacity X         overlay opacity 0..1 (default 0.5)
   --scale S           overlay colours: image (default: blue to red over each image's anomaly
@@ -79,7 +81,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     ...COMMON_OPTIONS,
     ...HEAD_OPTIONS,
     class: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string', size: 'string', threshold: 'string',
-    out: 'string', opacity: 'string', scale: 'string', force: 'boolean', resume: 'boolean', 'on-error': 'string', workers: 'string',
+    out: 'string', masks: 'boolean', opacity: 'string', scale: 'string', force: 'boolean', resume: 'boolean', 'on-error': 'string', workers: 'string',
   }, { isFile: existsSync });
   if (values.help) {
     console.log(DETECT_HELP);
@@ -124,8 +126,10 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   // thresholds: --threshold, else those stored by aaclip calibrate for this class (AA-CLIP's zero-shot score)
   const calibration = head.method === 'aaclip' ? peekCalibration(adapters?.length ? adapters : [model]) : null;
   const stored = calibration && Object.hasOwn(calibration.classes, className) ? calibration.classes[className]! : undefined;
-  if (calibration && !stored && threshold === undefined) ctx.log(`warning: the stored thresholds are for ${Object.keys(calibration.classes).join(', ')}, not "${className}": no verdict (calibrate this class, or give --threshold)`);
   const useStored = threshold === undefined && stored !== undefined && normals.length === 0;
+  const masks = values.masks === true;
+  if (masks && !(stored && normals.length === 0)) throw usage(`--masks needs the thresholds 'aaclip calibrate' stores for --class ${className} (${calibration ? `this file has ${Object.keys(calibration.classes).join(', ') || 'none'}` : 'this model has none'}), and no --normal`);
+  if (calibration && !stored && threshold === undefined) ctx.log(`warning: the stored thresholds are for ${Object.keys(calibration.classes).join(', ')}, not "${className}": no verdict (calibrate this class, or give --threshold)`);
   if (threshold === undefined && stored && normals.length) ctx.log('warning: the stored thresholds are for the zero-shot score; with --normal the score changes, so no verdict is given (use --threshold)');
   const settings: Settings = {
     model: fileIdentity(model), adapters: (adapters ?? []).map(fileIdentity).join(','), vocab: (vocab ?? []).map(fileIdentity).join(','),
@@ -133,6 +137,7 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     // recorded only when not the defaults, so that earlier runs' fingerprints stay valid
     ...(head.method !== 'aaclip' ? { method: head.method, topminMax: head.topminMax } : {}),
     ...(normals.length ? { normal: normals.map(fileIdentity).join(',') } : {}),
+    ...(masks ? { masks: true } : {}),
   };
   const fp = fingerprint(settings);
   const previous = readScores(scoresPath);
@@ -143,8 +148,10 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   const reuse = new Map<string, DetectResult>();
   if (values.resume && previous) for (const r of previous.results) if (existsSync(r.overlay)) reuse.set(r.image, r);
   for (const p of planned) {
-    if (existsSync(p.output) && !values.force && !reuse.has(p.image)) {
-      throw usage(`${p.output} exists and is not an output of an earlier run with these settings (use --force to overwrite it, or another --out)`);
+    for (const out of masks ? [p.output, maskPath(p.output)] : [p.output]) {
+      if (existsSync(out) && !values.force && !reuse.has(p.image)) {
+        throw usage(`${out} exists and is not an output of an earlier run with these settings (use --force to overwrite it, or another --out)`);
+      }
     }
   }
   // 4. the lock of the output folder, then the backend and the model
@@ -159,7 +166,8 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
     return await runDetect({
       ctx, planned, reuse, model, adapters, vocab, className, domain, opacity, scale, onError, workers, sizeArg, settings, fp, scoresPath, head, normals,
       threshold: threshold ?? (useStored ? stored!.image : undefined),
-      pixelThreshold: useStored ? stored!.pixel : undefined,
+      pixelThreshold: useStored || masks ? stored!.pixel : undefined,
+      masks,
       thresholdSource: threshold === undefined && useStored ? 'calibrated' : undefined,
       calibration: useStored ? calibration! : undefined,
       dataset: values.dataset as string | undefined, modelName: (values.model as string | undefined) ?? 'demo',
@@ -186,6 +194,7 @@ interface RunOptions {
   workers: number;
   threshold: number | undefined;
   pixelThreshold: number | undefined;
+  masks: boolean;
   thresholdSource: string | undefined;
   calibration: Calibration | undefined;
   head: HeadFlags;
@@ -302,11 +311,17 @@ async function runDetect(o: RunOptions): Promise<number> {
             const map = scale(o.scale === 'image' ? det.anomalyMap : det.probabilityMap, size, raw);
             const over = o.scale === 'image' ? overlayHeatmap(rgb.data, map, { opacity: o.opacity }) : overlayHeatmap(rgb.data, map, { opacity: o.opacity, min: 0, max: 1 });
             await writeFileAtomic(p.output, await encodePng({ width: raw.width, height: raw.height, channels: 3, data: over }), { overwrite: true });
+            if (o.masks && o.pixelThreshold !== undefined) {
+              // the defect mask at the image's size: the resized anomaly map against the pixel threshold
+              const m = scale(det.anomalyMap, size, raw);
+              const bw = Uint8Array.from(m, (v) => (v >= o.pixelThreshold! ? 255 : 0));
+              await writeFileAtomic(maskPath(p.output), await encodePng({ width: raw.width, height: raw.height, channels: 1, data: bw }), { overwrite: true });
+            }
           } catch (e) {
             skip(p, e);
             continue;
           }
-          results.push({ input: p.input, image: p.image, overlay: p.output, imageScore: det.imageScore, mapMax: det.mapMax, score: det.score, ...verdictOf(det.score, o.threshold), ...defectArea(det.anomalyMap, o.pixelThreshold) });
+          results.push({ input: p.input, image: p.image, overlay: p.output, ...(o.masks ? { defectMask: maskPath(p.output) } : {}), imageScore: det.imageScore, mapMax: det.mapMax, score: det.score, ...verdictOf(det.score, o.threshold), ...defectArea(det.anomalyMap, o.pixelThreshold) });
           bar.tick(1, `${basename(p.input)} score ${det.score.toFixed(3)}`);
         }
         await writeScores(); // after every chunk: an interrupted run keeps what it did
@@ -339,4 +354,9 @@ function defectArea(map: Float32Array, pixel: number | undefined): Pick<DetectRe
   let n = 0;
   for (const v of map) if (v >= pixel) n++;
   return { defectArea: n / map.length };
+}
+
+/** The defect mask written beside an overlay: <image>.defect.png. */
+function maskPath(overlay: string): string {
+  return `${overlay.slice(0, -'.overlay.png'.length)}.defect.png`;
 }

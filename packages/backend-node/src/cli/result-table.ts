@@ -14,6 +14,8 @@ export interface DetectResult {
   score: number;
   /** With --threshold, or thresholds stored by `aaclip calibrate`: DEFECT when score >= threshold. */
   verdict?: 'OK' | 'DEFECT';
+  /** With --masks: the binary defect mask PNG. */
+  defectMask?: string;
   /** With a calibrated pixel threshold: the fraction of the map's pixels at or above it. */
   defectArea?: number;
 }
