@@ -90,6 +90,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
   const adapters = values.adapters as string[] | undefined;
   const vocab = values.vocab as string[] | undefined;
   for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  if (head.method === 'musc' && adapters?.length) ctx.log('warning: --adapters is ignored by --method musc (MuSc runs on the frozen CLIP)');
   for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
   const peek = peekVision(model);
   if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
