@@ -1,11 +1,12 @@
 /*
  * @aaclip/kernels/node: the GEMM engine on Node worker_threads. Threads default to
- * os.availableParallelism(); AACLIP_THREADS or the `threads` option override it.
+ * os.availableParallelism() (1 inside a worker thread); AACLIP_THREADS or the `threads` option
+ * override it.
  */
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, isMainThread } from 'node:worker_threads';
 import { matMulProvider, setMatMulProvider } from '@aaclip/core';
 import { GemmEngine, type GemmEngineOptions, type ThreadSpawner } from './engine';
 import { gemmChoice, type GemmChoice } from './gemm-choice';
@@ -44,9 +45,12 @@ export interface NodeGemmOptions extends Omit<GemmEngineOptions, 'spawner' | 'th
   workerFile?: string;
 }
 
-/** The machine's thread count for the engine: option, AACLIP_THREADS, or the available cores. */
+/**
+ * The engine's thread count: option, AACLIP_THREADS, or the available cores; inside a worker
+ * thread (a detector or training pool's worker: the pool already spreads over the cores) 1.
+ */
 export function defaultThreads(option?: number): number {
-  return resolveThreads(option, process.env.AACLIP_THREADS, os.availableParallelism());
+  return resolveThreads(option, process.env.AACLIP_THREADS, isMainThread ? os.availableParallelism() : 1);
 }
 
 /** A GEMM engine whose threads are worker_threads. */
