@@ -4,7 +4,7 @@
 // (all cores), with XNNPACK (tfjs-wasm, one thread) and with PyTorch (bench/pytorch, OpenBLAS).
 // Every case runs in a process of its own; lines go to bench/results/<timestamp>-gemm.jsonl.
 //
-//   node bench/gemm-suite.mjs [--quick] [--skip-pytorch] [--python /usr/bin/python3]
+//   node bench/gemm-suite.mjs [--quick] [--batch8 false] [--skip-pytorch] [--python /usr/bin/python3]
 // (PyTorch: Debian's python3-torch with libopenblas0-pthread, run without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE)
 //
 // On Node 20 the children get --experimental-wasm-relaxed-simd (on by default from Node 22).
@@ -43,11 +43,11 @@ function run(cmd, argv, env, tag) {
 }
 
 // ---- GEMM micro-benchmark
-run(process.execPath, [...nodeFlags, join(here, 'gemm.mjs'), '--threads', `1,${cores}`, '--repeat', quick ? '2' : '5'], {}, 'gemm');
+run(process.execPath, [...nodeFlags, join(here, 'gemm.mjs'), '--threads', `1,${cores}`, '--repeat', quick ? '2' : '8'], {}, 'gemm');
 
 // ---- forward: own (all cores), XNNPACK, PyTorch
 const model = quick ? ['--model', 'ViT-B-16'] : ['--model', 'ViT-L-14-336'];
-const cases = quick ? [['224', '1', '1']] : [['336,518', '1', '2'], ['336', '8', '1']];
+const cases = quick ? [['224', '1', '1']] : [['336,518', '1', '2'], ...(args.batch8 === 'false' ? [] : [['336', '8', '1']])];
 const results = [];
 for (const [sizes, batch, repeat] of cases) {
   for (const gemm of ['own', 'xnnpack']) {
