@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDefect, generateTexture, normalizeClip, type Detection, type Detector } from '@aaclip/core';
 import { repoRoot } from '../../../../test-utils/fixtures';
-import type { NodeBackendName } from '../backend';
+import { useBackend, type NodeBackendName } from '../backend';
 import { loadDetector } from '../model-bundle';
 import { loadClip } from '../weights-io';
 import { createDetectorPool, type DetectorPool } from './detector-pool';
@@ -49,6 +49,9 @@ describe(`DetectorPool (${BACKEND})`, () => {
   const warnings: string[] = [];
 
   beforeAll(async () => {
+    // as a user would, and as each worker does: on wasm this plugs in the own GEMM engine, whose
+    // float32 rounding (fused multiply-adds) differs from XNNPACK's, so both sides must use it
+    await useBackend(BACKEND);
     ({ detector } = await loadDetector({ model: MODEL }));
     pool = await createDetectorPool({ model: MODEL, workers: 2, backend: BACKEND, onWarning: (m) => warnings.push(m) });
   });
