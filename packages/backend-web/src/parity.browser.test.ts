@@ -176,8 +176,11 @@ async function runMuscInPage(backend: HarnessBackend): Promise<MuscRunResponse> 
 
 // MuSc (the fixture README's "MuSc" section): LNAMD, MSM, maps and scores from the fixture's
 // tokens, core's computeMuscParity as in Node, at the Node tolerance.
+// wasm and WebGL: WebGPU runs on SwiftShader here (75 s for these 31 outputs, 31/31 when
+// measured: docs/musc.md); the WebGPU ops MuSc uses are those of the AA-CLIP suite above
+const MUSC_BACKENDS: readonly HarnessBackend[] = ['wasm', 'webgl'];
 describe('MuSc parity in Chromium (core computeMuscParity, 31 outputs)', () => {
-  it.each(BACKENDS)('%s: every output within its tolerance', async (backend) => {
+  it.each(MUSC_BACKENDS)('%s: every output within its tolerance', async (backend) => {
     const r = await runMuscInPage(backend);
     expect(r.backend).toBe(backend);
     expect(r.tensorsAfter).toBe(r.tensorsBefore);
