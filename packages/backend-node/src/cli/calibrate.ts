@@ -47,13 +47,14 @@ on the anomaly map, and writes them with the adapters and anchors to a NEW model
   --size N            input size (default: the model's native size)
   --batch N           images per forward, 1 to 64 (default 4)
   --force             overwrite FILE
+  --data-root-only    refuse manifest paths outside the data root (untrusted manifests)
 ${COMMON_HELP}`;
 
 export async function calibrateCommand(argv: string[], defaultModel: () => string): Promise<number> {
   const { values, positionals } = parseCliArgs(argv, {
     ...COMMON_OPTIONS,
     out: 'string', fpr: 'string', class: 'string', data: 'string', format: 'string', split: 'string', classes: 'string',
-    model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string', size: 'string', batch: 'string', force: 'boolean',
+    model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string', size: 'string', batch: 'string', force: 'boolean', 'data-root-only': 'boolean',
   }, { isFile: existsSync });
   if (values.help) {
     console.log(CALIBRATE_HELP);
@@ -99,7 +100,7 @@ export async function calibrateCommand(argv: string[], defaultModel: () => strin
   if (labelled) {
     requirePath(String(values.data), 'dataset');
     try {
-      index = await readDataset(String(values.data), format as DatasetFormat | 'auto');
+      index = await readDataset(String(values.data), format as DatasetFormat | 'auto', { dataRootOnly: values['data-root-only'] === true });
     } catch (e) {
       throw new CliError(userMessage(e), e instanceof DatasetLayoutError ? 2 : 1);
     }

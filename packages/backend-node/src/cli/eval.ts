@@ -49,6 +49,7 @@ ${HEAD_HELP}
   --official          the official evaluation's numbers: a class whose test split has one
                       label gets image AUROC/AP 0, averaged in (default: undefined, left out)
   --force             overwrite an existing report
+  --data-root-only    refuse manifest paths outside the data root (untrusted manifests)
 ${COMMON_HELP}`;
 
 const FORMATS = ['auto', ...DATASET_FORMATS, 'manifest'] as const;
@@ -63,7 +64,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
     ...COMMON_OPTIONS,
     ...HEAD_OPTIONS,
     data: 'string', format: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string',
-    classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string', official: 'boolean',
+    classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string', official: 'boolean', 'data-root-only': 'boolean',
   }, { isFile: existsSync, positionals: false });
   if (values.help) {
     console.log(EVAL_HELP);
@@ -102,7 +103,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
   }
   let index: DatasetIndex;
   try {
-    index = await readDataset(data, format as DatasetFormat | 'auto');
+    index = await readDataset(data, format as DatasetFormat | 'auto', { dataRootOnly: values['data-root-only'] === true });
   } catch (e) {
     throw new CliError(userMessage(e), e instanceof DatasetLayoutError ? 2 : 1);
   }

@@ -45,6 +45,7 @@ at every epoch end, and on Ctrl-C / SIGTERM); the final model to DIR/adapters.sa
   --resume             continue from DIR/checkpoint.safetensors (same settings only)
   --on-error E         skip | stop (default stop) for unreadable images
   --force              overwrite an existing DIR/checkpoint.safetensors
+  --data-root-only    refuse manifest paths outside the data root (untrusted manifests)
 ${COMMON_HELP}`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
@@ -52,7 +53,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...COMMON_OPTIONS,
     data: 'string', format: 'string', split: 'string', classes: 'string', shots: 'string', model: 'string', vocab: 'list', dataset: 'string',
     out: 'string', size: 'string', 'stage1-epochs': 'string', 'stage2-epochs': 'string', batch1: 'string', batch2: 'string', lr1: 'string', lr2: 'string',
-    'all-levels': 'boolean', 'no-augment': 'boolean', 'checkpoint-every': 'string', workers: 'string', resume: 'boolean', 'on-error': 'string', force: 'boolean',
+    'all-levels': 'boolean', 'no-augment': 'boolean', 'checkpoint-every': 'string', workers: 'string', resume: 'boolean', 'on-error': 'string', force: 'boolean', 'data-root-only': 'boolean',
   }, { isFile: existsSync, positionals: false });
   if (values.help) {
     console.log(TRAIN_HELP);
@@ -93,7 +94,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (values.resume && !existsSync(ckPath)) throw usage(`--resume but ${ckPath} does not exist`);
   let index;
   try {
-    index = await readDataset(data, format as DatasetFormat | 'auto');
+    index = await readDataset(data, format as DatasetFormat | 'auto', { dataRootOnly: values['data-root-only'] === true });
   } catch (e) {
     throw new CliError(userMessage(e), e instanceof DatasetLayoutError ? 2 : 1);
   }

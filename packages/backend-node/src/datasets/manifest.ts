@@ -18,6 +18,13 @@ export interface ReadManifestOptions {
   verify?: boolean;
   /** Keep only these classes. */
   classes?: readonly string[];
+  /**
+   * Refuse image and mask paths outside the data root (`dataRoot`, else the manifest's folder),
+   * for manifests from untrusted hands: a report then cannot be made to read and embed files from
+   * elsewhere on the disk. Default false, because manifests written by `aaclip index` (and
+   * `writeManifest`) name files outside their own folder by absolute path.
+   */
+  dataRootOnly?: boolean;
   /** Largest manifest file accepted, in bytes (default 256 MiB). */
   maxBytes?: number;
 }
@@ -30,7 +37,7 @@ export const MAX_MANIFEST_LINE = 1 << 20;
  * `INVALID_JSON`, `NOT_AN_OBJECT`, `INVALID_FIELD` (a missing or mistyped field),
  * `DUPLICATE` (an image listed twice in one split) or `LIMIT` (a line or file over the size bounds).
  */
-export type ManifestErrorCode = 'INVALID_UTF8' | 'INVALID_JSON' | 'NOT_AN_OBJECT' | 'INVALID_FIELD' | 'DUPLICATE' | 'LIMIT';
+export type ManifestErrorCode = 'INVALID_UTF8' | 'INVALID_JSON' | 'NOT_AN_OBJECT' | 'INVALID_FIELD' | 'DUPLICATE' | 'LIMIT' | 'OUTSIDE_ROOT';
 
 /**
  * A malformed manifest: names the file (`path`), the 1-based `line` (0 when the problem is
@@ -193,6 +200,17 @@ export async function readManifest(path: string, opts: ReadManifestOptions = {})
   const keep = parsed.items.map((it) => kept.has(it.className));
   const items = parsed.items.filter((_, i) => keep[i]);
   const lines = parsed.lines.filter((_, i) => keep[i]);
+  if (opts.dataRootOnly === true) {
+    const outside = (p: string): boolean => {
+      const rel = relative(root, p);
+      return rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+    };
+    const i = items.findIndex((it) => outside(it.imagePath) || (it.maskPath !== null && outside(it.maskPath)));
+    if (i >= 0) {
+      const p = outside(items[i]!.imagePath) ? items[i]!.imagePath : items[i]!.maskPath!;
+      throw new ManifestError(file, lines[i]!, 'OUTSIDE_ROOT', `${file}:${lines[i]}: ${p} is outside the data root ${root} (--data-root-only: a manifest may only name files inside it)`);
+    }
+  }
   if (opts.verify !== false) {
     const missing = await mapLimit(items, 32, async (it) => {
       if ((await pathKind(it.imagePath)) !== 'file') return it.imagePath;
