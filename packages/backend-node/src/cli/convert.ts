@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { AAClipModel, AnchorCache, CHECKPOINT_FORMAT, normalizeClipStateDict, writeSafetensors, type WritableTensor } from '@aaclip/core';
+import { basename, dirname, join, resolve } from 'node:path';
+import { AAClipModel, AnchorCache, CHECKPOINT_FORMAT, formatAAClipCard, normalizeClipStateDict, parseModelRef, writeSafetensors, type WritableTensor } from '@aaclip/core';
 import { parseCliArgs } from '../cli-args';
 import { removeStaleTemps, writeFileAtomic } from '../fs-utils';
 import { loadBundle, TOKENIZER_METADATA_KEY } from '../model-bundle';
@@ -26,7 +26,11 @@ adapters and precomputed anchors, optionally without the text tower.
   --no-text           drop the text tower (inference then uses the stored anchors)
   --heads N           override the inferred vision heads, 1 to 1024 (default width/64)
   --quick-gelu        mark the model as QuickGELU (default: exact GELU, as AA-CLIP)
-  --force             overwrite --out
+  --card BASE         also write aaclip.json beside FILE, the model card of a bundle to publish
+                      on the Hugging Face Hub (docs/hub.md): BASE is the CLIP the adapters were
+                      trained on (e.g. hf:openai/clip-vit-large-patch14-336); needs --adapters
+  --training-data T   the card's training data (e.g. "VisA, full training split")
+  --force             overwrite --out (and aaclip.json)
 ${COMMON_HELP}`;
 
 export async function convertCommand(argv: string[]): Promise<number> {
@@ -41,6 +45,8 @@ export async function convertCommand(argv: string[]): Promise<number> {
     'no-text': 'boolean',
     heads: 'string',
     'quick-gelu': 'boolean',
+    card: 'string',
+    'training-data': 'string',
     force: 'boolean',
   }, { isFile: existsSync });
   if (values.help) {
@@ -61,6 +67,17 @@ export async function convertCommand(argv: string[]): Promise<number> {
   for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
   for (const f of [input, ...(adapters ?? []), ...(vocab ?? [])]) if (canonical(out) === canonical(f)) throw usage(`--out must differ from the input ${f}`);
   if (existsSync(out) && !values.force) throw usage(`${out} exists (use --force to overwrite)`);
+  const card = values.card as string | undefined;
+  const cardPath = join(dirname(resolve(out)), 'aaclip.json');
+  if (card !== undefined) {
+    if (!values.adapters) throw usage('--card describes a bundle of trained adapters: give them with --adapters');
+    if (existsSync(cardPath) && !values.force) throw usage(`${cardPath} exists (use --force to overwrite)`);
+    try {
+      parseModelRef(card);
+    } catch (e) {
+      throw usage(`--card: ${userMessage(e)}`);
+    }
+  } else if (values['training-data'] !== undefined) throw usage('--training-data goes with --card');
   const ignored = vocab?.length ? vocabIgnoredWarning(input) : null;
   if (ignored) ctx.log(`warning: ${ignored}`);
   removeStaleTemps(dirname(resolve(out))); // a killed earlier run's temporary file beside --out (up to the model's size)
@@ -113,6 +130,10 @@ export async function convertCommand(argv: string[]): Promise<number> {
   }
   const bytes = writeSafetensors(outTensors, metadata);
   await writeFileAtomic(out, bytes, { overwrite: values.force === true });
+  if (card !== undefined) {
+    const text = formatAAClipCard({ base: card, files: { adapters: basename(out) }, imageSize: config.vision.imageSize, ...(values['training-data'] !== undefined ? { trainingData: String(values['training-data']) } : {}) });
+    await writeFileAtomic(cardPath, text, { overwrite: values.force === true });
+  }
   const summary = { out: resolve(out), tensors: outTensors.size, bytes: bytes.length, dtype, textTower: !noText, anchors: nAnchors, config };
   if (ctx.json) console.log(JSON.stringify(summary));
   else console.log(`wrote ${summary.out}: ${summary.tensors} tensors, ${(bytes.length / 2 ** 20).toFixed(1)} MiB (${dtype}${noText ? ', vision only' : ''}${nAnchors ? `, ${nAnchors} anchor sets` : ''})`);

@@ -77,6 +77,8 @@ export async function resolveCliReferences(verb: string, argv: readonly string[]
       for (const f of files) out.push(`--${role}`, f);
       // the old list form: more files after the value (`--adapters a.pth hf:u/r/b.pth`)
       while (role !== 'model' && i + 1 < argv.length && argv[i + 1]!.startsWith('hf:')) for (const f of await resolve(role, argv[++i]!)) out.push(`--${role}`, f);
+    } else if (/^--(card|training-data|out)$/.test(a) && i + 1 < argv.length) {
+      out.push(a, argv[++i]!); // values that are references or paths but not inputs (convert --card BASE)
     } else if (spec.positionalModel && !positionalSeen && !a.startsWith('-') && asUsage(() => isRemoteReference(a))) {
       positionalSeen = true;
       out.push(...(await resolve('model', a)));
