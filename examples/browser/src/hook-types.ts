@@ -23,9 +23,10 @@ export interface ModelRequest {
   promptDataset?: string;
 }
 
-/** A generated texture with one synthetic defect (see generateTexture / addDefect in @aaclip/core). */
+/** A generated texture with one synthetic defect (see generateTexture / addDefect in @aaclip/core), or none. */
 export interface GeneratedImage {
   family: string;
+  /** A defect kind, or 'none' for a good (defect-free) texture. */
   defect: string;
   seed: number;
   size: number;
@@ -102,12 +103,68 @@ export interface BatchResponse {
   detectMs: number;
 }
 
+/** Known-good images of a class, added to its bank of normal references (few-shot head). */
+export interface ReferencesRequest extends ModelRequest {
+  images: ImageRequest[];
+  className: string;
+  /** Forget the class's bank first (default false: the images are added to it). */
+  replace?: boolean;
+}
+
+/** What a class's bank of normal references holds (NormalReferenceInfo of @aaclip/core). */
+export interface ReferencesResponse {
+  backend: BackendInfo;
+  className: string;
+  /** Reference images in the bank. */
+  images: number;
+  /** Patches banked per layer (= images x grid^2 without a coreset). */
+  bankSize: number;
+  /** Milliseconds spent encoding and banking these images. */
+  addMs: number;
+}
+
+/** A detection with the class's normal references added (AA-CLIP map + few-shot map, combineFewShot). */
+export interface ReferenceDetectResponse extends DetectResponse {
+  /** Reference images and patches in the class's bank. */
+  references: number;
+  bankSize: number;
+  /** max of the few-shot map (1 - nearest normal patch cosine, summed over levels). */
+  fewShotMax: number;
+  /** max of the combined map. */
+  combinedMax: number;
+  /** AA-CLIP's own score for the image (without references). */
+  zeroShotScore: number;
+}
+
+/** An unlabeled batch of one class, scored by MuSc (mutual scoring, no references, no text). */
+export interface MuscRequest extends ModelRequest {
+  images: ImageRequest[];
+}
+
+export interface MuscResponse {
+  backend: BackendInfo;
+  size: number;
+  /** RsCIN scores, one per image, in input order. */
+  scores: number[];
+  /** Maximum of each image's map. */
+  mapMaxes: number[];
+  /** Index of the highest-scoring image (shown on the overlay). */
+  top: number;
+  detectMs: number;
+}
+
 /** `window.__aaclip`, set once the app has started. */
 export interface AAClipHook {
   /** Runs a detection through the app, as the UI does, and shows it on the page. */
   detect(req: DetectRequest): Promise<DetectResponse>;
   /** Runs the detector on a preprocessed batch (numerical checks). */
   detectBatch(req: BatchRequest): Promise<BatchResponse>;
+  /** Adds known-good images to the class's bank of normal references (shown on the page). */
+  addReferences(req: ReferencesRequest): Promise<ReferencesResponse>;
+  /** Detects with the class's normal references added; rejects when the class has none. */
+  detectWithReferences(req: DetectRequest): Promise<ReferenceDetectResponse>;
+  /** Scores a batch with MuSc; rejects (and shows the message) when the batch is too small. */
+  muscBatch(req: MuscRequest): Promise<MuscResponse>;
   /** URL of the embedded demo model. */
   demoModelUrl: string;
 }

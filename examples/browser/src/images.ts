@@ -13,14 +13,15 @@ export interface LoadedImage {
 }
 
 /**
- * A texture of `family` with one defect of kind `defect`, `size` pixels square (deterministic
- * in `seed`).
+ * A texture of `family` with one defect of kind `defect` (or none: `defect: 'none'`), `size`
+ * pixels square (deterministic in `seed`).
  *
  * @example const { raw, mask } = generatedImage({ family: 'carpet', defect: 'stain', seed: 7, size: 128 });
  */
 export function generatedImage(g: GeneratedImage): LoadedImage {
   if (!(TEXTURE_FAMILIES as readonly string[]).includes(g.family)) throw new Error(`unknown texture family ${JSON.stringify(g.family)} (expected ${TEXTURE_FAMILIES.join(', ')})`);
-  if (!(DEFECT_KINDS as readonly string[]).includes(g.defect)) throw new Error(`unknown defect kind ${JSON.stringify(g.defect)} (expected ${DEFECT_KINDS.join(', ')})`);
+  if (g.defect === 'none') return { raw: generateTexture(g.family as TextureFamily, g.size, g.seed), mask: null, label: `generated ${g.family} texture, no defect (seed ${g.seed})` };
+  if (!(DEFECT_KINDS as readonly string[]).includes(g.defect)) throw new Error(`unknown defect kind ${JSON.stringify(g.defect)} (expected none, ${DEFECT_KINDS.join(', ')})`);
   const { image, mask } = addDefect(generateTexture(g.family as TextureFamily, g.size, g.seed), g.defect as DefectKind, g.seed);
   return { raw: image, mask, label: `generated ${g.family} texture, ${g.defect} defect (seed ${g.seed})` };
 }
