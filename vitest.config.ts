@@ -7,6 +7,10 @@ const backends = (process.env.AACLIP_TEST_BACKENDS ?? 'cpu,wasm').split(',').fil
 export default defineConfig({
   test: {
     pool: 'forks',
+    // two test files at a time on this 2-core machine (vitest's default, cores - 1, ran one at a
+    // time: 869 s); most files are single-threaded JS or wait on a browser
+    maxWorkers: 2,
+    minWorkers: 1,
     // tests that measure memory call global.gc() before reading RSS; expose it in the workers
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     // sized for a machine 3x slower than a quiet one (CI shares its 2 cores): the slowest unit
