@@ -11,7 +11,7 @@ import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type D
 import { writeFileAtomic } from '../fs-utils';
 import { decodeImageFile } from '../image-io';
 import { loadDetector } from '../model-bundle';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requireFile, requirePath, startBackend, usage, userMessage } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requirePath, startBackend, usage, userMessage, modelFiles } from './common';
 import { canonical } from './output-names';
 import { checkSizeForModel, choiceFlag, intFlag, numFlag, requiredFlag, sizeFlag } from './flags';
 import { peekCalibration, peekVision } from './model-peek';
@@ -79,12 +79,7 @@ export async function calibrateCommand(argv: string[], defaultModel: () => strin
   const className = labelled ? undefined : requiredFlag(values, 'class', 'NAME (the class the known-good images show)');
   if (!labelled && positionals.length === 0) throw usage('give the known-good images (files or folders) to calibrate on');
   // 2. files: the model, the adapters, and an output that is none of them
-  const model = (values.model as string | undefined) ?? defaultModel();
-  requireFile(model, 'model');
-  const adapters = values.adapters as string[] | undefined;
-  const vocab = values.vocab as string[] | undefined;
-  for (const a of adapters ?? []) requireFile(a, 'adapter file');
-  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
+  const { model, adapters, vocab } = modelFiles(values, defaultModel);
   const out = resolve(outArg);
   for (const input of [model, ...(adapters ?? [])]) {
     if (existsSync(out) && canonical(out) === canonical(input)) throw usage(`--out ${outArg} is an input (${input}): calibrate writes a new file and never replaces its input`);

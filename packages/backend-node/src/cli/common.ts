@@ -90,6 +90,20 @@ export async function setup(values: Record<string, unknown>): Promise<CliContext
   return ctx;
 }
 
+/**
+ * The model files a verb names (`--model`, else the demo model; `--adapters`; `--vocab`), each
+ * checked to exist before any backend starts.
+ */
+export function modelFiles(values: Record<string, unknown>, defaultModel: () => string): { model: string; adapters: string[] | undefined; vocab: string[] | undefined } {
+  const model = (values.model as string | undefined) ?? defaultModel();
+  requireFile(model, 'model');
+  const adapters = values.adapters as string[] | undefined;
+  const vocab = values.vocab as string[] | undefined;
+  for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
+  return { model, adapters, vocab };
+}
+
 /** A file named on the command line must exist and be a file (not a folder): a usage error otherwise. */
 export function requireFile(path: string, what: string): void {
   let st;

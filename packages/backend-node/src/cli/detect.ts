@@ -7,7 +7,7 @@ import { parseCliArgs } from '../cli-args';
 import { writeFileAtomic } from '../fs-utils';
 import { decodeImageFile, encodePng } from '../image-io';
 import { createDetectorPool } from '../pool/detector-pool';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage, modelFiles } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
 import { checkMuscBatch, expandImageArgs, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
 import { loadHead, stackImages } from './heads';
@@ -105,14 +105,9 @@ export async function detectCommand(argv: string[], defaultModel: () => string):
   // 2. the files named on the command line
   const inputs = expandImageArgs(positionals); // folders: the images inside them
   for (const p of inputs) requireFile(p, 'image');
-  const model = (values.model as string | undefined) ?? defaultModel();
-  requireFile(model, 'model');
-  const adapters = values.adapters as string[] | undefined;
-  const vocab = values.vocab as string[] | undefined;
-  for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  const { model, adapters, vocab } = modelFiles(values, defaultModel);
   if (head.method === 'musc' && adapters?.length) ctx.log('warning: --adapters is ignored by --method musc (MuSc runs on the frozen CLIP)');
   const normals = values.normal === undefined ? [] : normalImages(String(values.normal), head.shots, ctx.seed);
-  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
   const peek = peekVision(model);
   if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
   const ignored = vocab?.length ? vocabIgnoredWarning(model) : null;

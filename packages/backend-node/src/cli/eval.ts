@@ -12,7 +12,7 @@ import { sampleKShot } from '../datasets/kshot';
 import { preprocessImage } from '@aaclip/core';
 import { decodeImageFile } from '../image-io';
 import { formatMetricTable, METRIC_COLUMNS, writeEvaluationReport } from '../report/index';
-import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, requirePath, startBackend, usage, userMessage } from './common';
+import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requirePath, startBackend, usage, userMessage, modelFiles } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, requiredFlag, sizeFlag } from './flags';
 import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
 import { loadHead, stackImages } from './heads';
@@ -86,13 +86,8 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
   const domain = choiceFlag(values, 'domain', (dataset ? domainOf(dataset, { onWarning: () => undefined }) : 'industrial') as Domain, ['industrial', 'medical'] as const);
   // 2. files
   requirePath(data, 'dataset');
-  const model = (values.model as string | undefined) ?? defaultModel();
-  requireFile(model, 'model');
-  const adapters = values.adapters as string[] | undefined;
-  const vocab = values.vocab as string[] | undefined;
-  for (const a of adapters ?? []) requireFile(a, 'adapter file');
+  const { model, adapters, vocab } = modelFiles(values, defaultModel);
   if (head.method === 'musc' && adapters?.length) ctx.log('warning: --adapters is ignored by --method musc (MuSc runs on the frozen CLIP)');
-  for (const v of vocab ?? []) requireFile(v, 'tokenizer file');
   const peek = peekVision(model);
   if (sizeArg !== undefined && peek) checkSizeForModel(sizeArg, peek.patchSize, basename(model));
   const ignored = vocab?.length ? vocabIgnoredWarning(model) : null;
