@@ -195,15 +195,20 @@ export class GemmEngine {
     this.heap.release(p.offset);
   }
 
-  /** Runs `job` on every thread; returns when C is complete. */
-  run(job: GemmJob): void {
+  /** Posts `job` to the workers and takes this thread's share of its units; returns this thread's error, if any. */
+  private begin(job: GemmJob): unknown {
     this.post(job);
-    let mainError: unknown = null;
     try {
       runUnits(this.ctl, { kernels: this.kernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
+      return null;
     } catch (err) {
-      mainError = err;
+      return err;
     }
+  }
+
+  /** Runs `job` on every thread; returns when C is complete. */
+  run(job: GemmJob): void {
+    const mainError = this.begin(job);
     const gen = Atomics.load(this.ctl, GEN);
     let last = -1;
     let since = Date.now();
@@ -224,13 +229,7 @@ export class GemmEngine {
 
   /** `run`, waiting for the workers without blocking this thread's event loop (a worker's exit is seen at once). */
   async runAsync(job: GemmJob): Promise<void> {
-    this.post(job);
-    let mainError: unknown = null;
-    try {
-      runUnits(this.ctl, { kernels: this.kernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
-    } catch (err) {
-      mainError = err;
-    }
+    const mainError = this.begin(job);
     const gen = Atomics.load(this.ctl, GEN);
     while (!this.settled(gen)) await new Promise((r) => setTimeout(r, 1));
     this.conclude(mainError);
