@@ -84,26 +84,34 @@ afterAll(async () => {
 
 type HookWindow = Window & { __aaclipParity?: ParityHook };
 
-/** Runs the harness on a fresh page (a fresh tfjs) for one backend. */
-async function runInPage(backend: HarnessBackend): Promise<ParityRunResponse> {
+/** Runs `call` on the harness of a fresh page (a fresh tfjs); console lines are tagged `tag`. */
+async function inPage<T>(tag: string, call: (hook: ParityHook) => Promise<T>): Promise<T> {
   const page: Page = await browser!.context.newPage();
-  page.on('console', (m) => consoleLines.push(`[${backend}] ${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`[${backend}] page error: ${e.message}`));
+  page.on('console', (m) => consoleLines.push(`[${tag}] ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => consoleLines.push(`[${tag}] page error: ${e.message}`));
   try {
     await page.goto(`${server!.url}index.html`);
     await page.waitForFunction(() => (window as HookWindow).__aaclipParity !== undefined, undefined, { timeout: 30_000 });
-    return await page.evaluate((r) => (window as HookWindow).__aaclipParity!.run(r), {
-      backend,
-      fixtureUrl: `${server!.url}__fixtures/aaclip-tiny/`,
-      vocabUrl: `${server!.url}__fixtures/bpe_simple_vocab_16e6.txt.gz`,
-      wasmPaths: `${server!.url}__wasm/`,
-      tfFlags: TF_FLAGS[backend],
-    });
+    return await call({
+      run: (r) => page.evaluate((req) => (window as HookWindow).__aaclipParity!.run(req), r),
+      runMusc: (r) => page.evaluate((req) => (window as HookWindow).__aaclipParity!.runMusc(req), r),
+    } as ParityHook);
   } catch (e) {
     throw new Error(`${(e as Error).message}\nlast browser console lines:\n${consoleLines.slice(-15).join('\n')}`);
   } finally {
     await page.close();
   }
+}
+
+/** The AA-CLIP fixture for one backend. */
+function runInPage(backend: HarnessBackend): Promise<ParityRunResponse> {
+  return inPage(backend, (hook) => hook.run({
+    backend,
+    fixtureUrl: `${server!.url}__fixtures/aaclip-tiny/`,
+    vocabUrl: `${server!.url}__fixtures/bpe_simple_vocab_16e6.txt.gz`,
+    wasmPaths: `${server!.url}__wasm/`,
+    tfFlags: TF_FLAGS[backend],
+  }));
 }
 
 /** RGB(A) / gray samples of the page's decoding against Node's (sharp, as PIL sees the file). */
@@ -153,25 +161,14 @@ describe('parity suite in Chromium (core computeParity, 82 outputs)', () => {
   }, 900_000); // WebGPU on SwiftShader: 74-115 s quiet, over 420 s under a load of 8
 });
 
-/** The MuSc fixture on a fresh page for one backend. */
-async function runMuscInPage(backend: HarnessBackend): Promise<MuscRunResponse> {
-  const page: Page = await browser!.context.newPage();
-  page.on('console', (m) => consoleLines.push(`[musc ${backend}] ${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => consoleLines.push(`[musc ${backend}] page error: ${e.message}`));
-  try {
-    await page.goto(`${server!.url}index.html`);
-    await page.waitForFunction(() => (window as HookWindow).__aaclipParity !== undefined, undefined, { timeout: 30_000 });
-    return await page.evaluate((r) => (window as HookWindow).__aaclipParity!.runMusc(r), {
-      backend,
-      fixtureUrl: `${server!.url}__fixtures/musc-tiny/`,
-      wasmPaths: `${server!.url}__wasm/`,
-      tfFlags: TF_FLAGS[backend],
-    });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\nlast browser console lines:\n${consoleLines.slice(-15).join('\n')}`);
-  } finally {
-    await page.close();
-  }
+/** The MuSc fixture for one backend. */
+function runMuscInPage(backend: HarnessBackend): Promise<MuscRunResponse> {
+  return inPage(`musc ${backend}`, (hook) => hook.runMusc({
+    backend,
+    fixtureUrl: `${server!.url}__fixtures/musc-tiny/`,
+    wasmPaths: `${server!.url}__wasm/`,
+    tfFlags: TF_FLAGS[backend],
+  }));
 }
 
 // MuSc (the fixture README's "MuSc" section): LNAMD, MSM, maps and scores from the fixture's
