@@ -7,5 +7,7 @@
  * const engine = await createLocalEngine({ model: 'model.safetensors' });
  * const server = await startServer({ engine, port: 8080 });
  */
+export { createLocalEngine } from "./local-engine";
+export type { LocalEngine, LocalEngineOptions } from "./local-engine";
 export { RequestError, BusyError, DETECT_METHODS } from './engine';
 export type { DetectMethod, DetectImage, DetectOptions, DetectRequest, ImageResult, DetectResponse, DetectEngine, Readiness } from './engine';

@@ -1,0 +1,49 @@
+// Client image bytes -> a decoded RawImage, or a RequestError (4xx) that says what is wrong.
+import { ImageDecodeError, type RawImage } from '@aaclip/core';
+import { decodeImage } from '@aaclip/backend-node';
+import { RequestError, type DetectImage } from './engine';
+
+/** Image formats the server accepts, by their leading bytes. */
+export type ImageKind = 'png' | 'jpeg' | 'bmp' | 'gif' | 'webp' | 'tiff';
+
+/**
+ * The format of `bytes` from its magic number, or null. Own code rather than a library
+ * (file-type knows ~150 formats and reads streams): six signatures, and sharp re-checks the
+ * format before any pixel is decoded; this only decides 415 before libvips sees the bytes.
+ */
+export function sniffImage(bytes: Uint8Array): ImageKind | null {
+  const b = (i: number): number => bytes[i] ?? -1;
+  if (b(0) === 0x89 && b(1) === 0x50 && b(2) === 0x4e && b(3) === 0x47) return 'png';
+  if (b(0) === 0xff && b(1) === 0xd8 && b(2) === 0xff) return 'jpeg';
+  if (b(0) === 0x42 && b(1) === 0x4d) return 'bmp';
+  if (b(0) === 0x47 && b(1) === 0x49 && b(2) === 0x46 && b(3) === 0x38) return 'gif';
+  if (b(0) === 0x52 && b(1) === 0x49 && b(2) === 0x46 && b(3) === 0x46 && b(8) === 0x57 && b(9) === 0x45 && b(10) === 0x42 && b(11) === 0x50) return 'webp';
+  if ((b(0) === 0x49 && b(1) === 0x49 && b(2) === 0x2a && b(3) === 0) || (b(0) === 0x4d && b(1) === 0x4d && b(2) === 0 && b(3) === 0x2a)) return 'tiff';
+  return null;
+}
+
+export interface ImageLimits {
+  /** Largest width x height (checked from the header, before pixels are decoded). */
+  maxPixels: number;
+  /** Largest side in pixels. */
+  maxSide: number;
+}
+
+/** Decodes one client image; every failure is a RequestError naming the image. */
+export async function decodeClientImage(img: DetectImage, label: string, limits: ImageLimits): Promise<RawImage> {
+  const name = img.name ? `${label} "${img.name}"` : label;
+  if (!(img.bytes instanceof Uint8Array) || img.bytes.length === 0) throw new RequestError(400, 'empty_image', `${name} is empty`);
+  if (!sniffImage(img.bytes)) {
+    throw new RequestError(415, 'unsupported_media_type', `${name} is not a PNG, JPEG, BMP, GIF, WebP or TIFF image`);
+  }
+  try {
+    return await decodeImage(img.bytes, name, { maxPixels: limits.maxPixels, maxSide: limits.maxSide });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    // decodeImage names the bound it checked from the header (before any pixel was decoded)
+    if (e instanceof ImageDecodeError && /maxPixels|maxSide|maxAspectRatio/.test(message)) {
+      throw new RequestError(413, 'image_too_large', message, { cause: e });
+    }
+    throw new RequestError(422, 'bad_image', message, { cause: e });
+  }
+}
