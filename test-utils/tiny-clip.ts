@@ -1,7 +1,7 @@
 // Loads the tiny fixture CLIP and adapters with the SDK's own readers (test helper).
 import { readFileSync } from 'node:fs';
 import { ClipModel } from '../packages/core/src/model/clip-model';
-import { normalizeClipStateDict } from '../packages/core/src/weights/clip-state-dict';
+import { normalizeClipStateDict } from '../packages/core/src/model/clip-state-dict';
 import { readSafetensors } from '../packages/core/src/weights/safetensors-reader';
 import type { TensorMap } from '../packages/core/src/weights/named-tensor';
 import { fixture } from './fixtures';

@@ -131,8 +131,8 @@ export { readTorchCheckpoint, openTorchArchive } from './weights/torch-zip';
 export { readTorchScriptParameters, readTorchFile } from './weights/torchscript';
 export { readWeightFile, detectWeightFormat } from './weights/read-weights';
 export type { WeightFileFormat } from './weights/read-weights';
-export { normalizeClipStateDict } from './weights/clip-state-dict';
-export type { NormalizeClipOptions, NormalizedClip } from './weights/clip-state-dict';
+export { normalizeClipStateDict } from './model/clip-state-dict';
+export type { NormalizeClipOptions, NormalizedClip } from './model/clip-state-dict';
 
 // Images
 export type { RawImage, RawImage8 } from './image/raw-image';
@@ -156,15 +156,16 @@ export {
   pixelMetrics,
   aupro,
   aupro200,
-  OfficialMetricAccumulator,
-  officialMetricsEval,
   labelComponents8,
   pythonRound,
   anomalyClipThresholds,
   DEFAULT_MAX_EXACT_SCORES,
   DEFAULT_HISTOGRAM_BINS,
 } from './metrics/index';
-export type { BinaryMetrics, PixelMetrics, PixelMetricOptions, OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch, ScoreStoreOptions } from './metrics/index';
+export type { BinaryMetrics, PixelMetrics, PixelMetricOptions, ScoreStoreOptions } from './metrics/index';
+// The paper's evaluation protocol (per-class normalisation and fused score), over the metrics
+export { OfficialMetricAccumulator, officialMetricsEval } from './eval/official-eval';
+export type { OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch } from './eval/official-eval';
 
 // render (added by render helper)
 export {
@@ -227,6 +228,8 @@ export type { ParityExpectedJson, ParityInput, ParityResult, ParityRow } from '.
 
 // MuSc zero-shot batch scoring (and its parity check)
 export * from './musc/index';
+export { computeMuscParity, isMuscFixture } from './parity/musc-parity';
+export type { MuscParityExpectedJson, MuscParityInput } from './parity/musc-parity';
 
 // Model references (hf:owner/name[@revision][/file], aliases, URLs), Hub URLs, file choice
 export * from './hub/index';

@@ -15,11 +15,11 @@
  * raises.
  */
 import { classFusedScores, minMaxNormaliser } from '../aaclip/score';
-import { ImageMetricAccumulator } from './binary-metrics';
-import { mapShape, PixelMetricAccumulator } from './pixel-metric-accumulator';
-import { pythonRound } from './python-round';
-import { checkLength } from './scan';
-import type { ScoreStoreOptions } from './score-store';
+import { ImageMetricAccumulator } from '../metrics/binary-metrics';
+import { mapShape, PixelMetricAccumulator } from '../metrics/pixel-metric-accumulator';
+import { pythonRound } from '../metrics/python-round';
+import { checkLength } from '../metrics/scan';
+import type { ScoreStoreOptions } from '../metrics/score-store';
 
 /** Domain of a dataset: decides the image score. */
 export type OfficialDomain = 'industrial' | 'medical';

@@ -3,8 +3,6 @@ export { auroc, averagePrecision, f1Max, binaryMetrics, ImageMetricAccumulator }
 export type { BinaryMetrics } from './binary-metrics';
 export { PixelMetricAccumulator, pixelMetrics, aupro, aupro200 } from './pixel-metric-accumulator';
 export type { PixelMetrics, PixelMetricOptions } from './pixel-metric-accumulator';
-export { OfficialMetricAccumulator, officialMetricsEval } from './official-eval';
-export type { OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch } from './official-eval';
 export { labelComponents8 } from './connected-components';
 export type { ConnectedComponents } from './connected-components';
 export { pythonRound } from './python-round';

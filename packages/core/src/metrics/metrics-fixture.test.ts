@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../test-utils/fixtures';
 import { binaryMetrics } from './binary-metrics';
-import { OfficialMetricAccumulator, officialMetricsEval } from './official-eval';
+import { OfficialMetricAccumulator, officialMetricsEval } from '../eval/official-eval';
 import { PixelMetricAccumulator, pixelMetrics } from './pixel-metric-accumulator';
 
 /** Minimal safetensors parse: u64 LE header length, JSON header, raw little-endian data. */

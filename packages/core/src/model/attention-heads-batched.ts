@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AttentionHeadsOptions } from './attention-heads';
+import { headDims, type AttentionHeadsOptions } from './attention-head-dims';
 
 /**
  * How `Attention` runs its heads:
@@ -29,17 +29,6 @@ export function setAttentionMode(next: AttentionMode): AttentionMode {
 export function attentionModeInUse(): Exclude<AttentionMode, 'auto'> {
   if (mode !== 'auto') return mode;
   return BATCHED_BACKENDS.has(tf.getBackend()) ? 'batched' : 'per-head';
-}
-
-/** Tokens, width, head size and logit scale of a stacked projection; throws if qkv does not fit. */
-export function headDims(qkv: tf.Tensor2D, opts: AttentionHeadsOptions): { N: number; W: number; d: number; scale: number } {
-  const { batch, tokens: N, heads } = opts;
-  const W = qkv.shape[1] / 3;
-  if (!Number.isInteger(W) || W % heads !== 0 || qkv.shape[0] !== batch * N) {
-    throw new Error(`attentionHeads: qkv [${qkv.shape}] does not hold ${batch} x ${N} tokens of 3 x ${heads} heads`);
-  }
-  const d = W / heads;
-  return { N, W, d, scale: 1 / Math.sqrt(d) };
 }
 
 /** Largest [images * heads, N, N] probability tensor made at once (bytes, float32). */

@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { headSlice } from '../kernels/fused-ops';
-import { attentionHeadsBatched, attentionModeInUse, headDims } from './attention-heads-batched';
+import { headDims, type AttentionHeadsOptions } from './attention-head-dims';
+import { attentionHeadsBatched, attentionModeInUse } from './attention-heads-batched';
 import { matMul2d } from './matmul-2d';
 import { providedMatMul } from './matmul-provider';
 
-export interface AttentionHeadsOptions {
-  batch: number;
-  tokens: number;
-  heads: number;
-  /** [tokens, tokens], added to the logits (causal text attention); a constant. */
-  mask?: tf.Tensor2D;
-}
+export type { AttentionHeadsOptions } from './attention-head-dims';
 
 /**
  * The multi-head core of attention on the stacked projection: qkv [B*N, 3W] without its bias

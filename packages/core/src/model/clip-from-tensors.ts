@@ -1,5 +1,5 @@
 import type { TensorMap } from '../weights/named-tensor';
-import { normalizeClipStateDict } from '../weights/clip-state-dict';
+import { normalizeClipStateDict } from './clip-state-dict';
 import type { ClipConfig } from './clip-config';
 import { ClipModel } from './clip-model';
 import { parseMetadataJson } from '../weights/metadata-json';

@@ -3,7 +3,7 @@
  * concatenated into `in_proj_*` (rows q; k; v) and the projections are transposed
  * (`visual_projection.weight` [E, W] -> `visual.proj` [W, E]).
  */
-import type { NamedTensor } from './named-tensor';
+import type { NamedTensor } from '../weights/named-tensor';
 
 /** A tensor under its OpenAI name, with the input keys it was made from. */
 export interface SourcedTensor {

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../test-utils/fixtures';
 import { hfNameOf } from './clip-hf-names';
 import { normalizeClipStateDict } from './clip-state-dict';
-import type { NamedTensor, TensorMap } from './named-tensor';
-import { readSafetensors } from './safetensors-reader';
-import { readTorchCheckpoint } from './torch-zip';
-import { readTorchScriptParameters } from './torchscript';
+import type { NamedTensor, TensorMap } from '../weights/named-tensor';
+import { readSafetensors } from '../weights/safetensors-reader';
+import { readTorchCheckpoint } from '../weights/torch-zip';
+import { readTorchScriptParameters } from '../weights/torchscript';
 
 const load = (name: string): Uint8Array => readFileSync(fixture(name));
 const openai = (): TensorMap => readSafetensors(load('clip-openai.safetensors')).tensors;

@@ -3,9 +3,9 @@
  * `state_dict.` prefixes; Hugging Face `CLIPModel`) to the OpenAI layout, checks every
  * shape and infers the {@link ClipConfig}.
  */
-import type { ClipConfig, TextConfig, VisionConfig } from '../model/clip-config';
+import type { ClipConfig, TextConfig, VisionConfig } from './clip-config';
 import { convertHfClipNames, hfNameOf, looksLikeHfClip, type SourcedTensor } from './clip-hf-names';
-import type { NamedTensor, TensorMap } from './named-tensor';
+import type { NamedTensor, TensorMap } from '../weights/named-tensor';
 
 export interface NormalizeClipOptions {
   /** Attention heads of the vision tower (default width / 64, at least 1). */

@@ -1,5 +1,5 @@
 // MuSc (Li et al., ICLR 2024): zero-shot anomaly scoring of an unlabeled batch, with no training,
-// adapters or text; and its parity check against the official code's outputs.
+// adapters or text (its parity check against the official code's outputs: parity/musc-parity.ts).
 export { lnamd, lnamdPatches, LNAMD_EPS, DEFAULT_R_LIST } from './lnamd';
 export { mutualScores, intervalAverage, msmInterval, minImagesForMsm } from './msm';
 export type { MsmOptions } from './msm';
@@ -10,5 +10,3 @@ export { emptyMuscTokens, appendMuscImage } from './musc-tokens';
 export type { MuscTokens } from './musc-tokens';
 export { MuscScorer, createMuscScorer, scoreMuscTokens } from './musc-scorer';
 export type { MuscDetection, MuscScorerOptions, MuscScoreOptions, MuscScores } from './musc-scorer';
-export { computeMuscParity, isMuscFixture } from '../parity/musc-parity';
-export type { MuscParityExpectedJson, MuscParityInput } from '../parity/musc-parity';

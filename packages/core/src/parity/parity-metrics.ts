@@ -1,6 +1,6 @@
 // The metrics outputs of the parity check (computed from inputs.safetensors' metrics.* arrays).
 import { binaryMetrics } from '../metrics/binary-metrics';
-import { officialMetricsEval } from '../metrics/official-eval';
+import { officialMetricsEval } from '../eval/official-eval';
 import { pixelMetrics } from '../metrics/pixel-metric-accumulator';
 import { toFloat32, type NamedTensor, type TensorMap } from '../weights/named-tensor';
 import type { WritableTensor } from '../weights/safetensors-writer';
