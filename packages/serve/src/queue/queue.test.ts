@@ -1,0 +1,175 @@
+// The queue against a real Redis (Debian's redis-server on a free port, test-utils/redis.ts) with
+// workers in this process: round trip, idempotent ids, client errors, retries and the dead-letter
+// queue, a worker whose model cannot load, and a Redis restart in the middle of a run. Real worker
+// processes (SIGKILL, two backends) are in worker-process.test.ts.
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from '../../../../test-utils/redis';
+import { RequestError, type DetectEngine, type DetectRequest, type DetectResponse } from '../engine';
+import { KEY_PREFIX, deadLetterQueue } from './protocol';
+import { createQueueEngine, type QueueEngine } from './queue-engine';
+import { runWorker, type QueueWorker } from './worker';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.close();
+});
+
+/** A stand-in for the model: the score of an image is its byte sum / 1000; 'poison' always throws. */
+function fakeEngine(opts: { delayMs?: number; calls?: string[] } = {}): DetectEngine {
+  return {
+    async detect(req: DetectRequest): Promise<DetectResponse> {
+      opts.calls?.push(`${req.className}:${req.images.map((i) => i.name).join(',')}`);
+      if (req.className === 'unknown') throw new RequestError(400, 'unknown-class', 'unknown class "unknown"');
+      if (req.className === 'poison') throw new Error('worker-side failure');
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      return {
+        className: req.className,
+        method: req.method,
+        backend: 'fake',
+        ms: 1,
+        results: req.images.map((im) => {
+          const s = im.bytes.reduce((a, b) => a + b, 0) / 1000;
+          return { name: im.name, score: s, imageScore: s, mapMax: s, size: 4, mapPng: Uint8Array.from([1, 2, 3]) };
+        }),
+      };
+    },
+    classes: () => ['carpet', 'poison', 'unknown'],
+    ready: () => ({ ok: true }),
+    backend: () => 'fake',
+    close: async () => undefined,
+  };
+}
+
+const req = (name: string, bytes: number[], className = 'carpet'): DetectRequest => ({ className, method: 'aaclip', images: [{ bytes: Uint8Array.from(bytes), name }] });
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('queue engine and worker (in process, real Redis)', () => {
+  it('round-trips a request, reports readiness and classes, and answers a resubmission from the stored result', async () => {
+    const queue = 'rt';
+    const engine = await createQueueEngine({ url: redis.url, queue, refreshMs: 100 });
+    expect(engine.ready().ok).toBe(false);
+    expect((engine.ready() as { reason: string }).reason).toMatch(/no ready worker on queue "rt"/);
+    const calls: string[] = [];
+    const w = await runWorker({ url: redis.url, queue, model: 'fake', id: 'w1', engine: async () => fakeEngine({ calls }), log: () => undefined });
+    try {
+      await engine.refresh();
+      expect(engine.ready()).toEqual({ ok: true });
+      expect(engine.classes()).toEqual(['carpet', 'poison', 'unknown']);
+      expect(engine.backend()).toBe('queue (fake)');
+      const r = await engine.detect(req('a.png', [1, 2, 3, 250]));
+      expect(r.worker).toBe('w1');
+      expect(r.results).toHaveLength(1);
+      expect(r.results[0]!.name).toBe('a.png');
+      expect(r.results[0]!.score).toBeCloseTo(0.256, 12);
+      expect(Array.from(r.results[0]!.mapPng!)).toEqual([1, 2, 3]); // bytes survive base64
+      // same request again, and twice at once: the one job's stored result, no second run
+      const again = await Promise.all([engine.detect(req('a.png', [1, 2, 3, 250])), engine.detect(req('a.png', [1, 2, 3, 250]))]);
+      expect(again.map((x) => x.results[0]!.score)).toEqual([0.256, 0.256]);
+      expect(calls).toEqual(['carpet:a.png']);
+      // other bytes, other job; a client-given id is the job id whatever the bytes
+      await engine.detect(req('b.png', [9]));
+      const c1 = await engine.detect({ ...req('c.png', [7]), jobId: 'order-17' });
+      const c2 = await engine.detect({ ...req('c.png', [8]), jobId: 'order-17' });
+      expect(c2.results[0]!.score).toBe(c1.results[0]!.score);
+      expect(calls).toEqual(['carpet:a.png', 'carpet:b.png', 'carpet:c.png']);
+      await expect(engine.detect({ ...req('c.png', [8]), jobId: 'bad:id' })).rejects.toMatchObject({ status: 400, code: 'bad-job-id' });
+      expect(w.completed()).toBe(3);
+    } finally {
+      await w.close();
+      await engine.close();
+    }
+  });
+
+  it('answers a client error at once (never retried) and dead-letters a job that fails on every try', async () => {
+    const queue = 'dlq';
+    const calls: string[] = [];
+    const engine = await createQueueEngine({ url: redis.url, queue, attempts: 3, backoffMs: 20 });
+    const w = await runWorker({ url: redis.url, queue, model: 'fake', engine: async () => fakeEngine({ calls }), log: () => undefined });
+    const dead = new Queue(deadLetterQueue(queue), { connection: { url: redis.url }, prefix: KEY_PREFIX });
+    try {
+      await expect(engine.detect(req('u.png', [1], 'unknown'))).rejects.toMatchObject({ name: 'RequestError', status: 400, code: 'unknown-class', message: 'unknown class "unknown"' });
+      expect(calls.filter((c) => c.startsWith('unknown'))).toHaveLength(1);
+      // resubmitted: answered from the kept failure, not run again
+      await expect(engine.detect(req('u.png', [1], 'unknown'))).rejects.toMatchObject({ status: 400 });
+      expect(calls.filter((c) => c.startsWith('unknown'))).toHaveLength(1);
+
+      const err = await engine.detect(req('p.png', [5], 'poison')).catch((e: RequestError) => e);
+      expect(err).toBeInstanceOf(RequestError);
+      expect((err as RequestError).status).toBe(502);
+      expect((err as RequestError).message).toMatch(/failed on every try \(3\): worker-side failure; it is in the dead-letter queue "dlq-dead"/);
+      expect(calls.filter((c) => c.startsWith('poison'))).toHaveLength(3);
+      await until(async () => (await dead.getJobCounts('waiting')).waiting === 1, 'the dead letter');
+      const [letter] = await dead.getJobs(['waiting']);
+      expect(letter!.data).toMatchObject({ failedReason: 'worker-side failure', attemptsMade: 3, data: { kind: 'detect', className: 'poison' } });
+      expect(letter!.id).toBe(letter!.data.id);
+      // resubmitting a dead-lettered request gives it a fresh set of tries
+      await expect(engine.detect(req('p.png', [5], 'poison'))).rejects.toMatchObject({ status: 502 });
+      expect(calls.filter((c) => c.startsWith('poison'))).toHaveLength(6);
+    } finally {
+      await dead.close();
+      await w.close();
+      await engine.close();
+    }
+  });
+
+  it('a worker whose model cannot load takes no jobs and says why; a good worker then takes the job', async () => {
+    const queue = 'bad-model';
+    const engine = await createQueueEngine({ url: redis.url, queue, refreshMs: 100 });
+    const events: Record<string, unknown>[] = [];
+    const bad = await runWorker({ url: redis.url, queue, model: '/nonexistent/model.safetensors', device: 'cpu', id: 'bad', log: (e) => events.push(e) });
+    let good: QueueWorker | null = null;
+    try {
+      expect(bad.ready.ok).toBe(false);
+      expect((bad.ready as { reason: string }).reason).toMatch(/^cannot load model \/nonexistent\/model\.safetensors: .*nonexistent/);
+      expect(events).toEqual([expect.objectContaining({ level: 'error', event: 'model-failed' })]);
+      await engine.refresh();
+      const ready = engine.ready() as { ok: false; reason: string };
+      expect(ready.ok).toBe(false);
+      expect(ready.reason).toMatch(/^no ready worker on queue "bad-model": bad: cannot load model \/nonexistent\/model\.safetensors/);
+      expect(engine.workers().map((w) => [w.id, w.ok])).toEqual([['bad', false]]);
+      const pending = engine.detect(req('x.png', [3]));
+      await until(async () => (await engine.client.queue.getJobCounts('waiting')).waiting === 1, 'the job to wait');
+      // nobody takes it while only the bad worker runs
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await engine.client.queue.getJobCounts('waiting', 'active', 'completed')).toEqual({ waiting: 1, active: 0, completed: 0 });
+      good = await runWorker({ url: redis.url, queue, model: 'fake', id: 'good', engine: async () => fakeEngine(), log: () => undefined });
+      expect((await pending).worker).toBe('good');
+      await engine.refresh();
+      expect(engine.ready()).toEqual({ ok: true });
+    } finally {
+      await good?.close();
+      await bad.close();
+      await engine.close();
+    }
+  });
+
+  it('finishes every job when Redis restarts empty in the middle of a run', async () => {
+    const queue = 'restart';
+    const engine = await createQueueEngine({ url: redis.url, queue, pollMs: 200 });
+    const w = await runWorker({ url: redis.url, queue, model: 'fake', engine: async () => fakeEngine({ delayMs: 100 }), log: () => undefined });
+    try {
+      const all = Array.from({ length: 12 }, (_, i) => engine.detect(req(`${i}.png`, [i, 1])));
+      await until(() => w.completed() >= 3, 'three jobs done');
+      await redis.restart({ downMs: 300 }); // no persistence: queued jobs, results and records are gone
+      const results = await Promise.all(all);
+      expect(results.map((r) => r.results[0]!.name)).toEqual(Array.from({ length: 12 }, (_, i) => `${i}.png`));
+      expect(results.map((r) => r.results[0]!.score)).toEqual(Array.from({ length: 12 }, (_, i) => (i + 1) / 1000));
+      // the worker is back in the readiness records after its next heartbeat
+      await until(async () => (await engine.refresh(), engine.ready().ok), 'the worker record');
+    } finally {
+      await w.close();
+      await engine.close();
+    }
+  });
+});
