@@ -1,229 +1,24 @@
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  OfficialMetricAccumulator,
-  PixelMetricAccumulator,
-  binaryMetrics,
-  classFusedScores,
-  pythonRound,
-  type Detection,
-  type Detector,
-  type Domain,
-} from '@aaclip/core';
-import type { ClassReport, ReportCase, ReportMetrics } from './report/index';
+// The per-class evaluation is @aaclip/core's (eval/evaluate-class.ts: backend-free); the CLI adds
+// the PNG overlays of its reports' best and worst cases.
 import { makeOverlayPng } from './report/index';
+import { evaluateClass as evaluateClassInCore, type ClassEvaluation } from '@aaclip/core';
 
-/** One test image, already at the model size. */
-export interface EvalSample {
-  /** CLIP-normalised [S, S, 3] */
-  image: Float32Array;
-  /** 8-bit RGB [S, S, 3], for the overlays of the report */
-  rgb: Uint8Array;
-  /** 0/1 [S, S], or null (normal) */
-  mask: Uint8Array | null;
-  label: 0 | 1;
-  path: string;
-}
+export { averageMetrics, detectorHead } from '@aaclip/core';
+export type { ClassEvaluation, EvalHead, EvalSample } from '@aaclip/core';
 
-export interface ClassEvaluation {
-  report: ClassReport;
-  /** The paper's four numbers (percent, rounded as its code) for this class. */
-  official: { 'pixel AUC': number; 'pixel AP': number; 'image AUC': number; 'image AP': number };
-  seconds: number;
-  /**
-   * Metrics left undefined (NaN) for this class, with the reason: a test split with one label
-   * only has no image AUROC/AP (the official evaluation reports 0 and averages it; see `official`).
-   */
-  undefinedMetrics?: { keys: (keyof ReportMetrics)[]; reason: string };
-}
+type Args = Parameters<typeof evaluateClassInCore>;
 
-/**
- * A detection head the evaluation runs: AA-CLIP's detector, MuSc, or either with few-shot
- * normal references. `wholeClass` heads score the class's test images in one batch (MuSc's
- * mutual scoring compares every image with the others).
- */
-export interface EvalHead {
-  detect(images: tf.Tensor4D, className: string): Promise<Detection[]>;
-  wholeClass?: boolean;
-  /** Streaming whole-class heads: `add` each batch of the class, then `finish` scores them all (in the order added). */
-  add?(images: tf.Tensor4D, className: string): Promise<void>;
-  finish?(className: string): Promise<Detection[]>;
-  /**
-   * The class's image scores of this head's own protocol (MuSc: the RsCIN score; few-shot:
-   * APRIL-GAN's 1/2 (s + minmax(max M))). Default: the official fused score of score.ts.
-   */
-  classScores?: (dets: readonly Detection[]) => Float64Array;
-}
-
-/** AA-CLIP's detector as an evaluation head. */
-export function detectorHead(detector: Detector, domain: Domain): EvalHead {
-  return { detect: (images, className) => detector.detect(images, { className, domain }) };
-}
-
-/**
- * Evaluates one class as the paper's code does (anomaly maps min-max normalised over the class,
- * image score fused with the map maximum for industrial domains), plus AUPRO at FPR 0.3 and
- * F1-max, with streaming accumulators: images are read one batch at a time.
- */
-export async function evaluateClass(
-  model: Detector | EvalHead,
+/** `evaluateClass` of @aaclip/core, with the report's overlays drawn as PNGs. */
+export function evaluateClass(
+  model: Args[0],
   className: string,
-  domain: Domain,
+  domain: Args[2],
   count: number,
-  /** Returns null for an image to leave out (e.g. unreadable, with --on-error skip). */
-  getSample: (i: number) => Promise<EvalSample | null>,
-  opts: {
-    batchSize?: number;
-    cases?: number;
-    onImage?: () => void;
-    promptClass?: string;
-    /**
-     * The official evaluation's numbers everywhere: a class whose test images are all normal (or
-     * all anomalous) gets image AUROC and AP 0, which then enter the average. Default false:
-     * they are NaN (undefined), left out of the average, and `undefinedMetrics` says so.
-     */
-    official?: boolean;
-  } = {},
+  getSample: Args[4],
+  opts: Omit<NonNullable<Args[5]>, 'renderOverlay'> = {},
 ): Promise<ClassEvaluation> {
-  const t0 = Date.now();
-  const head: EvalHead = 'anchors' in model ? detectorHead(model, domain) : model;
-  const streaming = Boolean(head.add && head.finish);
-  const batchSize = head.wholeClass && !streaming ? Math.max(1, count) : (opts.batchSize ?? 4);
-  // a whole-class head cannot score one image again: its detections are kept for the cases
-  const kept = new Map<number, Detection>();
-  const official = new OfficialMetricAccumulator({ domain });
-  const pixels = new PixelMetricAccumulator({ fprLimit: 0.3 });
-  const perImage: { path: string; label: 0 | 1; pred: number; max: number; index: number }[] = [];
-  const allDets: Detection[] = [];
-  let size = 0;
-  type Meta = Pick<EvalSample, 'mask' | 'label' | 'path'> & { index: number };
-  /** Adds the detections of some images to the accumulators. */
-  const record = (meta: readonly Meta[], dets: readonly Detection[]): void => {
-    const m = meta.length;
-    const maps = new Float32Array(m * size * size);
-    const masks = new Uint8Array(m * size * size);
-    dets.forEach((d, k) => {
-      maps.set(d.anomalyMap, k * size * size);
-      if (meta[k]!.mask) masks.set(meta[k]!.mask!, k * size * size);
-      let mx = -Infinity;
-      for (const v of d.anomalyMap) if (v > mx) mx = v;
-      perImage.push({ path: meta[k]!.path, label: meta[k]!.label, pred: d.imageScore, max: mx, index: meta[k]!.index });
-      if (head.classScores) allDets.push({ ...d, anomalyMap: new Float32Array(0), probabilityMap: new Float32Array(0) });
-      if (head.wholeClass) kept.set(meta[k]!.index, d);
-    });
-    const preds = Float32Array.from(dets.map((d) => d.imageScore));
-    const labels = Float32Array.from(meta.map((s) => s.label));
-    official.update({ pixelPreds: maps, pixelLabels: masks, imagePreds: preds, imageLabels: labels, shape: [m, size, size] });
-    pixels.update(maps, masks, [m, size, size]);
-  };
-  // streaming heads (MuSc) take the class batch by batch, then score it at once
-  const waiting: Meta[] = [];
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    const loaded = await Promise.all(Array.from({ length: n }, async (_, k) => ({ s: await getSample(start + k), index: start + k })));
-    const present = loaded.filter((x): x is { s: EvalSample; index: number } => x.s !== null);
-    for (let k = 0; k < n - present.length; k++) opts.onImage?.();
-    if (present.length === 0) continue;
-    const samples = present.map((x) => x.s);
-    size = Math.round(Math.sqrt(samples[0]!.image.length / 3));
-    const m = samples.length;
-    const x = new Float32Array(m * size * size * 3);
-    samples.forEach((s, k) => x.set(s.image, k * size * size * 3));
-    const images = tf.tensor4d(x, [m, size, size, 3]); // [m, S, S, 3]
-    const meta = present.map(({ s, index }) => ({ mask: s.mask, label: s.label, path: s.path, index }));
-    let dets: Detection[] | null = null;
-    try {
-      if (streaming) await head.add!(images, opts.promptClass ?? className);
-      else dets = await head.detect(images, opts.promptClass ?? className);
-    } finally {
-      images.dispose();
-    }
-    if (dets) record(meta, dets);
-    else waiting.push(...meta);
-    for (let k = 0; k < m; k++) opts.onImage?.();
-  }
-  if (streaming && waiting.length) {
-    const dets = await head.finish!(opts.promptClass ?? className);
-    const step = opts.batchSize ?? 4;
-    for (let s = 0; s < waiting.length; s += step) record(waiting.slice(s, s + step), dets.slice(s, s + step));
-  }
-  if (perImage.length === 0) throw new Error(`class "${className}": no image could be evaluated`);
-  const off = official.compute();
-  const pix = pixels.compute();
-  // the image score of the head's protocol: by default the official evaluation's fused score
-  // (score.ts, normalised over this class), for F1-max, the histogram and the cases
-  const fused: number[] = head.classScores
-    ? Array.from(head.classScores(allDets))
-    : Array.from(
-        classFusedScores({ domain, pixelRange: pixels.range, mapMax: perImage.map((p) => p.max), imageScore: perImage.map((p) => p.pred), mapFloat32: true, imageFloat32: true }) ??
-          perImage.map(() => 0),
-      );
-  const labels = perImage.map((p) => p.label);
-  const hasBoth = labels.includes(0) && labels.includes(1);
-  const img = hasBoth ? binaryMetrics(fused, labels) : null;
-  const oneLabel = !hasBoth && !opts.official;
-  // a head with its own image score reports image AUROC/AP of that score (rounded as the paper's code)
-  const ownImage = head.classScores && img ? { auc: (pythonRound(img.auroc, 4) * 100) / 100, ap: (pythonRound(img.averagePrecision, 4) * 100) / 100 } : null;
-  const metrics: ReportMetrics = {
-    pixelAuroc: off['pixel AUC'] / 100,
-    pixelAp: off['pixel AP'] / 100,
-    imageAuroc: oneLabel ? Number.NaN : ownImage ? ownImage.auc : off['image AUC'] / 100,
-    imageAp: oneLabel ? Number.NaN : ownImage ? ownImage.ap : off['image AP'] / 100,
-    aupro: pix.aupro,
-    f1MaxPixel: pix.f1Max,
-    f1MaxImage: img?.f1Max ?? Number.NaN,
-  };
-  // cases: best = confident and right, worst = confident and wrong
-  const order = perImage.map((p, i) => ({ ...p, score: fused[i]! }));
-  const wrongness = (c: { label: number; score: number }): number => (c.label === 1 ? 1 - c.score : c.score);
-  const k = opts.cases ?? 3;
-  const sorted = [...order].sort((a, b) => wrongness(a) - wrongness(b));
-  // overlays are drawn on the class's range of anomaly-map values, as the official evaluation
-  // normalises per class (a zero-shot model's absolute level varies with the class name)
-  const { min, max } = pixels.range;
-  const pick = async (list: typeof order): Promise<ReportCase[]> => {
-    const out: ReportCase[] = [];
-    for (const c of list) {
-      const s = (await getSample(c.index))!;
-      let d = kept.get(c.index);
-      if (!d) {
-        const t = tf.tensor4d(s.image, [1, size, size, 3]); // [1, S, S, 3]
-        try {
-          [d] = await head.detect(t, opts.promptClass ?? className);
-        } finally {
-          t.dispose();
-        }
-      }
-      out.push({ imagePath: c.path, score: c.score, label: c.label, overlayPng: await makeOverlayPng(s.rgb, size, size, d!.anomalyMap, s.mask, { min, max }) });
-    }
-    return out;
-  };
-  const best = await pick(sorted.slice(0, Math.min(k, sorted.length)));
-  const worst = await pick(sorted.slice(Math.max(k, sorted.length - k)).reverse());
-  return {
-    report: {
-      className,
-      domain,
-      metrics,
-      counts: { normal: labels.filter((l) => l === 0).length, anomalous: labels.filter((l) => l === 1).length },
-      best,
-      worst,
-      histogram: { normal: order.filter((c) => c.label === 0).map((c) => c.score), anomalous: order.filter((c) => c.label === 1).map((c) => c.score) },
-    },
-    official: off,
-    seconds: (Date.now() - t0) / 1000,
-    ...(oneLabel
-      ? { undefinedMetrics: { keys: ['imageAuroc', 'imageAp'] as (keyof ReportMetrics)[], reason: `its test images are all ${labels[0] === 1 ? 'anomalous' : 'normal'}` } }
-      : {}),
-  };
-}
-
-/** Mean of each metric over classes (NaN-aware: classes without a value are left out). */
-export function averageMetrics(list: ReportMetrics[]): ReportMetrics {
-  const keys: (keyof ReportMetrics)[] = ['pixelAuroc', 'pixelAp', 'imageAuroc', 'imageAp', 'aupro', 'f1MaxPixel', 'f1MaxImage'];
-  const out = {} as ReportMetrics;
-  for (const k of keys) {
-    const v = list.map((m) => m[k]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    out[k] = v.length ? v.reduce((a, b) => a + b, 0) / v.length : Number.NaN;
-  }
-  return out;
+  return evaluateClassInCore(model, className, domain, count, getSample, {
+    ...opts,
+    renderOverlay: (rgb, size, map, mask, range) => makeOverlayPng(rgb, size, size, map, mask, range),
+  });
 }

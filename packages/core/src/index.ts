@@ -50,7 +50,6 @@ export {
   similarity,
   trainingSoftmaxMap,
   testLevelMap,
-  imageScore,
   separableApply,
   bilinearAlignCornersMatrix,
   gaussianBlurMatrix,
@@ -58,7 +57,8 @@ export {
   DOMAIN_BLUR,
 } from './aaclip/maps';
 export type { Domain } from './aaclip/maps';
-export { focalLoss, diceLoss, segmentationLoss, orthogonalLoss, detCrossEntropy } from './aaclip/losses';
+export { focalLoss, diceLoss, segmentationLoss, detCrossEntropy } from './aaclip/losses';
+export { disentangleLoss, DISENTANGLE_WEIGHT, orthogonalLoss } from './aaclip/disentangle-loss';
 export { Adam, multiStepLr } from './aaclip/adam';
 export type { AdamOptions, AdamState } from './aaclip/adam';
 export { stage1Loss, stage2Loss, stage2LossFromFeatures, adapterGradients, adapterGradientTensors } from './aaclip/stage-losses';
@@ -76,7 +76,9 @@ export { AnchorCache, classTokens } from './aaclip/anchors';
 export type { PromptOptions } from './aaclip/anchors';
 export { Detector, createDetector } from './aaclip/detector';
 export type { DetectorOptions, DetectOptions, Detection, AnchorInput } from './aaclip/detector';
-export { mapMaximum, fuseScores, minMaxNormaliser, classFusedScores } from './aaclip/score';
+export { imageScore, mapMaximum, fuseScores, minMaxNormaliser, classFusedScores } from './aaclip/score';
+export { anomalyMaps, levelSum } from './aaclip/anomaly-map';
+export type { AnomalyMaps } from './aaclip/anomaly-map';
 export type { Rounding, ClassScoreSet } from './aaclip/score';
 export { CALIBRATION_METADATA_KEY, quantile, f1Threshold, calibrateClass, parseCalibration, applyThresholds } from './aaclip/calibrate';
 export type { Calibration, ClassThresholds, CalibrationSample, CalibrationMethod } from './aaclip/calibrate';
@@ -166,6 +168,8 @@ export type { BinaryMetrics, PixelMetrics, PixelMetricOptions, ScoreStoreOptions
 // The paper's evaluation protocol (per-class normalisation and fused score), over the metrics
 export { OfficialMetricAccumulator, officialMetricsEval } from './eval/official-eval';
 export type { OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEvalBatch } from './eval/official-eval';
+export { evaluateClass, averageMetrics, detectorHead } from './eval/evaluate-class';
+export type { ClassEvaluation, ClassMetrics, EvalCase, EvalDetector, EvalHead, EvalSample, OverlayRenderer } from './eval/evaluate-class';
 
 // render (added by render helper)
 export {

@@ -110,9 +110,9 @@ export class AAClipModel {
   }
 
   /**
-   * Stage-1 patch features: the surgery branch (value path from `surgeryFrom` on), each level's
-   * patch tokens -> ln_post -> proj -> L2-normalise, plus the L2-normalised pooled embedding of
-   * the plain model. images [B, S, S, 3] -> per level [B, g*g, E].
+   * Stage-1 patch features: the surgery branch (value path from `surgeryFrom` on, model/surgery.ts),
+   * each level's patch tokens -> ln_post -> proj -> L2-normalise, plus the L2-normalised pooled
+   * embedding of the plain model. images [B, S, S, 3] -> per level [B, g*g, E].
    */
   stage1Features(images: tf.Tensor4D): { levels: tf.Tensor3D[]; grid: number } {
     const levels = this.config.levels;

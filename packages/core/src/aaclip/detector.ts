@@ -6,8 +6,9 @@ import type { AAClipConfig } from './aaclip-config';
 import { AAClipModel } from './aaclip-model';
 import { AnchorCache, type PromptOptions } from './anchors';
 import { applyThresholds, type Calibration } from './calibrate';
-import { imageScore, similarity, testLevelMap, trainingSoftmaxMap, type Domain } from './maps';
-import { fuseScores, mapMaximum } from './score';
+import { anomalyMaps } from './anomaly-map';
+import type { Domain } from './maps';
+import { fuseScores, imageScore, mapMaximum } from './score';
 
 /** Anchors of one class: [E, 2] row-major (column 0 normal, column 1 abnormal). */
 export type AnchorInput = tf.Tensor2D | { shape: number[]; data: Float32Array };
@@ -136,15 +137,11 @@ export class Detector {
     const A = this.anchors(opts.className);
     const out = tf.tidy(() => {
       const f = this.model.forward(images);
-      const levels = f.seg.map((s) => {
-        const sim = similarity(s, A);
-        const prob = trainingSoftmaxMap(sim, f.grid, S); // [B, 2, S, S]
-        return { map: testLevelMap(sim, f.grid, S, domain), prob: tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S, S]), [B, S, S]) };
-      });
+      const maps = anomalyMaps(f.seg, A, f.grid, S, domain, { probability: true }); // [B, S, S] each
       return {
-        anomaly: tf.addN(levels.map((l) => l.map)),
-        prob: tf.div(tf.addN(levels.map((l) => l.prob)), levels.length),
-        level: opts.levelMaps ? tf.stack(levels.map((l) => l.map), 1) : tf.zeros([0]),
+        anomaly: maps.anomaly,
+        prob: maps.probability!,
+        level: opts.levelMaps ? tf.stack(maps.levels, 1) : tf.zeros([0]), // [B, L, S, S]
         score: imageScore(f.det, A),
       };
     });

@@ -3,7 +3,8 @@ import { matMul2d } from '../model/matmul-2d';
 
 /*
  * The official AA-CLIP losses. Probability maps are [B, 2, S, S] (channel 0 normal,
- * channel 1 anomalous); masks are [B, S, S] with values in {0, 1}.
+ * channel 1 anomalous); masks are [B, S, S] with values in {0, 1}. The disentangle loss of the
+ * text anchors has its own file, disentangle-loss.ts.
  */
 
 /**
@@ -63,22 +64,6 @@ export function segmentationLoss(prob: tf.Tensor4D, mask: tf.Tensor3D): tf.Scala
     const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D;
     const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D;
     return tf.addN([focalLoss(prob, mask), diceLoss(p0, tf.sub(1, mask) as tf.Tensor3D), diceLoss(p1, mask)]) as tf.Scalar;
-  });
-}
-
-/**
- * The disentanglement loss: (mean_b <A_b[:, 0], A_b[:, 1]>)^2 over the anchors of the batch's
- * classes (each [E, 2]).
- */
-export function orthogonalLoss(anchors: tf.Tensor2D[]): tf.Scalar {
-  return tf.tidy(() => {
-    if (anchors.length === 0) throw new Error('orthogonalLoss: no anchors');
-    const dots = anchors.map((a) => {
-      const E = a.shape[0];
-      const n = tf.reshape(tf.slice(a, [0, 0], [E, 1]), [1, E]) as tf.Tensor2D; // [1, E]
-      return tf.reshape(matMul2d(n, tf.slice(a, [0, 1], [E, 1]) as tf.Tensor2D), []); // <a0, a1>
-    });
-    return tf.square(tf.mean(tf.stack(dots))) as tf.Scalar;
   });
 }
 

@@ -147,12 +147,3 @@ export function testLevelMap(sim: tf.Tensor3D, grid: number, size: number, domai
     return separableApply(m, tf.tensor2d(mapOperator(grid, size, domain), [size, grid]));
   });
 }
-
-/** Image score (det . a_abnormal + 1) / 2: det [B, E], anchors [E, 2] -> [B]. */
-export function imageScore(det: tf.Tensor2D, anchors: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => {
-    const E = anchors.shape[0];
-    const abn = tf.slice(anchors, [0, 1], [E, 1]) as tf.Tensor2D; // [E, 1]
-    return tf.reshape(tf.div(tf.add(matMul2d(det, abn), 1), 2), [det.shape[0]]) as tf.Tensor1D;
-  });
-}

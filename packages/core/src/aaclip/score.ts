@@ -1,20 +1,33 @@
 // The scores of AA-CLIP, defined once (Ma et al., "AA-CLIP: Enhancing Zero-shot Anomaly Detection
-// via Anomaly-Aware CLIP", CVPR 2025; forward_utils.py of the official code):
+// via Anomaly-Aware CLIP", CVPR 2025, arXiv 2503.06661; forward_utils.py of the official code):
 //
-//   image score   s(x)   = (<v_det(x), a_abnormal> + 1) / 2                 (maps.ts imageScore)
+//   image score   s(x)   = (<v_det(x), a_abnormal> + 1) / 2                 (imageScore)
 //   map maximum   m(x)   = max_p M(x)(p)      M = the probability map (Detection) or the test map (evaluation)
-//   fusion        f(x)   = industrial: 0.5 * m(x) + 0.5 * s(x)
+//   fusion        f(x)   = industrial: 0.5 * m(x) + 0.5 * s(x)              (fuseScores)
 //                          medical:    m(x)
 //
 // The paper's evaluation normalises both terms over a class's whole test set first:
 //
 //   n_M(v) = (v - min_pixels M) / (max_pixels M - min_pixels M)   unless max_pixels M == 1
 //   n_s(v) = (v - min_images s) / (max_images s - min_images s)   unless max_images s == 1
-//   f_eval(x) = industrial: 0.5 * n_M(m(x)) + 0.5 * n_s(s(x));  medical: n_M(m(x))
+//   f_eval(x) = industrial: 0.5 * n_M(m(x)) + 0.5 * n_s(s(x));  medical: n_M(m(x))   (classFusedScores)
 //
 // so f_eval needs the reference set (the class's test images) and means nothing for one image;
 // a single detection reports f(x) on the raw scale, which calibration thresholds (calibrate.ts).
+// The maps M come from anomaly-map.ts. Every caller (the detector, the evaluation of
+// eval/official-eval.ts and eval/evaluate-class.ts, the reports) reads its scores from here.
+import * as tf from '@tensorflow/tfjs-core';
+import { matMul2d } from '../model/matmul-2d';
 import type { Domain } from './maps';
+
+/** Image score s = (det . a_abnormal + 1) / 2: det [B, E], anchors [E, 2] -> [B]. */
+export function imageScore(det: tf.Tensor2D, anchors: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const E = anchors.shape[0];
+    const abn = tf.slice(anchors, [0, 1], [E, 1]) as tf.Tensor2D; // [E, 1]
+    return tf.reshape(tf.div(tf.add(matMul2d(det, abn), 1), 2), [det.shape[0]]) as tf.Tensor1D; // [B]
+  });
+}
 
 /** A rounding of each arithmetic step: Math.fround reproduces float32 numpy, the identity float64. */
 export type Rounding = (x: number) => number;

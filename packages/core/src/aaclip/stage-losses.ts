@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAClipModel } from './aaclip-model';
-import { detCrossEntropy, orthogonalLoss, segmentationLoss } from './losses';
+import { DISENTANGLE_WEIGHT, disentangleLoss } from './disentangle-loss';
+import { detCrossEntropy, segmentationLoss } from './losses';
 import { similarity, trainingSoftmaxMap } from './maps';
 import type { TokenInput } from '../model/text-transformer';
 
@@ -21,18 +22,24 @@ export interface Stage1Batch {
 }
 
 /**
- * Stage-1 loss: seg loss of the last level (or of every level) + weight * orthogonality of the
- * adapted anchors of the batch's classes (recomputed through the text adapters, with gradient).
- * Default is the official loop's: last level only, plus 0.1 * orthogonal.
+ * Stage-1 loss: seg loss of the last level (or of every level) + gamma * the disentangle loss of
+ * the adapted anchors of the batch's classes (recomputed through the text adapters, with
+ * gradient; disentangle-loss.ts). Default is the official loop's: last level only, gamma 0.1.
  */
 export function stage1Loss(
   model: AAClipModel,
   batch: Stage1Batch,
   tokens: ReadonlyMap<string, ClassTokens>,
-  opts: { allLevels?: boolean; orthogonalWeight?: number } = {},
+  opts: {
+    allLevels?: boolean;
+    /** gamma, the weight of the disentangle loss. Default DISENTANGLE_WEIGHT (0.1). */
+    disentangleWeight?: number;
+    /** @deprecated Renamed `disentangleWeight`; removed in the next release. */
+    orthogonalWeight?: number;
+  } = {},
 ): tf.Scalar {
   return tf.tidy(() => {
-    const w = opts.orthogonalWeight ?? 0.1;
+    const w = opts.disentangleWeight ?? opts.orthogonalWeight ?? DISENTANGLE_WEIGHT;
     const anchorsByClass = new Map<string, tf.Tensor2D>();
     for (const c of new Set(batch.classes)) {
       const t = tokens.get(c);
@@ -41,9 +48,9 @@ export function stage1Loss(
     }
     const anchors = batch.classes.map((c) => anchorsByClass.get(c)!);
     const size = batch.masks.shape[1];
-    const orth = orthogonalLoss(anchors);
+    const dis = disentangleLoss(anchors);
     const levels = opts.allLevels ? batch.features : [batch.features[batch.features.length - 1]!];
-    const terms = levels.map((f) => tf.add(segmentationLoss(trainingSoftmaxMap(similarity(f, anchors), batch.grid, size), batch.masks), tf.mul(orth, w)));
+    const terms = levels.map((f) => tf.add(segmentationLoss(trainingSoftmaxMap(similarity(f, anchors), batch.grid, size), batch.masks), tf.mul(dis, w)));
     return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
   });
 }

@@ -48,22 +48,18 @@ export class Attention {
   }
 
   /**
-   * The surgery "value path": each token's output is out_proj(v(x)) with its own value
-   * projection only, no mixing between tokens (and so none between images).
-   * x: [rows, W] -> [rows, W].
+   * The value projection alone, W_v [W, W] (pre-transposed) and b_v [W]: the value rows of
+   * `in_proj`, cut on first use and kept with the layer (the surgery branch reads it, surgery.ts).
    */
-  applyValuePath(x: tf.Tensor2D): tf.Tensor2D {
+  valueProjection(): { weightT: tf.Tensor2D; bias: tf.Tensor1D } {
     if (!this.valueT) {
       // the value path slices the qkv weight, which an inference-only model no longer holds
       assertFullWeight(this.inProjT, 'encodeImage surgery');
       const W = this.width;
       this.valueT = tf.keep(tf.slice(this.inProjT, [0, 2 * W], [W, W])); // [W, W]
-      this.valueBias = tf.keep(tf.slice(this.inProjBias, [2 * W], [W]));
+      this.valueBias = tf.keep(tf.slice(this.inProjBias, [2 * W], [W])); // [W]
     }
-    return tf.tidy(() => {
-      const v = frozenLinear(x, this.valueT!, this.valueBias!);
-      return frozenLinear(v, this.outProjT, this.outProjBias);
-    });
+    return { weightT: this.valueT, bias: this.valueBias! };
   }
 
   dispose(): void {

@@ -3,6 +3,7 @@ import { applyActivation, type Activation } from './activations';
 import { Attention } from './attention';
 import { LayerNorm } from './layer-norm';
 import { frozenLinear } from './matmul-2d';
+import { valuePath } from './surgery';
 import { linearWeightT, weightTensor, type WeightMap } from './weight-source';
 
 /**
@@ -57,14 +58,14 @@ export class ResidualAttentionBlock {
 
   /**
    * x: [batch * tokens, W] -> same. With `valuePath`, attention is replaced by the per-token
-   * value path (the surgery branch).
+   * value path of the surgery branch (surgery.ts).
    */
   apply(x: tf.Tensor2D, batch: number, tokens: number, opts: { mask?: tf.Tensor2D; valuePath?: boolean } = {}): tf.Tensor2D {
     // each intermediate is freed as soon as it is used (a tape keeps its own clones), so that
     // the block's peak is its largest step, not the sum of its steps
     return tf.tidy(() => {
       const normed = this.ln_1.apply(x) as tf.Tensor2D;
-      const a = opts.valuePath ? this.attn.applyValuePath(normed) : this.attn.apply(normed, batch, tokens, opts.mask);
+      const a = opts.valuePath ? valuePath(this.attn, normed) : this.attn.apply(normed, batch, tokens, opts.mask);
       normed.dispose();
       const y = tf.add(x, a) as tf.Tensor2D;
       a.dispose();

@@ -5,6 +5,7 @@ import { LayerNorm } from './layer-norm';
 import { frozenLinear } from './matmul-2d';
 import { resizePositionEmbedding } from './position-embedding';
 import { ResidualAttentionBlock } from './residual-block';
+import { inSurgery, type SurgeryRange } from './surgery';
 import { takeWeight, track, weightTensor, type WeightMap } from './weight-source';
 
 /** Hook run on the token sequence after a block (1-indexed); returns the new sequence. */
@@ -13,8 +14,8 @@ export type BlockHook = (block: number, x: tf.Tensor2D, batch: number, tokens: n
 export interface VisionForwardOptions {
   /** 1-indexed blocks whose output sequence (before ln_post) is returned. */
   collect?: readonly number[];
-  /** Blocks `from..to` (1-indexed, inclusive; `to` defaults to the last) use the per-token value path. */
-  surgery?: { from: number; to?: number };
+  /** Blocks `from..to` (1-indexed, inclusive; `to` defaults to the last) use the per-token value path (surgery.ts). */
+  surgery?: SurgeryRange;
   /** Runs after every block, before that block's output is collected (AA-CLIP's image adapters). */
   afterBlock?: BlockHook;
   /** Compute `pooled` (needs every block). Default true. */
@@ -138,8 +139,6 @@ export class VisionTransformer {
     }
     const wantPooled = opts.pooled ?? true;
     const last = wantPooled ? layers : Math.max(0, ...collect);
-    const sFrom = opts.surgery?.from ?? Infinity;
-    const sTo = opts.surgery?.to ?? layers;
     const B = images.shape[0];
     const W = this.config.width;
     let grid = 0;
@@ -152,7 +151,7 @@ export class VisionTransformer {
       const kept: tf.Tensor3D[] = [];
       for (let i = 1; i <= last; i++) {
         const input = x;
-        x = this.resblocks[i - 1]!.apply(x, B, N, { valuePath: i >= sFrom && i <= sTo });
+        x = this.resblocks[i - 1]!.apply(x, B, N, { valuePath: inSurgery(opts.surgery, i, layers) });
         x = afterBlockFreeing(opts.afterBlock, i, x, B, N);
         // freed now rather than at the end of the tidy (24 sequences of 5.6 MB at 518 px); a
         // collected sequence is a reshape holding its own reference, a tape its own clone

@@ -4,7 +4,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../aaclip/adam';
 import type { AAClipConfig } from '../aaclip/aaclip-config';
 import type { AAClipModel } from '../aaclip/aaclip-model';
-import { imageScore, similarity, testLevelMap, trainingSoftmaxMap } from '../aaclip/maps';
+import { anomalyMaps } from '../aaclip/anomaly-map';
+import { disentangleLoss } from '../aaclip/disentangle-loss';
+import { similarity, trainingSoftmaxMap } from '../aaclip/maps';
+import { imageScore } from '../aaclip/score';
 import { adapterGradientsAsync, stage1Loss, stage2Loss, type ClassTokens } from '../aaclip/stage-losses';
 import type { ClipModel } from '../model/clip-model';
 import { transpose2d } from '../model/weight-source';
@@ -78,7 +81,7 @@ export async function parityVision(ctx: ParityStageContext, want: (name: string)
 }
 
 /**
- * Stage 1: patch features, both loss variants, the orthogonality term, the text adapters'
+ * Stage 1: patch features, both loss variants, the disentangle loss, the text adapters'
  * gradients and one Adam step (the weights are restored afterwards).
  */
 export async function parityStage1(ctx: ParityStageContext): Promise<void> {
@@ -89,19 +92,13 @@ export async function parityStage1(ctx: ParityStageContext): Promise<void> {
     for (const [j, l] of ctx.cfg.levels.entries()) outputs.set(`stage1.patch.L${l}`, await readOutput(feats.levels[j]!));
     const batch = { features: feats.levels, grid: feats.grid, masks: ctx.masks, classes: ej.batch_classes };
     const w = ej.aaclip.text_norm_weight;
-    const all = stage1Loss(model, batch, ctx.tokensByClass, { allLevels: true, orthogonalWeight: w });
+    const all = stage1Loss(model, batch, ctx.tokensByClass, { allLevels: true, disentangleWeight: w });
     held.push(all);
     outputs.set('stage1.loss_all_levels', await readOutput(all, [1]));
-    const orth = tf.tidy(() => {
-      const dots = ej.batch_classes.map((c) => {
-        const x = ctx.anchors.get(c)!;
-        return tf.sum(tf.mul(tf.slice(x, [0, 0], [x.shape[0], 1]), tf.slice(x, [0, 1], [x.shape[0], 1])));
-      });
-      return tf.square(tf.mean(tf.stack(dots)));
-    });
-    held.push(orth);
-    outputs.set('stage1.orthogonal', await readOutput(orth, [1]));
-    const { value, grads } = await adapterGradientsAsync(model, 1, () => stage1Loss(model, batch, ctx.tokensByClass, { orthogonalWeight: w }));
+    const dis = disentangleLoss(ej.batch_classes.map((c) => ctx.anchors.get(c)!));
+    held.push(dis);
+    outputs.set('stage1.orthogonal', await readOutput(dis, [1]));
+    const { value, grads } = await adapterGradientsAsync(model, 1, () => stage1Loss(model, batch, ctx.tokensByClass, { disentangleWeight: w }));
     held.push(...grads.values());
     outputs.set('stage1.loss', { dtype: 'float32', shape: [1], data: Float32Array.of(value) });
     await gradOutputs(ctx, 1, grads);
@@ -143,9 +140,9 @@ export async function parityStage2(ctx: ParityStageContext): Promise<void> {
     // inference (before the Adam step changes the weights): anchors of classes[0] for every image
     const A0 = ctx.anchors.get(ej.classes[0]!)!;
     const maps = tf.tidy(() => {
-      const lv = (d: 'industrial' | 'medical'): tf.Tensor3D[] => f.seg.map((s) => testLevelMap(similarity(s, A0), f.grid, S, d));
-      const ind = lv('industrial');
-      return { level: tf.stack(ind, 1), ind: tf.addN(ind), med: tf.addN(lv('medical')), pred: imageScore(f.det, A0) };
+      const ind = anomalyMaps(f.seg, A0, f.grid, S, 'industrial'); // levels [B, S, S] each, their sum
+      const med = anomalyMaps(f.seg, A0, f.grid, S, 'medical');
+      return { level: tf.stack(ind.levels, 1), ind: ind.anomaly, med: med.anomaly, pred: imageScore(f.det, A0) }; // level [B, L, S, S]
     });
     held.push(maps.level, maps.ind, maps.med, maps.pred);
     outputs.set('test.level_maps.industrial', await readOutput(maps.level));
