@@ -1,6 +1,6 @@
-// Test-only helpers: tiny on-disk datasets in each layout (imported by *.test.ts only).
+// Test helpers: tiny on-disk datasets in each layout (imported by *.test.ts only).
 import { mkdir, writeFile } from 'node:fs/promises';
-import { bmp24Header } from '../../../../test-utils/bmp';
+import { bmp24Header } from './bmp';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 

@@ -1,6 +1,6 @@
 // Deterministic fake evaluation data with real overlay PNGs, for the report tests.
-import { makeOverlayPng } from './overlay-png';
-import type { ClassReport, EvaluationReportData, ReportCase, ReportMetrics } from './report-types';
+import { makeOverlayPng } from '../packages/backend-node/src/overlay-png';
+import type { ClassReport, EvaluationReportData, ReportCase, ReportMetrics } from '../packages/cli/src/report/report-types';
 
 /** Small xorshift generator (deterministic fake scores). */
 function rng(seed: number): () => number {

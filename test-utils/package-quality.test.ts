@@ -26,6 +26,8 @@ const ATTW_OPTIONS: Record<string, string[]> = {
   '@aaclip/backend-node': ['--exclude-entrypoints', './models/demo'],
   // browser ESM for bundlers by design: no CommonJS and no node10 resolution
   '@aaclip/backend-web': ['--profile', 'esm-only'],
+  // a command-line program with an ESM library entry
+  '@aaclip/cli': ['--profile', 'esm-only'],
   // dual root; its ./node and ./web entry points are ESM only (CommonJS reaches them by import())
   '@aaclip/kernels': ['--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm'],
 };

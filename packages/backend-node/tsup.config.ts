@@ -12,9 +12,8 @@ const shared = {
 export default defineConfig([
   // the library: ESM + CJS + types
   // (shims: import.meta.url in the CJS build, used to find the backend and the pool's worker script)
-  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: { entry: ['src/index.ts'] }, clean: true, shims: true },
-  // the command-line programs: ESM only
-  { ...shared, entry: ['src/cli.ts', 'src/parity-cli.ts'], format: ['esm'], banner: { js: '#!/usr/bin/env node' } },
+  // (./tools: the pieces the aaclip CLI of @aaclip/cli and servers share)
+  { ...shared, entry: ['src/index.ts', 'src/tools.ts'], format: ['esm', 'cjs'], dts: { entry: ['src/index.ts', 'src/tools.ts'] }, clean: true, shims: true },
   // the DetectorPool worker thread: its own file, dist/pool-worker.js
   { ...shared, entry: { 'pool-worker': 'src/pool/worker.ts', 'train-worker': 'src/train-pool/worker.ts' }, format: ['esm'] },
   // tfjs-core's gradient registration, bundled (Node cannot import its extensionless per-file ESM)

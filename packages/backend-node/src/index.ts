@@ -1,6 +1,7 @@
 /**
- * @aaclip/backend-node: AA-CLIP on Node.js. Picks the fastest tfjs backend available
- * (CUDA, native CPU, wasm, cpu), loads weights, checkpoints and images from files.
+ * @aaclip/backend-node: the Node.js runtime of AA-CLIP. Picks the fastest tfjs backend available
+ * (CUDA, native CPU, wasm, cpu), loads weights, checkpoints and images from files and the Hub,
+ * runs detection and training pools. The `aaclip` command line lives in @aaclip/cli.
  *
  * @example
  * import { useBackend, loadClip, loadAdapters } from '@aaclip/backend-node';
@@ -30,46 +31,6 @@ export { explainFsError } from './fs-errors';
 export { runParity, formatParityTable, encodeParityOutputs } from './parity';
 export type { ParityOptions, ParityResult, ParityRow } from './parity';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
-export {
-  DATASET_FORMATS,
-  DatasetLayoutError,
-  readMvtec,
-  readMpdd,
-  readVisa,
-  parseCsv,
-  readBtad,
-  readFolder,
-  readManifest,
-  parseManifest,
-  formatManifest,
-  writeManifest,
-  detectDatasetFormat,
-  readDataset,
-  indexDataset,
-  MPDD_CLASSES,
-  sampleKShot,
-  DatasetLoader,
-  DatasetLoadError,
-  ManifestError,
-} from './datasets/index';
-export type {
-  DatasetFormat,
-  DatasetIndex,
-  DatasetItem,
-  DatasetSplit,
-  ReaderOptions,
-  VisaOptions,
-  FolderOptions,
-  ReadManifestOptions,
-  WriteManifestOptions,
-  ReadDatasetOptions,
-  IndexDatasetOptions,
-  KShotOptions,
-  DatasetBatch,
-  DatasetLoaderOptions,
-  LoadedSample,
-  SkippedItem,
-} from './datasets/index';
 export { loadBundle, loadDetector, TOKENIZER_METADATA_KEY } from './model-bundle';
 export { demoModelPath } from './demo-model';
 /**
@@ -97,21 +58,7 @@ export { createTrainingPool, TrainingPool } from './train-pool/training-pool';
 export type { TrainingPoolOptions } from './train-pool/training-pool';
 export type { TrainWorkerWeights } from './train-pool/protocol';
 export type { BundleOptions, LoadedBundle } from './model-bundle';
-export {
-  writeEvaluationReport,
-  REPORT_FILES,
-  renderReportHtml,
-  renderReportMarkdown,
-  renderReportJson,
-  formatMetricTable,
-  markdownMetricTable,
-  formatPercent,
-  validateReportData,
-  makeOverlayPng,
-  METRIC_COLUMNS,
-} from './report/index';
-export type { EvaluationReportData, ClassReport, ReportCase, ReportMetrics, WriteReportOptions, WrittenReport, MetricTableRow, OverlayPngOptions } from './report/index';
-export { evaluateClass, averageMetrics } from './evaluate';
-export type { EvalSample, ClassEvaluation } from './evaluate';
+export { makeOverlayPng } from './overlay-png';
+export type { OverlayPngOptions } from './overlay-png';
 // Models by name: hf:owner/name[@revision][/file], aliases and URLs, cached in huggingface_hub's layout (docs/hub.md)
 export * from './hub/index';

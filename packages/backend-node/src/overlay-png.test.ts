@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drawContour, overlayHeatmap, resizeMapBilinear } from '@aaclip/core';
-import { decodeImage } from '../image-io';
-import { fakeSample } from './fake-report.test-helper';
+import { decodeImage } from './image-io';
+import { fakeSample } from '../../../test-utils/fake-report';
 import { makeOverlayPng } from './overlay-png';
 
 describe('makeOverlayPng', () => {

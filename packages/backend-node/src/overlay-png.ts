@@ -1,5 +1,5 @@
 import { drawContour, overlayHeatmap, resizeMapBilinear, type OverlayOptions } from '@aaclip/core';
-import { encodePng } from '../image-io';
+import { encodePng } from './image-io';
 
 /** Options of {@link makeOverlayPng}. */
 export interface OverlayPngOptions extends OverlayOptions {

@@ -6,9 +6,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { detCrossEntropy, ImageDecodeError, preprocessImage, toRgb } from '@aaclip/core';
-import { decodeImage } from './image-io';
+import { decodeImage } from '@aaclip/backend-node';
 import { DatasetLoader, readManifest } from './datasets/index';
-import { loadDetector } from './model-bundle';
+import { loadDetector } from '@aaclip/backend-node';
 import { repoRoot } from '../../../test-utils/fixtures';
 
 let dir: string;

@@ -13,7 +13,7 @@ import { mulberry32 } from '@aaclip/core';
 import { repoRoot } from '../../../test-utils/fixtures';
 import { runCli } from './cli';
 
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 /** Values per flag in-process (25 flags: 750 command lines), and command lines run through the program. */
 const PER_FLAG = 30;
 const SPAWNED = 8;

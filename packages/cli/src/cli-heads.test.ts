@@ -9,9 +9,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDefect, generateTexture, quantile } from '@aaclip/core';
 import { repoRoot, tinyFixtureDir } from '../../../test-utils/fixtures';
-import { openSafetensorsFile } from './weights-io';
+import { openSafetensorsFile } from '@aaclip/backend-node';
 
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 const DEMO_MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
 const EXAMPLES = ['carpet-good', 'carpet-hole', 'leather-good', 'leather-scratch'].map((n) => join(repoRoot, 'examples/images', `${n}.png`));
 

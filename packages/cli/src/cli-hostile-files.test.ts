@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTexture } from '@aaclip/core';
 import { repoRoot } from '../../../test-utils/fixtures';
 
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 
 function aaclip(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

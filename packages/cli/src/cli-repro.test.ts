@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDefect, generateTexture } from '@aaclip/core';
 import { repoRoot } from '../../../test-utils/fixtures';
 
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 const DEMO_MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
-const VERSION = (JSON.parse(readFileSync(join(repoRoot, 'packages/backend-node/package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(repoRoot, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
 
 interface Run {
   code: number;

@@ -9,7 +9,7 @@ import { addDefect, generateTexture } from '@aaclip/core';
 import { fixture, repoRoot } from '../../../test-utils/fixtures';
 
 const run = promisify(execFile);
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 const DEMO_MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
 
 async function aaclip(args: string[], opts: { expectFail?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { CliError, exitCodeOf, userMessage } from './cli/common';
-import { demoModelPath as shippedDemoModel } from './demo-model';
+import { demoModelPath as shippedDemoModel } from '@aaclip/backend-node';
 
 const HELP = `aaclip: zero-shot anomaly detection with AA-CLIP on TensorFlow.js
 

@@ -11,7 +11,7 @@ import { readSafetensors, writeSafetensors, type WritableTensor } from '@aaclip/
 import { fixture, repoRoot } from '../../../test-utils/fixtures';
 
 const run = promisify(execFile);
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 
 async function aaclip(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

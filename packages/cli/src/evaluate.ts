@@ -1,6 +1,6 @@
 // The per-class evaluation is @aaclip/core's (eval/evaluate-class.ts: backend-free); the CLI adds
 // the PNG overlays of its reports' best and worst cases.
-import { makeOverlayPng } from './report/index';
+import { makeOverlayPng } from '@aaclip/backend-node';
 import { evaluateClass as evaluateClassInCore, type ClassEvaluation } from '@aaclip/core';
 
 export { averageMetrics, detectorHead } from '@aaclip/core';

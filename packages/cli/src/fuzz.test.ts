@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '@aaclip/core';
 import { concat, FuzzTally, mutate, Rng, type Focus } from '../../core/src/weights/fuzz-mutators.test-helper';
 import { ManifestError, parseManifest, readManifest } from './datasets/manifest';
-import { decodeImage, DEFAULT_MAX_IMAGE_ASPECT_RATIO, DEFAULT_MAX_IMAGE_SIDE } from './image-io';
+import { decodeImage, DEFAULT_MAX_IMAGE_ASPECT_RATIO, DEFAULT_MAX_IMAGE_SIDE } from '@aaclip/backend-node';
 
 const SEED = 20240612;
 const PER_CASE_MS = 2000;

@@ -1,9 +1,9 @@
 // npm run parity -- --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE...] [--vocab FILE] [--backend cpu|wasm]
 import { parseCliArgs } from './cli-args';
 import { userMessage } from './cli/common';
-import { useBackend, formatBackendReport, ensureGradients, type NodeBackendName } from './backend';
-import { writeFileAtomic } from './fs-utils';
-import { encodeParityOutputs, formatParityTable, runParity } from './parity';
+import { useBackend, formatBackendReport, ensureGradients, type NodeBackendName } from '@aaclip/backend-node';
+import { writeFileAtomic } from '@aaclip/backend-node/tools';
+import { encodeParityOutputs, formatParityTable, runParity } from '@aaclip/backend-node';
 
 const USAGE = 'usage: aaclip-parity --fixture DIR --out FILE.safetensors [--weights FILE] [--adapters FILE]... [--vocab FILE] [--backend cpu|wasm|webgpu|cuda|native-cpu] [--only PREFIX[,PREFIX...]]';
 

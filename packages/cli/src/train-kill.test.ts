@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDefect, decodeCheckpoint, generateTexture } from '@aaclip/core';
 import { repoRoot } from '../../../test-utils/fixtures';
 
-const CLI = join(repoRoot, 'packages/backend-node/dist/cli.js');
+const CLI = join(repoRoot, 'packages/cli/dist/cli.js');
 const MODEL = join(repoRoot, 'packages/backend-node/models/demo.safetensors');
 let dir: string;
 

@@ -5,7 +5,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { formatHubReference, hubRefFromUrl } from '@aaclip/core';
-import { Progress } from '../cli/progress';
+import { Progress } from '../progress';
 import { blobPath, cachedPointer, digestOfEtag, dropBlob, linkPointer, lockPath, pointerPath, readRef, repoDir, stampVerified, verifyBlob, writeRef } from './cache-layout';
 import { downloadFile } from './download-file';
 import { acquireLock } from './file-lock';

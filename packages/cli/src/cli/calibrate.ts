@@ -8,14 +8,14 @@ import { calibrateClass, encodeCheckpoint, preprocessImage, type Calibration, ty
 import { domainOf } from '@aaclip/prompts';
 import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
-import { writeFileAtomic } from '../fs-utils';
-import { decodeImageFile } from '../image-io';
-import { loadDetector } from '../model-bundle';
+import { writeFileAtomic } from '@aaclip/backend-node/tools';
+import { decodeImageFile } from '@aaclip/backend-node';
+import { loadDetector } from '@aaclip/backend-node';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requirePath, startBackend, usage, userMessage, modelFiles } from './common';
 import { canonical } from './output-names';
 import { checkSizeForModel, choiceFlag, intFlag, numFlag, requiredFlag, sizeFlag } from './flags';
 import { peekCalibration, peekVision } from './model-peek';
-import { Progress } from './progress';
+import { Progress } from '@aaclip/backend-node/tools';
 import { expandImageArgs } from './head-flags';
 
 export const CALIBRATE_HELP = `aaclip calibrate --out FILE (--fpr X --class NAME IMAGES... | --data ROOT) [options]

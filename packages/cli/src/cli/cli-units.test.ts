@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCliArgs, UsageError } from '../cli-args';
-import { LOCK_FILE, lockOutputDir, OutputLockedError, removeStaleTemps, tempPathFor, writeFileAtomic } from '../fs-utils';
+import { LOCK_FILE, lockOutputDir, OutputLockedError, removeStaleTemps, tempPathFor, writeFileAtomic } from '@aaclip/backend-node/tools';
 import { userMessage } from './common';
 import { checkSizeForModel, intFlag, numFlag } from './flags';
 import { fingerprint, planOutputs, safeStem, settingsDiff } from './output-names';

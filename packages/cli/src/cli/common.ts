@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { formatBackendReport, useBackend, type NodeBackendName } from '../backend';
+import { formatBackendReport, useBackend, type NodeBackendName } from '@aaclip/backend-node';
 import { UsageError } from '../cli-args';
-import { lockOutputDir } from '../fs-utils';
+import { lockOutputDir } from '@aaclip/backend-node/tools';
 import { choiceFlag, seedFlag } from './flags';
 import { probeWebGpu } from './webgpu-probe';
 

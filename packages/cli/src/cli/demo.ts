@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateDataset, normalizeClip, TEXTURE_FAMILIES, type TextureFamily } from '@aaclip/core';
-import { backendReport } from '../backend';
+import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { averageMetrics, evaluateClass } from '../evaluate';
-import { writeFileAtomic } from '../fs-utils';
-import { openSafetensorsFile } from '../weights-io';
+import { writeFileAtomic } from '@aaclip/backend-node/tools';
+import { openSafetensorsFile } from '@aaclip/backend-node';
 import { formatMetricTable, writeEvaluationReport } from '../report/index';
 import { COMMON_HELP, COMMON_OPTIONS, commonFlags, lockOut, requireFile, startBackend, usage } from './common';
 import { intFlag, numFlag } from './flags';
 import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, type HeadFlags } from './head-flags';
 import { loadHead, stackImages } from './heads';
-import { Progress } from './progress';
+import { Progress } from '@aaclip/backend-node/tools';
 
 export const DEMO_HELP = `aaclip demo [--out DIR] [options]
 

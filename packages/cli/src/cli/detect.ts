@@ -2,18 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { overlayHeatmap, preprocessImage, resizeMapBilinear, toRgb, type Calibration, type Detection, type RawImage } from '@aaclip/core';
-import { backendReport } from '../backend';
+import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
-import { writeFileAtomic } from '../fs-utils';
-import { decodeImageFile, encodePng } from '../image-io';
-import { createDetectorPool } from '../pool/detector-pool';
+import { writeFileAtomic } from '@aaclip/backend-node/tools';
+import { decodeImageFile, encodePng } from '@aaclip/backend-node';
+import { createDetectorPool } from '@aaclip/backend-node';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage, modelFiles } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
 import { checkMuscBatch, expandImageArgs, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
 import { loadHead, stackImages } from './heads';
 import { peekCalibration, peekVision, vocabIgnoredWarning } from './model-peek';
 import { fileIdentity, fingerprint, planOutputs, settingsDiff, type PlannedOutput, type Settings } from './output-names';
-import { Progress } from './progress';
+import { Progress } from '@aaclip/backend-node/tools';
 import { formatResultTable, verdictOf, type DetectResult } from './result-table';
 
 export const DETECT_HELP = `aaclip detect <images or folders...> --class NAME [options]

@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { domainOf } from '@aaclip/prompts';
 import type { Domain } from '@aaclip/core';
-import { backendReport } from '../backend';
+import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
 import { averageMetrics, evaluateClass, type ClassEvaluation } from '../evaluate';
-import { writeFileAtomic } from '../fs-utils';
+import { writeFileAtomic } from '@aaclip/backend-node/tools';
 import { sampleKShot } from '../datasets/kshot';
 import { preprocessImage } from '@aaclip/core';
-import { decodeImageFile } from '../image-io';
+import { decodeImageFile } from '@aaclip/backend-node';
 import { formatMetricTable, METRIC_COLUMNS, writeEvaluationReport } from '../report/index';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requirePath, startBackend, usage, userMessage, modelFiles } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, requiredFlag, sizeFlag } from './flags';
@@ -19,7 +19,7 @@ import { loadHead, stackImages } from './heads';
 import { peekVision, vocabIgnoredWarning } from './model-peek';
 import { canonical, fileIdentity, fingerprint, safeStem, settingsDiff, shortHash, type Settings } from './output-names';
 import { fromSerial, toSerial, type PartialResult } from './partial';
-import { Progress } from './progress';
+import { Progress } from '@aaclip/backend-node/tools';
 
 export const EVAL_HELP = `aaclip eval --data ROOT --out DIR [options]
 

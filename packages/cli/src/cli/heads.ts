@@ -18,7 +18,7 @@ import {
   type NormalReferences,
 } from '@aaclip/core';
 import type { EvalHead } from '../evaluate';
-import { loadBundle, loadDetector } from '../model-bundle';
+import { loadBundle, loadDetector } from '@aaclip/backend-node';
 
 export const METHODS = ['aaclip', 'musc'] as const;
 export type Method = (typeof METHODS)[number];

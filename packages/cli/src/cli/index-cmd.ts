@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseCliArgs } from '../cli-args';
-import { removeStaleTemps } from '../fs-utils';
+import { removeStaleTemps } from '@aaclip/backend-node/tools';
 import { DATASET_FORMATS, DatasetLayoutError, indexDataset } from '../datasets/index';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requirePath, usage, userMessage } from './common';
 import { choiceFlag, requiredFlag } from './flags';

@@ -3,7 +3,7 @@
 // known once loaded: their check runs right after the model loads, before any image is read.
 import { statSync } from 'node:fs';
 import { CALIBRATION_METADATA_KEY, parseCalibration, type Calibration } from '@aaclip/core';
-import { openSafetensorsFile } from '../weights-io';
+import { openSafetensorsFile } from '@aaclip/backend-node';
 
 export interface VisionPeek {
   patchSize: number;

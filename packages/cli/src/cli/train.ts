@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { AAClipModel, trainAAClip, type AAClipCheckpoint, type TrainingSample, type TrainingSource } from '@aaclip/core';
-import { backendReport, ensureGradients } from '../backend';
-import { createTrainingPool, type TrainingPool } from '../train-pool/training-pool';
-import { loadCheckpoint, saveCheckpoint } from '../checkpoint-io';
+import { backendReport, ensureGradients } from '@aaclip/backend-node';
+import { createTrainingPool, type TrainingPool } from '@aaclip/backend-node';
+import { loadCheckpoint, saveCheckpoint } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, sampleKShot, type DatasetFormat, type DatasetItem } from '../datasets/index';
-import { loadBundle, TOKENIZER_METADATA_KEY } from '../model-bundle';
+import { loadBundle, TOKENIZER_METADATA_KEY } from '@aaclip/backend-node';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, requirePath, startBackend, usage, userMessage } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
 import { peekVision, vocabIgnoredWarning } from './model-peek';
 import { canonical, fileIdentity, fingerprint, settingsDiff, type Settings } from './output-names';
-import { Progress } from './progress';
+import { Progress } from '@aaclip/backend-node/tools';
 
 /** Checkpoint metadata key of the CLI's settings fingerprint (compared on --resume). */
 const SETTINGS_KEY = 'aaclip_cli_settings';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetLoader, DatasetLoadError } from './loader';
 import { ManifestError, parseManifest, readManifest } from './manifest';
 import { pickClasses } from './scan';
-import { makeVisa, writeImage, writeMask, writePng } from './test-layouts';
+import { makeVisa, writeImage, writeMask, writePng } from '../../../../test-utils/dataset-layouts';
 import { parseCsv, readVisa } from './visa';
 
 let tmp = '';

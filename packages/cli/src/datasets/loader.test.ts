@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessImage, preprocessMask, resizeBicubicPil, toRgb } from '@aaclip/core';
-import { decodeImageFile } from '../image-io';
+import { decodeImageFile } from '@aaclip/backend-node';
 import { readBtad } from './btad';
 import { DatasetLoader, DatasetLoadError, type DatasetBatch } from './loader';
 import { readMvtec } from './mvtec';
-import { makeBtad, makeMvtec, writeImage, writeMask } from './test-layouts';
+import { makeBtad, makeMvtec, writeImage, writeMask } from '../../../../test-utils/dataset-layouts';
 import type { DatasetItem } from './types';
 
 const S = 4;

@@ -1,6 +1,6 @@
 // Streaming, on-demand decoding of dataset items into model inputs.
 import { normalizeClip, preprocessMask, resizeBicubicPil, toRgb, type RawImage } from '@aaclip/core';
-import { decodeImageFile } from '../image-io';
+import { decodeImageFile } from '@aaclip/backend-node';
 import { seededRandom } from './kshot';
 import type { DatasetItem } from './types';
 

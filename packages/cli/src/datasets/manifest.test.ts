@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexDataset } from './detect';
 import { formatManifest, parseManifest, readManifest, writeManifest } from './manifest';
 import { readMvtec } from './mvtec';
-import { makeBtad, makeFolder, makeMvtec, makeVisa } from './test-layouts';
+import { makeBtad, makeFolder, makeMvtec, makeVisa } from '../../../../test-utils/dataset-layouts';
 import type { DatasetFormat } from './types';
 
 let tmp = '';

@@ -1,8 +1,8 @@
 // AA-CLIP jsonl manifests: one {"image_path", "label", "class_name", "mask_path"} object a line.
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../fs-utils';
-import { InputFileError, readInputFile } from '../input-file';
+import { writeFileAtomic } from '@aaclip/backend-node/tools';
+import { InputFileError, readInputFile } from '@aaclip/backend-node';
 import { mapLimit, pathKind, pickClasses } from './scan';
 import { DatasetLayoutError, type DatasetIndex, type DatasetItem, type DatasetSplit } from './types';
 

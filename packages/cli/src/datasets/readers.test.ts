@@ -6,7 +6,7 @@ import { readBtad } from './btad';
 import { detectDatasetFormat, readDataset } from './detect';
 import { readFolder } from './folder';
 import { readMpdd, readMvtec } from './mvtec';
-import { makeBtad, makeFolder, makeMvtec, makeVisa, writeImage, writeMask } from './test-layouts';
+import { makeBtad, makeFolder, makeMvtec, makeVisa, writeImage, writeMask } from '../../../../test-utils/dataset-layouts';
 import { DatasetLayoutError, type DatasetIndex } from './types';
 import { parseCsv, readVisa } from './visa';
 

@@ -1,7 +1,7 @@
 // VisA reader, driven by the dataset's split CSV.
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readInputFile } from '../input-file';
+import { readInputFile } from '@aaclip/backend-node';
 import { assertRoot, mapLimit, pathKind, pickClasses, requireDir } from './scan';
 import { DatasetLayoutError, makeIndex, type DatasetIndex, type DatasetItem, type DatasetSplit, type ReaderOptions } from './types';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fakeCommit, sha256Hex, startMockHub, tinyClipRepoFiles, type MockHub } from '../../../../test-utils/mock-hub';
 import { cacheCommand } from './cache-cmd';
-import { hubDownload } from './hub-download';
+import { hubDownload } from '@aaclip/backend-node';
 
 let hub: MockHub;
 let cache: string;

@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatHubReference, parseModelRef } from '@aaclip/core';
 import { UsageError } from '../cli-args';
-import { digestOfEtag, hashFile, repoFolderName, stampVerified } from './cache-layout';
-import { scanCache, scanRepo, type CachedRepo } from './cache-scan';
-import { formatBytes } from './hub-errors';
-import { hubCacheDir } from './hub-options';
+import { hubCacheDir, scanCache, type CachedRepo } from '@aaclip/backend-node';
+import { digestOfEtag, formatBytes, hashFile, repoFolderName, scanRepo, stampVerified } from '@aaclip/backend-node/tools';
 
 export const CACHE_HELP = `usage: aaclip cache ls [--json]
        aaclip cache rm <repository>[@revision] [--dry-run]

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../../../../test-utils/fixtures';
 import { fakeCommit, startMockHub, tinyClipRepoFiles, type MockHub } from '../../../../test-utils/mock-hub';
 import { runCli } from '../cli';
-import { decodeImageFile } from '../image-io';
-import { loadDetector } from '../model-bundle';
+import { decodeImageFile } from '@aaclip/backend-node';
+import { loadDetector } from '@aaclip/backend-node';
 import { resolveCliReferences } from './cli-references';
-import type { HubOptions } from './hub-options';
+import type { HubOptions } from '@aaclip/backend-node';
 
 const CLIP = 'openai/clip-vit-base-patch16';
 let hub: MockHub;

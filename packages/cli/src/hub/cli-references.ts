@@ -5,9 +5,9 @@
 // A model repository also brings its tokenizer (--vocab) and a bundle its adapters, unless given.
 import { ModelRefError } from '@aaclip/core';
 import { UsageError } from '../cli-args';
-import { settingsWithProgress } from './hub-download';
-import type { HubOptions } from './hub-options';
-import { isRemoteReference, resolveAdapterRefs, resolveModelRef, resolveVocabRefs } from './resolve-references';
+import { settingsWithProgress } from '@aaclip/backend-node/tools';
+import type { HubOptions } from '@aaclip/backend-node';
+import { isRemoteReference, resolveAdapterRefs, resolveModelRef, resolveVocabRefs } from '@aaclip/backend-node/tools';
 
 /** Verbs whose flags accept references, and which of --adapters / --vocab each takes. */
 const VERB_FLAGS: Record<string, { adapters: boolean; vocab: boolean; positionalModel: boolean }> = {

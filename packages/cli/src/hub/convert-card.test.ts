@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bpeVocabPath, fixture } from '../../../../test-utils/fixtures';
 import { fakeCommit, startMockHub, tinyClipRepoFiles } from '../../../../test-utils/mock-hub';
 import { runCli } from '../cli';
-import { resolveModelReferences } from './resolve-references';
+import { resolveModelReferences } from '@aaclip/backend-node';
 
 const dir = mkdtempSync(join(tmpdir(), 'aaclip-card-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,6 @@ export { renderReportJson, REPORT_JSON_VERSION } from './report-json';
 export { formatMetricTable, markdownMetricTable, formatPercent, metricColumns } from './metric-table';
 export type { MetricTableRow } from './metric-table';
 export { validateReportData } from './validate-report';
-export { makeOverlayPng } from './overlay-png';
-export type { OverlayPngOptions } from './overlay-png';
 export { formatDuration, formatScore } from './format';
 export { METRIC_COLUMNS } from './report-types';
 export type { EvaluationReportData, ClassReport, ReportCase, ReportMetrics, WriteReportOptions, WrittenReport } from './report-types';

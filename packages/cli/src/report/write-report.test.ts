@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../image-io';
-import { fakeReportData } from './fake-report.test-helper';
+import { decodeImage } from '@aaclip/backend-node';
+import { fakeReportData } from '../../../../test-utils/fake-report';
 import type { EvaluationReportData } from './report-types';
 import { writeEvaluationReport } from './write-report';
 

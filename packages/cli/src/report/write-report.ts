@@ -1,6 +1,6 @@
 import { lstat, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempPathFor } from '../fs-utils';
+import { tempPathFor } from '@aaclip/backend-node/tools';
 import { renderReportHtml } from './report-html';
 import { renderReportJson } from './report-json';
 import { renderReportMarkdown } from './report-markdown';
