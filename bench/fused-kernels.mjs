@@ -16,9 +16,9 @@ import {
   gaussianSampler,
   headSlice,
   layerNorm,
-  registerFusedKernels,
   setFusedKernelsEnabled,
 } from '@aaclip/core';
+import { registerFusedKernels } from '@aaclip/kernels/tfjs';
 import { parseArgs } from 'node:util';
 
 const { values: opt } = parseArgs({

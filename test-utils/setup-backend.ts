@@ -7,12 +7,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll } from 'vitest';
 import { setFusedKernelsEnabled } from '../packages/core/src/kernels/fused-ops';
-import { registerFusedKernels } from '../packages/core/src/kernels/register';
+// The fused kernels run in tests as in the SDK: registered on import, as backend-node's and
+// backend-web's backends load them (from the kernels' build); AACLIP_FUSED=0 runs the composite
+// ops instead.
+import '@aaclip/kernels/tfjs';
 
-// The fused kernels run in tests as in the SDK (backend-node's useBackend and backend-web's
-// useWebBackend register them); AACLIP_FUSED=0 runs the composite ops instead.
 if (process.env.AACLIP_FUSED === '0') setFusedKernelsEnabled(false);
-else for (const name of ['cpu', 'wasm']) registerFusedKernels(name);
 
 beforeAll(async () => {
   const name = process.env.AACLIP_TEST_BACKEND ?? 'cpu';

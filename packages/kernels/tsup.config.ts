@@ -8,7 +8,8 @@ const shared = {
 
 export default defineConfig([
   // the engine (pure: no Node or DOM APIs) and the tfjs-wasm matmul provider: ESM + CJS + types
-  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: true, clean: true },
+  // (+ the fused tfjs kernels: tfjs, tfjs-cpu, tfjs-wasm, tfjs-webgpu register them on import)
+  { ...shared, entry: ['src/index.ts', 'src/tfjs.ts', 'src/tfjs-cpu.ts', 'src/tfjs-wasm.ts', 'src/tfjs-webgpu.ts'], format: ['esm', 'cjs'], dts: true, clean: true },
   // the thread runtimes: Node (worker_threads) and browsers (Workers), each with its worker script
   {
     ...shared,

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeGpuAdapter, registerFusedKernels, setFusedKernelsEnabled, softwareAdapterReason } from '@aaclip/core';
+import { describeGpuAdapter, setFusedKernelsEnabled, softwareAdapterReason } from '@aaclip/core';
 import { createRequire } from 'node:module';
 import { useOwnGemm, type OwnGemmOptions } from '@aaclip/kernels/node';
+// the fused kernels (LayerNorm, GELU/QuickGELU, attention head slices) of the cpu, wasm and
+// webgpu backends, registered on import after their feature checks
+import '@aaclip/kernels/tfjs';
 
 const require = createRequire(import.meta.url);
 
@@ -124,12 +127,11 @@ let lastReport: BackendReport | null = null;
 const adapterOf = (n: NodeBackendName): Pick<BackendReport, 'adapter'> => (n === 'webgpu' && webgpuAdapter ? { adapter: webgpuAdapter } : {});
 
 /**
- * Registers core's fused kernels (LayerNorm, GELU/QuickGELU, attention head slices) for the
- * active backend; AACLIP_FUSED=0 turns them off (composite tfjs ops, for A/B runs).
+ * The fused kernels (registered on import of @aaclip/kernels/tfjs) run unless AACLIP_FUSED=0
+ * turns them off (composite tfjs ops, for A/B runs).
  */
 function useFusedKernels(gemm: OwnGemmOptions = {}): void {
   if (process.env.AACLIP_FUSED === '0') setFusedKernelsEnabled(false);
-  else registerFusedKernels(tf.getBackend());
   // wasm: matrix products on the own multi-threaded GEMM (AACLIP_GEMM=xnnpack: tfjs' XNNPACK)
   if (tf.getBackend() === 'wasm') useOwnGemm(gemm);
 }

@@ -1,7 +1,8 @@
 // Selects the tfjs backend in the browser: webgpu, then webgl (hardware only in auto mode), then
 // wasm, each after a feature check.
 import * as tf from '@tensorflow/tfjs-core';
-import { registerFusedKernels } from '@aaclip/core';
+import { setInferenceWeightPacker } from '@aaclip/core';
+import { wasmInferenceWeightPacker } from '@aaclip/kernels';
 import { createFeatureProbes, WEB_BACKEND_ORDER, type FeatureProbes, type WebBackendName } from './feature-probes';
 
 /** File names of the tfjs wasm binaries (for a per-file {@link WasmPaths} map). */
@@ -26,9 +27,10 @@ export interface WebBackendOptions {
   /** What loads and starts a tfjs backend (default: the real tfjs packages). For tests. */
   activator?: BackendActivator;
   /**
-   * Register @aaclip/core's fused kernels (LayerNorm, GELU/QuickGELU, attention head slices)
-   * for the chosen backend: WGSL on webgpu, SIMD on wasm; webgl keeps tfjs' ops. Default true;
-   * false leaves the registry as it is (composite ops unless registered elsewhere).
+   * Load the fused kernels (LayerNorm, GELU/QuickGELU, attention head slices) of the chosen
+   * backend from @aaclip/kernels, which registers them on import: WGSL on webgpu, SIMD on wasm;
+   * webgl keeps tfjs' ops. Default true; false leaves the registry as it is (composite ops unless
+   * registered elsewhere; `setFusedKernelsEnabled(false)` of @aaclip/core turns registered ones off).
    */
   fusedKernels?: boolean;
   /**
@@ -178,6 +180,16 @@ export async function resolveWebBackend(
   throw new Error(`useWebBackend: no tfjs backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
+/**
+ * The fused kernels of each backend, loaded once that backend is chosen (so that a page pays only
+ * for its own) and registered by the import; webgl has none.
+ */
+const FUSED_KERNELS: Readonly<Record<string, () => Promise<unknown>>> = {
+  webgpu: () => import('@aaclip/kernels/tfjs-webgpu'),
+  wasm: () => import('@aaclip/kernels/tfjs-wasm'),
+  cpu: () => import('@aaclip/kernels/tfjs-cpu'),
+};
+
 let lastReport: WebBackendReport | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -200,7 +212,10 @@ let queue: Promise<unknown> = Promise.resolve();
 export function useWebBackend(name: WebBackendName | 'auto' = 'auto', opts: WebBackendOptions = {}): Promise<WebBackendReport> {
   const run = async (): Promise<WebBackendReport> => {
     const report = await resolveWebBackend(name, opts.probes ?? createFeatureProbes(), opts.activator ?? tfjsActivator, { wasmPaths: opts.wasmPaths });
-    if (opts.fusedKernels !== false) registerFusedKernels(report.tfjsName);
+    if (opts.fusedKernels !== false) await FUSED_KERNELS[report.tfjsName]?.();
+    // inference-only weights: one packed copy on wasm, with or without the fused kernels (the
+    // packer declines on other backends)
+    setInferenceWeightPacker(wasmInferenceWeightPacker);
     lastReport = report;
     const log = opts.log ?? ((line: string) => console.debug(`@aaclip/backend-web: ${line}`));
     if (log) log(formatWebBackendReport(report));

@@ -1,11 +1,13 @@
 // Browser page for fused-kernels.browser.test.ts (bundled there with Vite; not part of the
-// package): runs @aaclip/core's fused kernels and the composite ops they replace on a real
-// WebGPU (or wasm) backend and reports the differences, gradients included, and leaked tensors.
+// package): runs the fused kernels of @aaclip/kernels/tfjs (registered on import) through core's
+// ops, and the composite ops they replace, on a real WebGPU (or wasm) backend and reports the
+// differences, gradients included, and leaked tensors.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { biasActivation, FUSED_KERNEL_NAMES, fusedKernelActive, gaussianSampler, headSlice, layerNorm, registerFusedKernels, ResidualAttentionBlock, setFusedKernelsEnabled } from '@aaclip/core';
+import { biasActivation, FUSED_KERNEL_NAMES, fusedKernelActive, gaussianSampler, headSlice, layerNorm, ResidualAttentionBlock, setFusedKernelsEnabled } from '@aaclip/core';
+import { registerFusedKernels } from '@aaclip/kernels/tfjs';
 
 export interface FusedCase {
   name: string;

@@ -1,4 +1,4 @@
-// @aaclip/core's fused kernels in a real browser: bundles fused-kernels-page.ts with Vite,
+// The fused kernels (@aaclip/kernels/tfjs) in a real browser: bundles fused-kernels-page.ts with Vite,
 // serves it on 127.0.0.1 and drives Debian's Chromium headless (WebGPU on the SwiftShader
 // adapter) through playwright-core. On WebGPU (the WGSL kernels) and wasm (the SIMD module, as
 // Chromium compiles it), every fused result and gradient must match the composite ops, and no

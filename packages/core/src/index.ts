@@ -11,7 +11,8 @@ export type { ClipPresetName } from './model/presets';
 export { ClipModel, validateClipConfig } from './model/clip-model';
 export { clipFromTensors } from './model/clip-from-tensors';
 export type { ClipBuildOptions } from './model/clip-from-tensors';
-export { isInferenceOnlyWeight } from './model/inference-weights';
+export { isInferenceOnlyWeight, setInferenceWeightPacker } from './model/inference-weights';
+export type { InferenceWeightPacker } from './model/inference-weights';
 export { VisionTransformer } from './model/vision-transformer';
 export type { VisionForwardOptions, VisionForwardResult, BlockHook } from './model/vision-transformer';
 export { TextTransformer } from './model/text-transformer';
@@ -26,13 +27,13 @@ export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
 export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
 export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
-// Fused kernels in tfjs' kernel registry (cpu JS, wasm SIMD on the wasm heap, WebGPU WGSL) and their op functions
+// Fused kernels: their names and op functions (composite ops where none is registered); the
+// kernels themselves are registered by the runtimes (@aaclip/kernels/tfjs)
+// (deprecated aliases, for one release: registration moved to @aaclip/kernels/tfjs)
 export { registerFusedKernels, unregisterFusedKernels } from './kernels/register';
 export { layerNorm, biasActivation, headSlice, setFusedKernelsEnabled, fusedKernelsEnabled, fusedKernelActive, FUSED_KERNELS_FLAG } from './kernels/fused-ops';
 export type { FusedActivation, HeadSliceOptions } from './kernels/fused-ops';
-export { FUSED_KERNEL_NAMES } from './kernels/names';
-// The small WebAssembly assembler the fused kernels are written with (used by @aaclip/kernels' GEMM generator)
-export { Fn as WasmFunctionBuilder, uleb, sleb, str as wasmString, f32Bytes, I32, F32, V128 } from './kernels/wasm-assembler';
+export { FUSED_KERNEL_NAMES, LAYER_NORM, GELU, QUICK_GELU, HEAD_SLICE } from './kernels/names';
 export type { FusedKernelName, HeadSliceAttrs, LayerNormAttrs } from './kernels/names';
 export { bicubicResampleMatrix, resizePositionEmbedding } from './model/position-embedding';
 export { randomClipWeights, gaussianSampler } from './model/random-weights';

@@ -17,9 +17,9 @@
  *
  * Measured (2-core AMD EPYC, Node 20/24, bench/gemm.mjs): see docs/gemm.md for the shape chosen.
  */
-import { I32, V128, WasmFunctionBuilder as Fn, uleb, wasmString } from '@aaclip/core';
+import { I32, V128, Fn, uleb, str as wasmString } from './wasm-assembler';
 
-// opcodes beyond the ones core's assembler names (WebAssembly core + SIMD + relaxed SIMD)
+// opcodes beyond the ones the assembler (wasm-assembler.ts) names (WebAssembly core + SIMD + relaxed SIMD)
 const OP = {
   block: 0x02,
   loop: 0x03,

@@ -14,3 +14,5 @@ export type { WorkerInit } from './worker-loop';
 export { TfjsGemmProvider } from './tfjs-provider';
 export { gemmChoice } from './gemm-choice';
 export type { GemmChoice } from './gemm-choice';
+// tfjs-wasm's inference-weight packer (core's setInferenceWeightPacker), for runtimes that plug it in themselves
+export { wasmInferenceWeightPacker } from './tfjs/wasm-inference-weights';

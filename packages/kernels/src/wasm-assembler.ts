@@ -1,7 +1,13 @@
 /*
- * A minimal WebAssembly assembler for the fused kernels of wasm-simd.ts: value types, the
- * opcodes used (core and SIMD), LEB128 / float encoding, and `Fn`, a function-body builder
+ * A minimal WebAssembly assembler for this package's generated modules (the GEMM engine's
+ * micro-kernels, gemm-module.ts; the fused tfjs-wasm kernels, tfjs/wasm-simd.ts): value types,
+ * the opcodes used (core and SIMD), LEB128 / float encoding, and `Fn`, a function-body builder
  * with the loop and vector helpers the kernels share.
+ *
+ * Kept by hand rather than taken from a library: the modules use ~40 opcodes, built at run time
+ * (relaxed SIMD or not, shared memory or not, tile shapes); an assembler package (wabt's
+ * wat2wasm, binaryen) would ship a text parser and a wasm binary of its own to every browser
+ * page to emit the bytes these ~190 lines emit directly.
  */
 
 // ---- value types and opcodes ----

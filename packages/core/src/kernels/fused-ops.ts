@@ -4,9 +4,9 @@ import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type FusedKernelName, type He
 
 /*
  * Backend-agnostic op functions for the model's call sites. Each runs its custom kernel when
- * one is registered for the active backend (see `registerFusedKernels`) and fused kernels are
- * enabled, else the composite tfjs ops. The fused forms carry a custom gradient written with
- * ordinary ops, so training works on every backend.
+ * one is registered for the active backend (the runtimes register them: `@aaclip/kernels/tfjs`)
+ * and fused kernels are enabled, else the composite tfjs ops. The fused forms carry a custom
+ * gradient written with ordinary ops, so training works on every backend.
  */
 
 /** tfjs environment flag: fused kernels on (default) or off (composite ops everywhere, for A/B). */

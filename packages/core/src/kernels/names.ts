@@ -1,4 +1,4 @@
-/** Names of the custom kernels in tfjs' kernel registry (registered by `registerFusedKernels`). */
+/** Names of the fused kernels in tfjs' kernel registry (the runtimes register them: `@aaclip/kernels/tfjs`). */
 export const LAYER_NORM = 'AAClipLayerNorm';
 export const GELU = 'AAClipGelu';
 export const QUICK_GELU = 'AAClipQuickGelu';

@@ -1,45 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { cpuKernelConfigs, wasmKernelConfigs } from './cpu-wasm-kernels';
-import type { FusedKernelName } from './names';
-import { webgpuKernelConfigs } from './webgpu-kernels';
+import { FUSED_KERNEL_NAMES, type FusedKernelName } from './names';
 
-function configsFor(backendName: string): tf.KernelConfig[] {
-  switch (backendName) {
-    case 'cpu':
-      return cpuKernelConfigs();
-    case 'wasm':
-      return wasmKernelConfigs();
-    case 'webgpu':
-      return webgpuKernelConfigs();
-    default:
-      return []; // webgl, tensorflow (tfjs-node): composite ops
-  }
+/*
+ * The fused kernels themselves belong to the runtimes: `@aaclip/kernels/tfjs` (or its
+ * `/tfjs-cpu`, `/tfjs-wasm`, `/tfjs-webgpu` entries) registers them in tfjs' kernel registry when
+ * imported, as tfjs backends register theirs; @aaclip/backend-node and @aaclip/backend-web import
+ * it. Core only names them (names.ts) and calls them where registered (fused-ops.ts). The two
+ * functions below keep the names core exported before the move, for one release.
+ */
+
+/**
+ * The fused kernels registered for `backendName` (default: the active backend).
+ *
+ * @deprecated The kernels are registered when `@aaclip/kernels/tfjs` is imported (backend-node
+ * and backend-web import it); this only reports which are. To register them explicitly, call
+ * `registerFusedKernels` of `@aaclip/kernels/tfjs`; to turn them off for an A/B run,
+ * `setFusedKernelsEnabled(false)`.
+ */
+export function registerFusedKernels(backendName: string = tf.getBackend()): FusedKernelName[] {
+  return FUSED_KERNEL_NAMES.filter((name) => tf.getKernel(name, backendName) !== undefined);
 }
 
 /**
- * Registers this package's fused kernels (AAClipLayerNorm, AAClipGelu, AAClipQuickGelu,
- * AAClipHeadSlice) in tfjs' kernel registry for `backendName` (default: the active backend):
- * cpu (JS), wasm (a WebAssembly SIMD module on the backend's heap; head slicing only where the
- * engine lacks SIMD) and webgpu (WGSL). Other backends get none and keep the composite ops.
- * Idempotent; returns the names of the fused kernels now registered for that backend.
+ * Removes the fused kernels of `backendName` from tfjs' registry.
  *
- * @example
- * await tf.setBackend('wasm');
- * registerFusedKernels();          // ['AAClipLayerNorm', 'AAClipGelu', 'AAClipQuickGelu', 'AAClipHeadSlice']
- * setFusedKernelsEnabled(false);   // composite ops again (A/B), without unregistering
+ * @deprecated Use `unregisterFusedKernels` of `@aaclip/kernels/tfjs`, or
+ * `setFusedKernelsEnabled(false)` for an A/B run.
  */
-export function registerFusedKernels(backendName: string = tf.getBackend()): FusedKernelName[] {
-  const names: FusedKernelName[] = [];
-  for (const config of configsFor(backendName)) {
-    if (!tf.getKernel(config.kernelName, backendName)) tf.registerKernel(config);
-    names.push(config.kernelName as FusedKernelName);
-  }
-  return names;
-}
-
-/** Removes the fused kernels of `backendName` from the registry (for tests and A/B runs). */
 export function unregisterFusedKernels(backendName: string = tf.getBackend()): void {
-  for (const config of configsFor(backendName)) {
-    if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
-  }
+  for (const name of FUSED_KERNEL_NAMES) if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
 }

@@ -3,7 +3,7 @@ import { biasActivation } from '../kernels/fused-ops';
 
 export type Activation = 'gelu' | 'quick_gelu';
 
-/** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)). One fused kernel where registered (see registerFusedKernels). */
+/** Exact GELU: 0.5 x (1 + erf(x / sqrt 2)). One fused kernel where registered (`@aaclip/kernels/tfjs` registers them). */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return biasActivation('gelu', x);
 }

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulProvider } from './matmul-provider';
 
 /*
  * Inference-only linear weights: one copy of each instead of two on the wasm backend.
@@ -8,9 +7,10 @@ import { matMulProvider } from './matmul-provider';
  * a buffer of its own (the full size of `w`) and caches that operator on `w`'s id until `w` is
  * disposed; `w`'s own storage is never read again by a product. A frozen ViT-L therefore holds
  * every linear weight twice once a forward pass has run (1.16 GiB of tensors + 1.16 GiB
- * packed). Here a weight is packed as soon as it is uploaded (one 1-row product) and its own
- * storage is freed at once, so that a model loads with one copy of each weight at a time and
- * runs with the packed copy only.
+ * packed). The runtime's packer (`setInferenceWeightPacker`; tfjs-wasm's is
+ * packages/kernels/src/tfjs/wasm-inference-weights.ts) packs a weight as soon as it is uploaded
+ * and frees its own storage at once, so that a model loads with one copy of each weight at a
+ * time and runs with the packed copy only.
  *
  * Such a weight can only be the right operand of a plain 2-D matMul (`frozenLinear`'s forward);
  * anything else would read freed memory, so the model code refuses: no gradient through it
@@ -19,9 +19,9 @@ import { matMulProvider } from './matmul-provider';
  * Such a model stays on the backend it was built on (tfjs moving its tensors to another backend
  * would read the freed storage).
  *
- * Where a matrix-product provider is plugged in (matmul-provider.ts: the own GEMM engine), it
- * adopts the weight instead of XNNPACK (packs it into its own memory, shared by its threads);
- * the upload is freed all the same, and it must stay plugged in while the model lives.
+ * Where a matrix-product provider is plugged in (matmul-provider.ts: the own GEMM engine), the
+ * packer hands the weight to it instead of XNNPACK (packed into its own memory, shared by its
+ * threads); the upload is freed all the same, and it must stay plugged in while the model lives.
  */
 
 const inferenceOnly = new WeakSet<tf.Tensor>();
@@ -38,61 +38,35 @@ export function assertFullWeight(w: tf.Tensor, what: string): void {
   }
 }
 
-interface WasmTensorData {
-  memoryOffset: number | null;
-  refCount: number;
+/**
+ * How a runtime uploads inference-only weights on its backend. `@aaclip/kernels/tfjs-wasm`
+ * plugs one in for tfjs-wasm: it packs each weight for XNNPACK (or hands it to the matrix-product
+ * provider, matmul-provider.ts) and frees tfjs' own copy at once. Other backends upload as usual.
+ */
+export interface InferenceWeightPacker {
+  /**
+   * The [rows, cols] weight made from `values` and packed for forward products on the active
+   * backend, or null to decline (another backend): the weight is then uploaded as usual.
+   */
+  upload(values: Float32Array, rows: number, cols: number): tf.Tensor2D | null;
 }
 
-interface WasmBackendLike {
-  dataIdMap: { get(dataId: object): WasmTensorData | undefined };
-  wasm: { _free(ptr: number): void; _malloc(bytes: number): number };
-}
+let packer: InferenceWeightPacker | null = null;
 
-function wasmBackend(): WasmBackendLike | null {
-  if (tf.getBackend() !== 'wasm') return null;
-  const b = tf.backend() as unknown as Partial<WasmBackendLike>;
-  return b.dataIdMap && typeof b.wasm?._free === 'function' && typeof b.wasm._malloc === 'function' ? (b as WasmBackendLike) : null;
+/** Plugs in (or, with null, removes) the inference-weight packer; returns the previous one. */
+export function setInferenceWeightPacker(next: InferenceWeightPacker | null): InferenceWeightPacker | null {
+  const prev = packer;
+  packer = next;
+  return prev;
 }
 
 /**
- * An inference-only [rows, cols] linear weight from its values (see `packInferenceWeight` below). On
- * wasm, room for XNNPACK's packed copy (the weight plus a bias column, output channels rounded
- * up, with a margin) is reserved before the upload and released just before packing, so that
- * the packed copy lands below the upload and the freed upload leaves its room at the top of the
- * heap for the next weight: the packed copies then lie side by side, without a hole between
- * them (ViT-L-14-336's vision tower and adapters: 1200 MiB of heap resident for 1198 MiB of
- * tensors, 1251 MiB without the reservation).
+ * An inference-only [rows, cols] linear weight from its values: uploaded by the packer in effect
+ * where it serves the active backend (one copy of the weight), else as a plain tensor; marked
+ * inference-only on every backend, so that code that runs on cpu also runs on wasm.
  */
 export function inferenceWeightTensor(values: Float32Array, rows: number, cols: number): tf.Tensor2D {
-  const be = wasmBackend();
-  const reserve = be && !matMulProvider()?.adoptWeight ? be.wasm._malloc(((cols + 64) * (rows + 8) + 16384) * 4) >>> 0 : 0;
-  let t: tf.Tensor2D;
-  try {
-    t = tf.tensor2d(values, [rows, cols]);
-  } finally {
-    if (reserve) be!.wasm._free(reserve);
-  }
-  packInferenceWeight(t, be);
+  const t = packer?.upload(values, rows, cols) ?? tf.tensor2d(values, [rows, cols]);
+  inferenceOnly.add(t);
   return t;
-}
-
-/**
- * Marks a freshly made [in, out] linear weight inference-only and, on the wasm backend (`be`),
- * hands it to XNNPACK (one 1-row product packs it into the operator cached on its id) and frees
- * its own storage.
- */
-function packInferenceWeight(w: tf.Tensor2D, be: WasmBackendLike | null): void {
-  inferenceOnly.add(w);
-  if (!be || w.dtype !== 'float32') return;
-  const d = be.dataIdMap.get(w.dataId);
-  if (!d || !d.memoryOffset || d.refCount !== 1) return;
-  if (!matMulProvider()?.adoptWeight?.(w)) {
-    // the same kernel and cache key as frozenLinear's tf.matMul(x, w): BatchMatMul, no bias, linear
-    tf.tidy(() => {
-      tf.matMul(tf.zeros([1, w.shape[0]]) as tf.Tensor2D, w);
-    });
-  }
-  be.wasm._free(d.memoryOffset);
-  // disposing w frees offset 0 (a no-op) and then deletes the cached operator with its packed copy
-  d.memoryOffset = 0;
 }

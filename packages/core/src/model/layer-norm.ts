@@ -9,7 +9,7 @@ export class LayerNorm {
     readonly eps = 1e-5,
   ) {}
 
-  /** x: [..., width] -> same shape. One fused kernel where registered (see registerFusedKernels). */
+  /** x: [..., width] -> same shape. One fused kernel where registered (`@aaclip/kernels/tfjs` registers them). */
   apply(x: tf.Tensor): tf.Tensor {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }

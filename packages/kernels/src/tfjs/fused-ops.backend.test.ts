@@ -1,13 +1,25 @@
 // The fused kernels against the composite ops they replace, on the backend under test (cpu and
 // wasm here; WebGPU in packages/backend-web/src/fused-kernels.browser.test.ts): values,
-// gradients, and no leaked tensors.
+// gradients, and no leaked tensors. Core's ops come from its build (`npx tsup` in packages/core).
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gaussianSampler } from '../model/random-weights';
-import { ResidualAttentionBlock } from '../model/residual-block';
-import { compositeGelu, compositeHeadSlice, compositeLayerNorm, compositeQuickGelu } from './composite';
-import { biasActivation, fusedKernelActive, fusedKernelsEnabled, headSlice, layerNorm, setFusedKernelsEnabled } from './fused-ops';
-import { FUSED_KERNEL_NAMES, GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU } from './names';
+import {
+  biasActivation,
+  FUSED_KERNEL_NAMES,
+  fusedKernelActive,
+  fusedKernelsEnabled,
+  gaussianSampler,
+  GELU,
+  HEAD_SLICE,
+  headSlice,
+  LAYER_NORM,
+  layerNorm,
+  QUICK_GELU,
+  ResidualAttentionBlock,
+  setFusedKernelsEnabled,
+} from '@aaclip/core';
+// the composite forms core falls back to: the reference (not exported by core)
+import { compositeGelu, compositeHeadSlice, compositeLayerNorm, compositeQuickGelu } from '../../../core/src/kernels/composite';
 import { registerFusedKernels } from './register';
 import { fusedWasmModuleBytes, wasmSimdSupported } from './wasm-simd';
 

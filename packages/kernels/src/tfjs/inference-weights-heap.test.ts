@@ -1,10 +1,18 @@
 // Runs on wasm whatever the test project: what it measures is tfjs-wasm's heap (XNNPACK keeps
-// a packed copy of every weight it multiplies by), so a cpu run has nothing to measure.
-import { describe, it } from 'vitest';
+// a packed copy of every weight it multiplies by), so a cpu run has nothing to measure. The
+// packer under test is this package's (wasm-inference-weights.ts), plugged into core's build.
+import { ClipModel, randomClipWeights, setInferenceWeightPacker, type ClipConfig, type InferenceWeightPacker } from '@aaclip/core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { expectOneWeightCopy } from '../../../../test-utils/wasm-heap';
-import type { ClipConfig } from './clip-config';
-import { ClipModel } from './clip-model';
-import { randomClipWeights } from './random-weights';
+import { wasmInferenceWeightPacker } from './wasm-inference-weights';
+
+let prev: InferenceWeightPacker | null = null;
+beforeAll(() => {
+  prev = setInferenceWeightPacker(wasmInferenceWeightPacker);
+});
+afterAll(() => {
+  setInferenceWeightPacker(prev);
+});
 
 describe('inference-only CLIP weights on wasm', () => {
   it('hold one copy of the linear weights on wasm, not the original plus XNNPACK\'s packed copy', async () => {

@@ -4,7 +4,7 @@
  * SIMD module cannot run. Arithmetic follows the composite's order, with float32 rounding
  * (Math.fround) where the composite stores a float32 intermediate.
  */
-import type { HeadSliceAttrs } from './names';
+import type { HeadSliceAttrs } from '@aaclip/core';
 
 const fr = Math.fround;
 

@@ -1,86 +1,18 @@
 /*
- * Fused kernels for tfjs' cpu and wasm backends. The backends are typed structurally (core
- * imports neither package): the cpu backend keeps each tensor's values in `data.get(dataId)`;
- * the wasm backend keeps them on its heap at `dataIdMap.get(dataId).memoryOffset`, makes outputs
- * with `makeOutput`, and its `wasm.asm.memory` is the WebAssembly.Memory the SIMD module imports.
+ * Fused kernels for tfjs' wasm backend, typed structurally (this package does not import
+ * @tensorflow/tfjs-backend-wasm): the backend keeps tensors on its heap at
+ * `dataIdMap.get(dataId).memoryOffset`, makes outputs with `makeOutput`, and its
+ * `wasm.asm.memory` is the WebAssembly.Memory the SIMD module (wasm-simd.ts) imports.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
+import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, setInferenceWeightPacker, type FusedKernelName, type HeadSliceAttrs } from '@aaclip/core';
+import { headSliceShape, needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
 import { activationJs, headSliceJs, layerNormJs } from './js-kernels';
-import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
+import { registerConfigs } from './registry';
+import { wasmInferenceWeightPacker } from './wasm-inference-weights';
 import { fusedWasmFor, wasmSimdSupported, type FusedWasmExports } from './wasm-simd';
 
 type Args = KernelArgs;
-
-function headSliceShape(x: TensorInfo, a: HeadSliceAttrs): number[] {
-  if (x.shape.length !== 2) throw new Error(`${HEAD_SLICE}: x must be 2-D, got [${x.shape}]`);
-  const [R, C] = x.shape as [number, number];
-  if (a.row < 0 || a.rows < 0 || a.row + a.rows > R || a.col < 0 || a.cols < 0 || a.col + a.cols > C) {
-    throw new Error(`${HEAD_SLICE}: block rows ${a.row}+${a.rows}, cols ${a.col}+${a.cols} is outside [${R}, ${C}]`);
-  }
-  return a.transpose ? [a.cols, a.rows] : [a.rows, a.cols];
-}
-
-// ---------------------------------------------------------------- cpu
-
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
-
-function cpuValues(be: CpuBackendLike, t: TensorInfo): Float32Array {
-  const v = be.data.get(t.dataId)?.values;
-  if (!(v instanceof Float32Array)) throw new Error('fused kernel (cpu): tensor values are not a Float32Array');
-  return v;
-}
-
-const cpuLayerNorm = (({ inputs, attrs, backend }: Args) => {
-  const be = backend as CpuBackendLike;
-  const x = needInput(inputs, 'x', LAYER_NORM);
-  const gamma = cpuValues(be, needInput(inputs, 'gamma', LAYER_NORM));
-  const beta = cpuValues(be, needInput(inputs, 'beta', LAYER_NORM));
-  const cols = x.shape[x.shape.length - 1] ?? 1;
-  const out = new Float32Array(shapeSize(x.shape));
-  const rows = cols === 0 ? 0 : out.length / cols;
-  layerNormJs([cpuValues(be, x), 0], [gamma, 0], [beta, 0], [out, 0], rows, cols, (attrs as { eps: number }).eps);
-  return be.makeTensorInfo([...x.shape], 'float32', out);
-}) as unknown as KernelFunc;
-
-function cpuActivation(kind: 'gelu' | 'quick_gelu', name: string): KernelFunc {
-  return (({ inputs, backend }: Args) => {
-    const be = backend as CpuBackendLike;
-    const x = needInput(inputs, 'x', name);
-    const bias = optionalInput(inputs, 'bias', name);
-    const n = shapeSize(x.shape);
-    const cols = x.shape[x.shape.length - 1] ?? 1;
-    const out = new Float32Array(n);
-    activationJs(kind, [cpuValues(be, x), 0], bias ? [cpuValues(be, bias), 0] : null, [out, 0], n, cols);
-    return be.makeTensorInfo([...x.shape], 'float32', out);
-  }) as unknown as KernelFunc;
-}
-
-const cpuHeadSlice = (({ inputs, attrs, backend }: Args) => {
-  const be = backend as CpuBackendLike;
-  const a = attrs as unknown as HeadSliceAttrs;
-  const x = needInput(inputs, 'x', HEAD_SLICE);
-  const bias = optionalInput(inputs, 'bias', HEAD_SLICE);
-  const shape = headSliceShape(x, a);
-  const out = new Float32Array(shapeSize(shape));
-  headSliceJs([cpuValues(be, x), 0], x.shape[1]!, bias ? [cpuValues(be, bias), 0] : null, [out, 0], a);
-  return be.makeTensorInfo(shape, 'float32', out);
-}) as unknown as KernelFunc;
-
-/** The cpu backend's fused kernels. */
-export function cpuKernelConfigs(): KernelConfig[] {
-  return [
-    { kernelName: LAYER_NORM, backendName: 'cpu', kernelFunc: cpuLayerNorm },
-    { kernelName: GELU, backendName: 'cpu', kernelFunc: cpuActivation('gelu', GELU) },
-    { kernelName: QUICK_GELU, backendName: 'cpu', kernelFunc: cpuActivation('quick_gelu', QUICK_GELU) },
-    { kernelName: HEAD_SLICE, backendName: 'cpu', kernelFunc: cpuHeadSlice },
-  ];
-}
-
-// ---------------------------------------------------------------- wasm
 
 interface WasmBackendLike {
   wasm: { HEAPF32: Float32Array; asm?: { memory?: unknown } };
@@ -179,4 +111,13 @@ export function wasmKernelConfigs(): KernelConfig[] {
     { kernelName: QUICK_GELU, backendName: 'wasm', kernelFunc: wasmActivation('quick_gelu', QUICK_GELU) },
     head,
   ];
+}
+
+/**
+ * Registers the wasm backend's fused kernels (all four where SIMD validates, else head slicing
+ * only) and its inference-weight packer (what importing `@aaclip/kernels/tfjs-wasm` does).
+ */
+export function registerWasmKernels(): FusedKernelName[] {
+  setInferenceWeightPacker(wasmInferenceWeightPacker);
+  return registerConfigs(wasmKernelConfigs());
 }

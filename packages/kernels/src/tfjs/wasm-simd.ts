@@ -19,7 +19,7 @@
  *   block_t(src, srcStride, bias, dst, rows, cols, hasBias)   dst = transpose of the block
  */
 
-import { I32, F32, V128, Op, Simd, uleb, str, Fn } from './wasm-assembler';
+import { I32, F32, V128, Op, Simd, uleb, str, Fn } from '../wasm-assembler';
 
 // ---- element functions (operate on the v128 on top of the stack, via a scratch local) ----
 
@@ -28,7 +28,7 @@ import { I32, F32, V128, Op, Simd, uleb, str, Fn } from './wasm-assembler';
  * rational minimax approximation used by Eigen/XLA on [-4, 4] (|erf| rounds to 1 beyond).
  * Leaves the result on the stack.
  */
-function emitErf(f: Fn, v: number, x2: number, p: number, x: number): void {
+export function emitErf(f: Fn, v: number, x2: number, p: number, x: number): void {
   const alpha = [-2.72614225801306e-10, 2.77068142495902e-8, -2.10102402082508e-6, -5.69250639462346e-5, -7.34990630326855e-4, -2.95459980854025e-3, -1.60960333262415e-2];
   const beta = [-1.45660718464996e-5, -2.13374055278905e-4, -1.68282697438203e-3, -7.37332916720468e-3, -1.42647390514189e-2];
   // x = clamp(v, -4, 4); x2 = x * x
@@ -48,7 +48,7 @@ function emitErf(f: Fn, v: number, x2: number, p: number, x: number): void {
  * exp(v) for a v128 local (Cephes expf: range reduction by ln 2, degree-6 polynomial, 2^n built
  * in the exponent bits; about 1 ulp). Inputs are clamped to [-87.3, 88]. Leaves it on the stack.
  */
-function emitExp(f: Fn, v: number, fx: number, r: number): void {
+export function emitExp(f: Fn, v: number, fx: number, r: number): void {
   // r = clamp(v); fx = floor(r * log2(e) + 0.5)
   f.get(v).vconst(88).simd(Simd.f32x4_pmin).vconst(-87.33654).simd(Simd.f32x4_pmax).set(r);
   f.get(r).vconst(Math.LOG2E).simd(Simd.f32x4_mul).vconst(0.5).simd(Simd.f32x4_add).simd(Simd.f32x4_floor).set(fx);

@@ -1,13 +1,14 @@
 /*
  * Fused kernels for tfjs' WebGPU backend: WGSL programs run through the backend's
- * `runWebGPUProgram` (typed structurally; core does not import @tensorflow/tfjs-backend-webgpu).
+ * `runWebGPUProgram` (typed structurally; this package does not import @tensorflow/tfjs-backend-webgpu).
  * tfjs wraps each program's `getUserCode()` with the bindings (`result`, one storage array per
  * name in `variableNames`), a `uniforms` struct (shapes, `size`, and the fields named in
  * `uniforms`) and an entry point that calls `main(index)`.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { needInput, optionalInput, shapeSize, type KernelArgs } from './kernel-args';
-import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type HeadSliceAttrs } from './names';
+import { registerConfigs } from './registry';
+import { GELU, HEAD_SLICE, LAYER_NORM, QUICK_GELU, type FusedKernelName, type HeadSliceAttrs } from '@aaclip/core';
 
 interface ProgramUniform {
   type: 'int32' | 'float32';
@@ -209,4 +210,9 @@ export function webgpuKernelConfigs(): KernelConfig[] {
     { kernelName: QUICK_GELU, backendName: 'webgpu', kernelFunc: webgpuActivation('quick_gelu', QUICK_GELU) },
     { kernelName: HEAD_SLICE, backendName: 'webgpu', kernelFunc: webgpuHeadSlice },
   ];
+}
+
+/** Registers the webgpu backend's WGSL kernels (what importing `@aaclip/kernels/tfjs-webgpu` does). */
+export function registerWebgpuKernels(): FusedKernelName[] {
+  return registerConfigs(webgpuKernelConfigs());
 }
