@@ -7,7 +7,10 @@ import {
   decodeCheckpoint,
   decodeSafetensorsEntry,
   clipFromTensors,
+  mergeCheckpoints,
   parseSafetensorsHeader,
+  sniffWeightFormat,
+  WEIGHT_SNIFF_BYTES,
   readSafetensors,
   safetensorsHeaderSize,
   readTorchFile,
@@ -16,21 +19,19 @@ import {
   type ClipConfig,
   type NamedTensor,
   type TensorMap,
+  type WeightContainer,
 } from '@aaclip/core';
 import { isShardIndex, openShardedSafetensors } from './hub/sharded-safetensors';
 import { InputFileError, openInputFileSync, readInputFile } from './input-file';
 
-/** The container formats a weight file can be in, by its first bytes. */
-export type WeightFileFormat = 'safetensors' | 'torch-zip';
+/**
+ * The container formats a weight file can be in, by its first bytes.
+ * @deprecated Use core's `WeightContainer` (the same union); this name goes in the next release.
+ */
+export type WeightFileFormat = WeightContainer;
 
-export function sniffWeightFormat(bytes: Uint8Array, path: string, fileSize = bytes.length): WeightFileFormat {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'torch-zip';
-  if (bytes.length >= 9) {
-    const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-    if (n > 1 && n < fileSize && bytes[8] === 0x7b /* '{' */) return 'safetensors';
-  }
-  throw new WeightFormatError("NOT_RECOGNIZED", `not a safetensors file nor a PyTorch zip checkpoint (first bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')})`, { file: path });
-}
+/** Core's one weight-format sniffer, re-exported where Node callers found it. */
+export { sniffWeightFormat };
 
 /** Reads every tensor of a weight file (.safetensors, torch.save .pt/.pth/.bin, or a TorchScript release .pt). */
 export async function readWeightFile(path: string, what = 'weights'): Promise<{ tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat }> {
@@ -40,7 +41,7 @@ export async function readWeightFile(path: string, what = 'weights'): Promise<{ 
   } catch (e) {
     throw readError(e, path, what);
   }
-  const format = sniffWeightFormat(bytes, path);
+  const format = sniffWeightFormat(bytes, path, bytes.length);
   // typed reader errors (WeightFormatError with code, file and key) pass through unchanged
   if (format === 'safetensors') {
     const r = readSafetensors(bytes, { fileName: path });
@@ -110,7 +111,7 @@ export interface LoadClipOptions extends ClipBuildOptions {
 }
 
 /** Keys of the vision tower in OpenAI/open_clip (`visual.*`) and Hugging Face (`vision_model.*`, `visual_projection.*`) names. */
-function isVisionKey(key: string): boolean {
+export function isVisionKey(key: string): boolean {
   let k = key;
   for (;;) {
     if (k.startsWith('module.')) k = k.slice(7);
@@ -143,19 +144,9 @@ export async function loadClip(path: string, opts: LoadClipOptions = {}): Promis
 export async function loadAdapters(paths: string | readonly string[]): Promise<AAClipCheckpoint> {
   const list = typeof paths === 'string' ? [paths] : paths;
   if (list.length === 0) throw new Error('loadAdapters: no adapter file given');
-  let merged: AAClipCheckpoint | null = null;
-  for (const p of list) {
-    const ck = await readCheckpointFile(p);
-    if (!merged) merged = ck;
-    else {
-      for (const [k, v] of ck.adapters) merged.adapters.set(k, v);
-      for (const [k, v] of ck.anchors) merged.anchors.set(k, v);
-      merged.clipConfig ??= ck.clipConfig;
-      merged.aaclipConfig ??= ck.aaclipConfig;
-      merged.training ??= ck.training;
-    }
-  }
-  return merged!;
+  const read: AAClipCheckpoint[] = [];
+  for (const p of list) read.push(await readCheckpointFile(p));
+  return mergeCheckpoints(read); // core's one merge rule
 }
 
 /**
@@ -186,7 +177,7 @@ function sniffWeightFile(path: string, what: string): WeightFileFormat {
     const opened = openInputFileSync(path, { what });
     try {
       size = opened.size;
-      head = readAt(opened.fd, 0, Math.min(16, size), path);
+      head = readAt(opened.fd, 0, Math.min(WEIGHT_SNIFF_BYTES, size), path);
     } finally {
       closeSync(opened.fd);
     }

@@ -8,7 +8,7 @@ import {
   type AAClipConfig,
   type Detection,
   type DetectOptions,
-  type Detector,
+  type AAClipDetector,
   type Domain,
   type PromptOptions,
   type RawImage,
@@ -57,7 +57,7 @@ export interface WebDetectorOptions extends ClipBuildOptions, LoadWeightsOptions
 export class WebDetector {
   constructor(
     /** The core detector (batched tensor input). */
-    readonly detector: Detector,
+    readonly detector: AAClipDetector,
     /** Side of the square model input. */
     readonly imageSize: number,
     /** The checkpoint the adapters and anchors came from. */

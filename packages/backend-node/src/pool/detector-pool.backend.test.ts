@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDefect, generateTexture, normalizeClip, type Detection, type Detector } from '@aaclip/core';
+import { addDefect, generateTexture, normalizeClip, type AAClipDetector, type Detection } from '@aaclip/core';
 import { repoRoot } from '../../../../test-utils/fixtures';
 import { useBackend, type NodeBackendName } from '../backend';
 import { loadDetector } from '../model-bundle';
@@ -44,7 +44,7 @@ function expectIdentical(got: Detection[], want: Detection[]): void {
 }
 
 describe(`DetectorPool (${BACKEND})`, () => {
-  let detector: Detector;
+  let detector: AAClipDetector;
   let pool: DetectorPool;
   const warnings: string[] = [];
 

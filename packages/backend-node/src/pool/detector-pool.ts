@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { ClipConfig, DetectOptions, Detection, Domain } from '@aaclip/core';
+import { checkBatchShape, preprocessBatch, type ClipConfig, type DetectOptions, type Detection, type Detector, type DetectorImages, type Domain, type RawImage } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
-import { builtWorkerScript, startWorkers } from '../worker-script';
-import type { AnchorData, PoolPromptOptions, WorkerDetection, WorkerInit, WorkerReadyInfo, WorkerReply, WorkerRequest } from './protocol';
+import { builtWorkerScript, WorkerRpc } from '../worker-rpc';
+import type { AnchorData, PoolPromptOptions, WorkerDetection, WorkerInit, WorkerReadyInfo, WorkerRequest } from './protocol';
 
 export type { PoolPromptOptions, AnchorData } from './protocol';
 
@@ -37,6 +36,8 @@ export interface DetectorPoolOptions {
   onWarning?: (message: string) => void;
   /** The worker script; default `pool-worker.js` next to this package's `dist/index.js`. */
   workerFile?: string | URL;
+  /** Side of the square model input decoded images are resized to; default per the bundle (see `loadBundle`). */
+  imageSize?: number;
 }
 
 /**
@@ -45,39 +46,14 @@ export interface DetectorPoolOptions {
  * (a tf.Tensor4D works: its values are read with `data()`).
  */
 export type PoolImages =
+  | DetectorImages
   | readonly Float32Array[]
   | { readonly shape: readonly number[]; readonly data: Float32Array }
   | { readonly shape: readonly number[]; data(): Promise<unknown>; readonly rank: number };
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-}
-
-interface Task {
-  /** Required worker (anchors go to the worker with the text tower), or any. */
-  worker?: number;
-  build(worker: number): { req: WorkerRequest; transfer: ArrayBuffer[] };
-  pending: Pending;
-}
-
-interface Slot {
-  worker: Worker;
-  busy: Task | null;
-  busyId: number;
-  /** Classes whose anchors this worker has (stored, sent, or computed there). */
-  classes: Set<string>;
-  info: WorkerReadyInfo | null;
-}
-
-
 /** The built worker script: next to the bundle that runs this code, or dist/ when running from src/. */
 function defaultWorkerFile(): string {
   return builtWorkerScript('pool-worker', 'createDetectorPool');
-}
-
-function errorOf(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 /**
@@ -88,23 +64,22 @@ function errorOf(reason: unknown): Error {
  * `Detector` over the same files, bit for bit on wasm. Worker 0 also holds the text tower and
  * computes each class's anchors once; the others receive them. See {@link createDetectorPool}.
  */
-export class DetectorPool {
-  private readonly slots: Slot[];
-  private readonly queue: Task[] = [];
+export class DetectorPool implements Detector<PoolImages> {
   private readonly anchorCache = new Map<string, Promise<AnchorData>>();
-  private nextId = 1;
-  private failure: Error | null = null;
+  /** Classes whose anchors each worker has (stored, sent, or computed there). */
+  private readonly workerClasses: Set<string>[];
   private disposed = false;
-  private readonly opts: DetectorPoolOptions;
 
-  private constructor(opts: DetectorPoolOptions, slots: Slot[]) {
-    this.opts = opts;
-    this.slots = slots;
+  private constructor(
+    private readonly rpc: WorkerRpc<WorkerRequest, WorkerReadyInfo>,
+    private readonly opts: DetectorPoolOptions,
+  ) {
+    this.workerClasses = Array.from({ length: rpc.size }, (_, w) => new Set(rpc.info(w).storedClasses));
   }
 
   /** Number of workers. */
   get size(): number {
-    return this.slots.length;
+    return this.rpc.size;
   }
 
   /** Starts the workers and waits until every one has loaded its weights. */
@@ -115,11 +90,14 @@ export class DetectorPool {
     const maxBatch = opts.maxBatch ?? 1;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`createDetectorPool: maxBatch must be a positive integer, got ${String(opts.maxBatch)}`);
     if (!existsSync(opts.model)) throw new Error(`createDetectorPool: model file not found: ${opts.model}`);
-    const file = opts.workerFile ?? defaultWorkerFile();
     const backend = opts.backend ?? 'wasm';
-    const pool = new DetectorPool(opts, []);
-    const start = (index: number): Promise<Slot> => {
-      const init: WorkerInit = {
+    const rpc = await WorkerRpc.start<WorkerRequest, WorkerReadyInfo>({
+      file: opts.workerFile ?? defaultWorkerFile(),
+      count: n,
+      name: 'DetectorPool',
+      weightsFile: opts.model,
+      onWarning: opts.onWarning,
+      workerData: (index): WorkerInit => ({
         index,
         model: opts.model,
         adapters: opts.adapters,
@@ -129,119 +107,40 @@ export class DetectorPool {
         text: index === 0,
         prompts: opts.prompts,
         domain: opts.domain,
-      };
-      const worker = new Worker(file, { workerData: init });
-      const slot: Slot = { worker, busy: null, busyId: 0, classes: new Set(), info: null };
-      pool.slots.push(slot);
-      return new Promise<Slot>((resolve, reject) => {
-        const onExit = (code: number): void => reject(new Error(`worker ${index} exited with code ${code} while loading`));
-        const onError = (e: Error): void => reject(new Error(`worker ${index}: ${e.message}`));
-        worker.once('exit', onExit);
-        worker.once('error', onError);
-        const onMessage = (m: WorkerReply): void => {
-          if (m.type === 'warning') return opts.onWarning?.(m.message);
-          worker.off('message', onMessage);
-          worker.off('exit', onExit);
-          worker.off('error', onError);
-          if (m.type === 'ready') {
-            slot.info = m.info;
-            for (const c of m.info.storedClasses) slot.classes.add(c);
-            pool.attach(slot, index);
-            resolve(slot);
-          } else if (m.type === 'init-error') reject(new Error(m.message));
-          else reject(new Error(`worker ${index}: unexpected first message ${m.type}`));
-        };
-        worker.on('message', onMessage);
-      });
-    };
-    try {
-      await startWorkers(n, start, opts.model);
-    } catch (e) {
-      await pool.dispose();
-      throw e;
-    }
-    return pool;
-  }
-
-  /** Wires a loaded worker's replies to the task it is running. */
-  private attach(slot: Slot, index: number): void {
-    slot.worker.on('message', (m: WorkerReply) => {
-      if (m.type === 'warning') {
-        this.opts.onWarning?.(m.message);
-        return;
-      }
-      if (m.type !== 'ok' && m.type !== 'error') return;
-      const task = slot.busy;
-      if (!task || m.id !== slot.busyId) return;
-      slot.busy = null;
-      if (m.type === 'ok') task.pending.resolve(m.result);
-      else task.pending.reject(new Error(m.message));
-      this.pump();
+        imageSize: opts.imageSize,
+      }),
     });
-    const fail = (why: string): void => {
-      if (this.disposed) return;
-      const err = new Error(`DetectorPool: worker ${index} ${why}`);
-      this.failure ??= err;
-      const task = slot.busy;
-      slot.busy = null;
-      task?.pending.reject(err);
-      // nothing can run reliably any more: reject everything queued
-      for (const t of this.queue.splice(0)) t.pending.reject(err);
-    };
-    slot.worker.on('error', (e) => fail(`failed: ${e.message}`));
-    slot.worker.on('exit', (code) => fail(`exited with code ${code}`));
-  }
-
-  /** Hands queued tasks to idle workers. */
-  private pump(): void {
-    for (let w = 0; w < this.slots.length; w++) {
-      const slot = this.slots[w]!;
-      if (slot.busy) continue;
-      const i = this.queue.findIndex((t) => t.worker === undefined || t.worker === w);
-      if (i < 0) continue;
-      const task = this.queue.splice(i, 1)[0]!;
-      const id = this.nextId++;
-      let built;
-      try {
-        built = task.build(w);
-      } catch (e) {
-        task.pending.reject(errorOf(e));
-        w--; // this worker is still idle
-        continue;
-      }
-      slot.busy = task;
-      slot.busyId = id;
-      slot.worker.postMessage({ ...built.req, id }, built.transfer);
-    }
-  }
-
-  private run<T>(task: Omit<Task, 'pending'>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.disposed) return reject(new Error('DetectorPool: used after dispose()'));
-      if (this.failure) return reject(this.failure);
-      this.queue.push({ ...task, pending: { resolve: resolve as (v: unknown) => void, reject } });
-      this.pump();
-    });
+    return new DetectorPool(rpc, opts);
   }
 
   /** The CLIP config of the loaded model (worker 0's, text tower included when present). */
   get config(): ClipConfig {
-    return this.slots[0]!.info!.config;
+    return this.rpc.info(0).config;
+  }
+
+  /** Side of the square model input decoded images are resized to. */
+  get imageSize(): number {
+    return this.rpc.info(0).imageSize;
+  }
+
+  /** Classes with anchors ready (stored in the files, or computed by this pool). */
+  get classes(): string[] {
+    return [...this.workerClasses[0]!];
   }
 
   /** The backend the workers run. */
   get backend(): NodeBackendName {
-    return this.slots[0]!.info!.backend;
+    return this.rpc.info(0).backend;
   }
 
   /** Classes whose anchors are stored in the model/adapter files. */
   get storedClasses(): string[] {
-    return [...this.slots[0]!.info!.storedClasses];
+    return [...this.rpc.info(0).storedClasses];
   }
 
   /** Seconds each worker took to select its backend and load its weights. */
   get loadSeconds(): number[] {
-    return this.slots.map((s) => s.info!.loadSeconds);
+    return Array.from({ length: this.rpc.size }, (_, w) => this.rpc.info(w).loadSeconds);
   }
 
   /**
@@ -252,10 +151,10 @@ export class DetectorPool {
     if (typeof className !== 'string' || className.trim() === '') return Promise.reject(new Error(`detect: className must be a non-empty string, got ${JSON.stringify(className)}`));
     let p = this.anchorCache.get(className);
     if (!p) {
-      p = this.run<AnchorData>({ worker: 0, build: () => ({ req: { type: 'anchors', id: 0, className }, transfer: [] }) });
+      p = this.rpc.call<AnchorData>(() => ({ req: { type: 'anchors', className } }), 0);
       this.anchorCache.set(className, p);
       p.then(
-        () => this.slots[0]!.classes.add(className),
+        () => this.workerClasses[0]!.add(className),
         () => this.anchorCache.delete(className), // an error is not cached: a later call asks again
       );
     }
@@ -268,14 +167,14 @@ export class DetectorPool {
    */
   async detect(images: PoolImages, opts: DetectOptions | string): Promise<Detection[]> {
     if (this.disposed) throw new Error('DetectorPool: used after dispose()');
-    if (this.failure) throw this.failure;
+    if (this.rpc.failed) throw this.rpc.failed;
     const o: DetectOptions = typeof opts === 'string' ? { className: opts } : opts;
     if (!o || typeof o.className !== 'string' || o.className.trim() === '') throw new Error(`detect: className must be a non-empty string, got ${JSON.stringify(o?.className)}`);
     const domain = o.domain ?? this.opts.domain;
     if (domain !== undefined && domain !== 'industrial' && domain !== 'medical') throw new Error(`detect: domain must be 'industrial' or 'medical', got ${String(domain)}`);
-    const { data, batch, size } = await readImages(images);
+    const { data, batch, size } = await readImages(images, this.imageSize);
     const className = o.className;
-    const stored = this.slots[0]!.info!.storedClasses.includes(className);
+    const stored = this.rpc.info(0).storedClasses.includes(className);
     const anchors = stored ? null : await this.anchors(className);
     const per = size * size * 3;
     const step = this.opts.maxBatch ?? 1;
@@ -283,50 +182,54 @@ export class DetectorPool {
     for (let b0 = 0; b0 < batch; b0 += step) {
       const n = Math.min(step, batch - b0);
       chunks.push(
-        this.run<WorkerDetection[]>({
-          build: (w) => {
-            const slot = this.slots[w]!;
-            const send = anchors && !slot.classes.has(className) ? anchors : undefined;
-            if (send) slot.classes.add(className);
-            const chunk = data(b0 * per, (b0 + n) * per);
-            const req: WorkerRequest = { type: 'detect', id: 0, className, images: chunk, batch: n, size, domain, levelMaps: o.levelMaps };
-            if (send) req.anchors = { shape: send.shape, data: send.data.slice() };
-            return { req, transfer: [chunk.buffer as ArrayBuffer] };
-          },
+        this.rpc.call<WorkerDetection[]>((w) => {
+          const has = this.workerClasses[w]!;
+          const send = anchors && !has.has(className) ? anchors : undefined;
+          if (send) has.add(className);
+          const chunk = data(b0 * per, (b0 + n) * per); // [n, size, size, 3]
+          const req: WorkerRequest = { type: 'detect', className, images: chunk, batch: n, size, domain, levelMaps: o.levelMaps };
+          if (send) req.anchors = { shape: send.shape, data: send.data.slice() };
+          return { req, transfer: [chunk.buffer as ArrayBuffer] };
         }),
       );
     }
     const settled = await Promise.allSettled(chunks);
     const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
-    if (failed) throw errorOf(failed.reason);
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
     return settled.flatMap((s) => (s as PromiseFulfilledResult<WorkerDetection[]>).value);
   }
 
   /** tfjs memory of each worker (tensor count and bytes), for leak checks. */
   memory(): Promise<{ numTensors: number; numBytes: number }[]> {
-    return Promise.all(this.slots.map((_, w) => this.run<{ numTensors: number; numBytes: number }>({ worker: w, build: () => ({ req: { type: 'memory', id: 0 }, transfer: [] }) })));
+    return Promise.all(Array.from({ length: this.rpc.size }, (_, w) => this.rpc.call<{ numTensors: number; numBytes: number }>(() => ({ req: { type: 'memory' } }), w)));
   }
 
   /** Terminates the workers (their memory goes with them); calls still running reject. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const err = new Error('DetectorPool: disposed');
-    for (const t of this.queue.splice(0)) t.pending.reject(err);
-    for (const s of this.slots) {
-      s.busy?.pending.reject(err);
-      s.busy = null;
-    }
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await this.rpc.dispose();
     this.anchorCache.clear();
   }
+}
+
+/** Decoded images (one `RawImage` or a list of them), or null for preprocessed input. */
+function isDecoded(images: PoolImages): RawImage | readonly RawImage[] | null {
+  const one = (v: unknown): boolean => typeof v === 'object' && v !== null && !(v instanceof Float32Array) && 'channels' in v && 'width' in v && 'height' in v && 'data' in v;
+  if (Array.isArray(images)) return images.length > 0 && images.every(one) ? (images as readonly RawImage[]) : null;
+  return one(images) ? (images as RawImage) : null;
 }
 
 /**
  * Reads a batch into one NHWC Float32Array; `data(a, b)` gives a fresh copy of a range (its
  * buffer is transferred to a worker).
  */
-async function readImages(images: PoolImages): Promise<{ data: (from: number, to: number) => Float32Array; batch: number; size: number }> {
+async function readImages(images: PoolImages, imageSize: number): Promise<{ data: (from: number, to: number) => Float32Array; batch: number; size: number }> {
+  const decoded = isDecoded(images);
+  if (decoded) {
+    const b = preprocessBatch(decoded, imageSize); // core's one preprocessing: [B, S, S, 3]
+    return { batch: b.batch, size: b.size, data: (from, to) => b.data.slice(from, to) };
+  }
   if (Array.isArray(images)) {
     const list = images as readonly Float32Array[];
     if (list.length === 0) throw new Error('detect: empty batch');
@@ -348,11 +251,7 @@ async function readImages(images: PoolImages): Promise<{ data: (from: number, to
     };
   }
   const t = images as { shape?: readonly number[]; data?: unknown };
-  const shape = t?.shape;
-  if (!shape || shape.length !== 4 || shape[3] !== 3) throw new Error(`detect: images must be NHWC [B, S, S, 3], got shape [${shape ?? ''}]`);
-  const [B, S, S2] = shape as [number, number, number, number];
-  if (B === 0 || S === 0) throw new Error(`detect: empty batch or zero-size images, shape [${shape}]`);
-  if (S !== S2) throw new Error(`detect: images must be square, got ${S} x ${S2}`);
+  const { batch: B, size: S } = checkBatchShape(t?.shape); // [B, S, S, 3]
   const raw = typeof t.data === 'function' ? await (t as { data(): Promise<unknown> }).data() : t.data;
   if (!(raw instanceof Float32Array) || raw.length !== B * S * S * 3) throw new Error(`detect: images must hold ${B * S * S * 3} float32 values`);
   return { batch: B, size: S, data: (from, to) => raw.slice(from, to) };

@@ -1,5 +1,6 @@
 /*
- * Messages between a DetectorPool (main thread) and its workers. Everything here is
+ * Messages between a DetectorPool (main thread) and its workers, carried by worker-rpc.ts
+ * (which adds each call's id and the ready / ok / error / warning replies). Everything here is
  * structured-clone data: Float32Arrays travel as transferred buffers, never copied twice.
  */
 import type { ClipConfig, Detection, Domain } from '@aaclip/core';
@@ -26,6 +27,7 @@ export interface WorkerInit {
   text: boolean;
   prompts?: PoolPromptOptions;
   domain?: Domain;
+  imageSize?: number;
 }
 
 export interface AnchorData {
@@ -34,10 +36,9 @@ export interface AnchorData {
 }
 
 export type WorkerRequest =
-  | { type: 'anchors'; id: number; className: string }
+  | { type: 'anchors'; className: string }
   | {
       type: 'detect';
-      id: number;
       className: string;
       /** Sent the first time this worker meets a class whose anchors were computed elsewhere. */
       anchors?: AnchorData;
@@ -48,7 +49,7 @@ export type WorkerRequest =
       domain?: Domain;
       levelMaps?: boolean;
     }
-  | { type: 'memory'; id: number };
+  | { type: 'memory' };
 
 export interface WorkerReadyInfo {
   backend: NodeBackendName;
@@ -58,14 +59,9 @@ export interface WorkerReadyInfo {
   /** Whether this worker can compute anchors from class names (text tower + tokenizer). */
   canComputeAnchors: boolean;
   loadSeconds: number;
+  /** Side of the square model input decoded images are resized to. */
+  imageSize: number;
 }
 
 /** One image's result, as the single-thread detector returns it. */
 export type WorkerDetection = Detection;
-
-export type WorkerReply =
-  | { type: 'ready'; info: WorkerReadyInfo }
-  | { type: 'init-error'; message: string }
-  | { type: 'ok'; id: number; result: unknown }
-  | { type: 'error'; id: number; message: string }
-  | { type: 'warning'; message: string };

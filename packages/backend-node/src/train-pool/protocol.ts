@@ -1,6 +1,6 @@
 /*
- * Messages between a TrainingPool (main thread) and its workers: structured-clone data,
- * Float32Arrays transferred.
+ * Messages between a TrainingPool (main thread) and its workers, carried by worker-rpc.ts
+ * (which adds each call's id and the replies): structured-clone data, Float32Arrays transferred.
  */
 import type { AAClipConfig, ClipConfig } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
@@ -20,7 +20,6 @@ export interface TrainWorkerInit {
 /** One shard of a stage-2 batch, with the adapter weights of this step ([in, out]). */
 export interface TrainWorkerStep {
   type: 'step';
-  id: number;
   adapters: Record<string, Float32Array>;
   /** NHWC [batch, size, size, 3] */
   images: Float32Array;
@@ -33,8 +32,8 @@ export interface TrainWorkerStep {
   anchors: Record<string, AnchorData>;
 }
 
-export type TrainWorkerReply =
-  | { type: 'ready' }
-  | { type: 'init-error'; message: string }
-  | { type: 'ok'; id: number; loss: number; grads: Record<string, Float32Array> }
-  | { type: 'error'; id: number; message: string };
+/** A worker's answer to a step: its shard's loss and adapter gradients. */
+export interface TrainWorkerResult {
+  loss: number;
+  grads: Record<string, Float32Array>;
+}

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { stage2Gradients, type AAClipModel, type Stage2Batch } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
 import type { AnchorData } from '../pool/protocol';
-import { builtWorkerScript, startWorkers } from '../worker-script';
-import type { TrainWorkerInit, TrainWorkerReply, TrainWorkerStep, TrainWorkerWeights } from './protocol';
+import { builtWorkerScript, WorkerRpc } from '../worker-rpc';
+import type { TrainWorkerInit, TrainWorkerResult, TrainWorkerStep, TrainWorkerWeights } from './protocol';
 
 export interface TrainingPoolOptions {
   /** The frozen CLIP of the model being trained: its weights file (or random weights, for benchmarks). */
@@ -20,12 +19,6 @@ export interface TrainingPoolOptions {
   checkpoint?: boolean | 'auto';
   /** The worker script; default `train-worker.js` next to this package's `dist/index.js`. */
   workerFile?: string;
-}
-
-interface Slot {
-  worker: Worker;
-  pending: Map<number, { resolve: (r: { loss: number; grads: Record<string, Float32Array> }) => void; reject: (e: Error) => void }>;
-  failure: Error | null;
 }
 
 function defaultWorkerFile(): string {
@@ -45,61 +38,34 @@ function defaultWorkerFile(): string {
  * await pool.dispose();
  */
 export class TrainingPool {
-  private nextId = 1;
   private disposed = false;
 
   private constructor(
-    private readonly slots: Slot[],
+    private readonly rpc: WorkerRpc<TrainWorkerStep, null> | null,
     private readonly opts: TrainingPoolOptions,
   ) {}
 
   /** Threads that share each batch (this one included). */
   get threads(): number {
-    return this.slots.length + 1;
+    return (this.rpc?.size ?? 0) + 1;
   }
 
   static async create(opts: TrainingPoolOptions): Promise<TrainingPool> {
     const n = opts.workers ?? 1;
     if (!Number.isInteger(n) || n < 0) throw new Error(`createTrainingPool: workers must be a non-negative integer, got ${String(opts.workers)}`);
     if ('file' in opts.weights && !existsSync(opts.weights.file)) throw new Error(`createTrainingPool: weights file not found: ${opts.weights.file}`);
-    const file = opts.workerFile ?? defaultWorkerFile();
-    const slots: Slot[] = [];
-    const start = (index: number): Promise<void> => {
-      const init: TrainWorkerInit = { weights: opts.weights, aaclipConfig: opts.model.config, backend: opts.backend ?? 'wasm', checkpoint: opts.checkpoint ?? 'auto' };
-      const worker = new Worker(file, { workerData: init });
-      const slot: Slot = { worker, pending: new Map(), failure: null };
-      slots.push(slot);
-      return new Promise<void>((resolve, reject) => {
-        const fail = (why: string): void => {
-          const err = new Error(`TrainingPool: worker ${index} ${why}`);
-          slot.failure ??= err;
-          reject(err);
-          for (const p of slot.pending.values()) p.reject(err);
-          slot.pending.clear();
-        };
-        worker.on('error', (e) => fail(`failed: ${e.message}`));
-        worker.on('exit', (code) => fail(`exited with code ${code}`));
-        worker.on('message', (m: TrainWorkerReply) => {
-          if (m.type === 'ready') resolve();
-          else if (m.type === 'init-error') fail(`could not load: ${m.message}`);
-          else {
-            const p = slot.pending.get(m.id);
-            if (!p) return;
-            slot.pending.delete(m.id);
-            if (m.type === 'ok') p.resolve({ loss: m.loss, grads: m.grads });
-            else p.reject(new Error(`TrainingPool: worker ${index}: ${m.message}`));
-          }
-        });
-      });
-    };
-    const pool = new TrainingPool(slots, opts);
-    try {
-      await startWorkers(n, start, 'file' in opts.weights ? opts.weights.file : undefined);
-    } catch (e) {
-      await pool.dispose();
-      throw e;
-    }
-    return pool;
+    const init: TrainWorkerInit = { weights: opts.weights, aaclipConfig: opts.model.config, backend: opts.backend ?? 'wasm', checkpoint: opts.checkpoint ?? 'auto' };
+    const rpc =
+      n === 0
+        ? null
+        : await WorkerRpc.start<TrainWorkerStep, null>({
+            file: opts.workerFile ?? defaultWorkerFile(),
+            count: n,
+            name: 'TrainingPool',
+            weightsFile: 'file' in opts.weights ? opts.weights.file : undefined,
+            workerData: () => init,
+          });
+    return new TrainingPool(rpc, opts);
   }
 
   /**
@@ -130,26 +96,20 @@ export class TrainingPool {
     const masks = (await batch.masks.data()) as Float32Array;
     const labels = Array.from(batch.labels);
     // the workers' shares go out first, then this thread computes its own
-    const remote = this.slots.slice(0, parts - 1).map((slot, w) => {
+    const remote = Array.from({ length: parts - 1 }, (_, w) => {
       const [from, to] = [bounds[w + 1]!, bounds[w + 2]!];
-      if (slot.failure) return Promise.reject(slot.failure);
-      const id = this.nextId++;
       const req: TrainWorkerStep = {
         type: 'step',
-        id,
         adapters: weights,
-        images: images.slice(from * S * S * 3, to * S * S * 3),
-        masks: masks.slice(from * S * S, to * S * S),
+        images: images.slice(from * S * S * 3, to * S * S * 3), // [to - from, S, S, 3]
+        masks: masks.slice(from * S * S, to * S * S), // [to - from, S, S]
         batch: to - from,
         size: S,
         labels: labels.slice(from, to),
         classes: batch.classes.slice(from, to),
         anchors: anchorData,
       };
-      return new Promise<{ loss: number; grads: Record<string, Float32Array> }>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage(req, [req.images.buffer as ArrayBuffer, req.masks.buffer as ArrayBuffer]);
-      });
+      return this.rpc!.call<TrainWorkerResult>(() => ({ req, transfer: [req.images.buffer as ArrayBuffer, req.masks.buffer as ArrayBuffer] }), w);
     });
     const k = bounds[1]!;
     const local = tf.tidy(() => ({
@@ -162,7 +122,7 @@ export class TrainingPool {
     } finally {
       tf.dispose([local.images, local.masks]);
     }
-    let others: Array<{ loss: number; grads: Record<string, Float32Array> }>;
+    let others: TrainWorkerResult[];
     try {
       others = await Promise.all(remote);
     } catch (e) {
@@ -194,9 +154,7 @@ export class TrainingPool {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all(
-      this.slots.map((s) => s.worker.terminate()),
-    );
+    await this.rpc?.dispose();
   }
 }
 

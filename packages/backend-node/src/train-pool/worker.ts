@@ -4,21 +4,16 @@
  * the batch, and returns the shard's stage-2 loss and adapter gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { AAClipModel, ClipModel, randomClipWeights, stage2Gradients } from '@aaclip/core';
 import { ensureGradients, useBackend } from '../backend';
 import { loadClip } from '../weights-io';
-import type { TrainWorkerInit, TrainWorkerReply, TrainWorkerStep } from './protocol';
+import { serveRpc, type RpcResult } from '../worker-rpc';
+import type { TrainWorkerInit, TrainWorkerResult, TrainWorkerStep } from './protocol';
 
-const port = parentPort;
-if (!port) throw new Error('train-worker: must run as a worker thread (use createTrainingPool)');
 const init = workerData as TrainWorkerInit;
 
-function post(msg: TrainWorkerReply, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(msg, transfer);
-}
-
-async function load(): Promise<AAClipModel> {
+async function load(): Promise<{ state: AAClipModel; info: null }> {
   await useBackend(init.backend);
   await ensureGradients();
   let clip: ClipModel;
@@ -30,12 +25,10 @@ async function load(): Promise<AAClipModel> {
     clip = ClipModel.fromWeights(w, cfg);
     w.clear();
   }
-  const model = AAClipModel.create({ clip, config: init.aaclipConfig });
-  post({ type: 'ready' });
-  return model;
+  return { state: AAClipModel.create({ clip, config: init.aaclipConfig }), info: null };
 }
 
-async function step(model: AAClipModel, req: TrainWorkerStep): Promise<void> {
+async function step(model: AAClipModel, req: TrainWorkerStep): Promise<RpcResult> {
   for (const p of model.trainableAdapters(2)) {
     const w = req.adapters[p.key];
     if (!w) throw new Error(`train-worker: no weights for adapter "${p.key}"`);
@@ -49,18 +42,11 @@ async function step(model: AAClipModel, req: TrainWorkerStep): Promise<void> {
     const out: Record<string, Float32Array> = {};
     for (const [k, g] of grads) out[k] = ((await g.data()) as Float32Array).slice(); // a copy: some backends hand out their own storage
     tf.dispose([...grads.values()]);
-    post({ type: 'ok', id: req.id, loss: value, grads: out }, Object.values(out).map((a) => a.buffer as ArrayBuffer));
+    const result: TrainWorkerResult = { loss: value, grads: out };
+    return { result, transfer: Object.values(out).map((a) => a.buffer as ArrayBuffer) };
   } finally {
     tf.dispose([images, masks, ...anchors.values()]);
   }
 }
 
-load().then(
-  (model) => {
-    let chain = Promise.resolve();
-    port.on('message', (req: TrainWorkerStep) => {
-      chain = chain.then(() => step(model, req).catch((e: unknown) => post({ type: 'error', id: req.id, message: e instanceof Error ? e.message : String(e) })));
-    });
-  },
-  (e: unknown) => post({ type: 'init-error', message: e instanceof Error ? e.message : String(e) }),
-);
+serveRpc<TrainWorkerStep & { id: number }, AAClipModel, null>(load, step);

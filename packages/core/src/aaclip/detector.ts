@@ -9,6 +9,9 @@ import { applyThresholds, type Calibration } from './calibrate';
 import { anomalyMaps } from './anomaly-map';
 import type { Domain } from './maps';
 import { fuseScores, imageScore, mapMaximum } from './score';
+import { checkBatchShape, imagesToTensor, type DetectorImages } from './image-batch';
+
+export type { DetectorImages } from './image-batch';
 
 /** Anchors of one class: [E, 2] row-major (column 0 normal, column 1 abnormal). */
 export type AnchorInput = tf.Tensor2D | { shape: number[]; data: Float32Array };
@@ -30,6 +33,8 @@ export interface DetectorOptions {
   ownsClip?: boolean;
   /** Thresholds per class (calibrate.ts; stored in model files): detections of a calibrated class get `isAnomalous` and `defectMask`. */
   calibration?: Calibration;
+  /** Side of the square model input that decoded images are resized to. Default: the CLIP's native size. */
+  imageSize?: number;
 }
 
 export interface DetectOptions {
@@ -65,16 +70,41 @@ export interface Detection {
 }
 
 /**
- * The inference runtime of AA-CLIP over a loaded CLIP: class anchors (precomputed or from
- * prompts), per-image anomaly maps and scores. Images are NHWC float32, CLIP-normalised,
- * square. `dispose()` frees the adapters, the anchors and (by default) the CLIP model.
+ * The one detector interface, implemented by the single-thread {@link AAClipDetector}, the
+ * Node worker pool and the runtimes' `createDetector` results alike: one `detect(images,
+ * { className, ... })` for every runtime, one result per image, in order.
+ *
+ * `Images` is what `detect` takes: in core a tensor batch [B, S, S, 3] (CLIP-normalised NHWC
+ * float32, square) or decoded images (`RawImage`, resized and normalised to `imageSize`
+ * here); the runtime packages add file paths, URLs and DOM images.
  *
  * @example
- * const det = createDetector({ clip, adapters, tokenizer, classNames: ['bottle'] });
+ * const det: Detector = await createDetector({ model: 'model.safetensors' }); // @aaclip/backend-node
+ * const [r] = await det.detect(rawImage, { className: 'bottle' });
+ * await det.dispose();
+ */
+export interface Detector<Images = DetectorImages> {
+  /** Classes with anchors ready (more are computed on demand with a tokenizer). */
+  readonly classes: readonly string[];
+  /** Side of the square model input decoded images are resized to. */
+  readonly imageSize: number;
+  detect(images: Images, opts: DetectOptions): Promise<Detection[]>;
+  /** Frees the weights (or stops the workers). Idempotent. */
+  dispose(): void | Promise<void>;
+}
+
+/**
+ * The inference runtime of AA-CLIP over a loaded CLIP: class anchors (precomputed or from
+ * prompts), per-image anomaly maps and scores. Images are NHWC float32, CLIP-normalised,
+ * square, or decoded images (resized and normalised to `imageSize`). `dispose()` frees the
+ * adapters, the anchors and (by default) the CLIP model.
+ *
+ * @example
+ * const det = createAAClipDetector({ clip, adapters, tokenizer, classNames: ['bottle'] });
  * const [r] = await det.detect(images, { className: 'bottle' });
  * det.dispose();
  */
-export class Detector {
+export class AAClipDetector implements Detector {
   private readonly fixedAnchors = new Map<string, tf.Tensor2D>();
   private readonly cache: AnchorCache | null;
   private disposed = false;
@@ -82,6 +112,8 @@ export class Detector {
   private readonly opts: Pick<DetectorOptions, 'prompts' | 'domain' | 'ownsClip'>;
   /** Thresholds per class; replace with `setCalibration`. */
   calibration: Calibration | undefined;
+  /** Side of the square model input decoded images are resized to. */
+  readonly imageSize: number;
 
   constructor(
     readonly model: AAClipModel,
@@ -89,6 +121,7 @@ export class Detector {
   ) {
     this.opts = { prompts: opts.prompts, domain: opts.domain, ownsClip: opts.ownsClip };
     this.calibration = opts.calibration;
+    this.imageSize = opts.imageSize ?? model.clip.config.vision.imageSize;
     for (const [c, a] of opts.anchors ?? []) this.fixedAnchors.set(c, toAnchorTensor(c, a, model.clip.config.embedDim));
     this.cache = opts.tokenizer && model.clip.text ? new AnchorCache(model, opts.tokenizer) : null;
     for (const c of opts.classNames ?? []) this.anchors(c);
@@ -125,13 +158,22 @@ export class Detector {
     this.fixedAnchors.set(className, t);
   }
 
-  /** Runs detection on a batch [B, S, S, 3]; returns one result per image. */
-  async detect(images: tf.Tensor4D, opts: DetectOptions): Promise<Detection[]> {
+  /**
+   * Runs detection on a batch [B, S, S, 3], or on decoded images (preprocessed to `imageSize`
+   * here, the caller's images untouched); returns one result per image.
+   */
+  async detect(input: DetectorImages, opts: DetectOptions): Promise<Detection[]> {
     this.assertLive();
-    if (!images || images.rank !== 4 || images.shape[3] !== 3) throw new Error(`detect: images must be NHWC [B, S, S, 3], got shape [${images?.shape}]`);
-    const [B, S, S2] = images.shape;
-    if (B === 0 || S === 0) throw new Error(`detect: empty batch or zero-size images, shape [${images.shape}]`);
-    if (S !== S2) throw new Error(`detect: images must be square, got ${S} x ${S2}`);
+    const { tensor, owned } = imagesToTensor(input, this.imageSize);
+    try {
+      return await this.detectTensor(tensor, opts);
+    } finally {
+      if (owned) tensor.dispose();
+    }
+  }
+
+  private async detectTensor(images: tf.Tensor4D, opts: DetectOptions): Promise<Detection[]> {
+    const { batch: B, size: S } = checkBatchShape(images?.shape); // [B, S, S, 3]
     const domain = opts.domain ?? this.opts.domain ?? 'industrial';
     if (domain !== 'industrial' && domain !== 'medical') throw new Error(`detect: domain must be 'industrial' or 'medical', got ${String(domain)}`);
     const A = this.anchors(opts.className);
@@ -214,8 +256,8 @@ function toAnchorTensor(className: string, a: AnchorInput, embedDim: number): tf
   return a instanceof tf.Tensor ? tf.keep(a.clone()) : tf.tensor2d(a.data, [embedDim, 2]);
 }
 
-/** Builds a detector; see {@link DetectorOptions}. */
-export function createDetector(opts: DetectorOptions): Detector {
+/** Builds the single-thread detector over a loaded CLIP; see {@link DetectorOptions}. */
+export function createAAClipDetector(opts: DetectorOptions): AAClipDetector {
   if (!opts || !opts.clip) throw new Error('createDetector: `clip` is required');
   if (!opts.adapters) throw new Error('createDetector: `adapters` is required');
   if (![...opts.adapters.keys()].some((k) => k.startsWith('image_adapter.'))) {
@@ -224,9 +266,15 @@ export function createDetector(opts: DetectorOptions): Detector {
   if (!opts.anchors && !opts.tokenizer) throw new Error('createDetector: give `anchors`, or a `tokenizer` (and a text tower) to compute them from class names');
   const model = AAClipModel.create({ clip: opts.clip, adapters: opts.adapters, config: opts.config });
   try {
-    return new Detector(model, opts);
+    return new AAClipDetector(model, opts);
   } catch (e) {
     model.dispose();
     throw e;
   }
 }
+
+/**
+ * @deprecated Renamed {@link createAAClipDetector} (the runtimes' `createDetector` loads a model
+ * bundle and returns a {@link Detector}); this name goes in the next release.
+ */
+export const createDetector: (opts: DetectorOptions) => AAClipDetector = createAAClipDetector;

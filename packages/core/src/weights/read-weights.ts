@@ -6,7 +6,8 @@ import { asBytes, type TensorMap } from './named-tensor';
 import { readSafetensors, type SafetensorsReadOptions } from './safetensors-reader';
 import { openTorchArchive, type TorchReadOptions } from './torch-zip';
 import { isTorchScriptArchive, readTorchFile } from './torchscript';
-import { WeightFormatError } from './weight-format-error';
+import { sniffWeightFormat } from './sniff-weight-format';
+import { rewrapWeightError } from './weight-format-error';
 
 export type WeightFileFormat = 'safetensors' | 'torch' | 'torchscript';
 
@@ -22,12 +23,14 @@ export type WeightReadOptions = SafetensorsReadOptions & TorchReadOptions;
  */
 export function detectWeightFormat(input: Uint8Array | ArrayBuffer, opts: { fileName?: string } = {}): WeightFileFormat {
   const bytes = asBytes(input, 'detectWeightFormat');
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    return isTorchScriptArchive(openTorchArchive(bytes, opts)) ? 'torchscript' : 'torch';
+  let container;
+  try {
+    container = sniffWeightFormat(bytes); // the one sniffer (sniff-weight-format.ts)
+  } catch (e) {
+    throw rewrapWeightError(e, 'NOT_RECOGNIZED', 'detectWeightFormat', { file: opts.fileName });
   }
-  if (bytes.length >= 10 && bytes[8] === 0x7b && bytes[6] === 0 && bytes[7] === 0) return 'safetensors';
-  const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new WeightFormatError('NOT_RECOGNIZED', `detectWeightFormat: not a safetensors file or torch zip archive (first bytes ${head})`, { file: opts.fileName });
+  if (container === 'safetensors') return 'safetensors';
+  return isTorchScriptArchive(openTorchArchive(bytes, opts)) ? 'torchscript' : 'torch';
 }
 
 /**
