@@ -75,8 +75,12 @@ export { encodeCheckpoint, decodeCheckpoint, checkpointFromTensors, CHECKPOINT_F
 export type { TrainingCheckpoint, AAClipCheckpoint } from './aaclip/checkpoint';
 export { AnchorCache, classTokens } from './aaclip/anchors';
 export type { PromptOptions } from './aaclip/anchors';
-export { Detector, createDetector } from './aaclip/detector';
-export type { DetectorOptions, DetectOptions, Detection, AnchorInput } from './aaclip/detector';
+export { AAClipDetector, createAAClipDetector, createDetector } from './aaclip/detector';
+export type { Detector, DetectorOptions, DetectOptions, Detection, AnchorInput, DetectorImages } from './aaclip/detector';
+export { preprocessBatch, checkBatchShape } from './aaclip/image-batch';
+export type { ImageBatchData } from './aaclip/image-batch';
+// The model bundle: format sniffing, checkpoint merging, defaults and assembly, pure over read bytes
+export * from './bundle/index';
 export { imageScore, mapMaximum, fuseScores, minMaxNormaliser, classFusedScores } from './aaclip/score';
 export { anomalyMaps, levelSum } from './aaclip/anomaly-map';
 export type { AnomalyMaps } from './aaclip/anomaly-map';
