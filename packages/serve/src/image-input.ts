@@ -33,8 +33,17 @@ export interface ImageLimits {
 export async function decodeClientImage(img: DetectImage, label: string, limits: ImageLimits): Promise<RawImage> {
   const name = img.name ? `${label} "${img.name}"` : label;
   if (!(img.bytes instanceof Uint8Array) || img.bytes.length === 0) throw new RequestError(400, 'empty_image', `${name} is empty`);
-  if (!sniffImage(img.bytes)) {
-    throw new RequestError(415, 'unsupported_media_type', `${name} is not a PNG, JPEG, BMP, GIF, WebP or TIFF image`);
+  const kind = sniffImage(img.bytes);
+  if (!kind) throw new RequestError(415, 'unsupported_media_type', `${name} is not a PNG, JPEG, BMP, GIF, WebP or TIFF image`);
+  if (kind === 'png' && img.bytes.length >= 24) {
+    // IHDR's width and height (bytes 16-23): a PNG too large is refused even when the rest of
+    // the file is missing (libvips would then report a corrupt file instead)
+    const dv = new DataView(img.bytes.buffer, img.bytes.byteOffset, 24);
+    const w = dv.getUint32(16);
+    const h = dv.getUint32(20);
+    if (w * h > limits.maxPixels || Math.max(w, h) > limits.maxSide) {
+      throw new RequestError(413, 'image_too_large', `${name} is ${w} x ${h} pixels; the server takes at most ${limits.maxPixels} pixels and ${limits.maxSide} a side`);
+    }
   }
   try {
     return await decodeImage(img.bytes, name, { maxPixels: limits.maxPixels, maxSide: limits.maxSide });

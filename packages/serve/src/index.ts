@@ -7,7 +7,16 @@
  * const engine = await createLocalEngine({ model: 'model.safetensors' });
  * const server = await startServer({ engine, port: 8080 });
  */
-export { createLocalEngine } from "./local-engine";
-export type { LocalEngine, LocalEngineOptions } from "./local-engine";
+export { createLocalEngine } from './local-engine';
+export type { LocalEngine, LocalEngineOptions } from './local-engine';
 export { RequestError, BusyError, DETECT_METHODS } from './engine';
 export type { DetectMethod, DetectImage, DetectOptions, DetectRequest, ImageResult, DetectResponse, DetectEngine, Readiness } from './engine';
+export { buildServer, startServer } from './server';
+export type { ServerOptions, RunningServer, ServedEngine } from './server';
+export { createMetrics } from './metrics';
+export type { ServeMetrics } from './metrics';
+export { OPENAPI_DOCUMENT } from './openapi';
+// scale-out on BullMQ + Redis (QUEUE's packages/serve/src/queue)
+export * from './queue/index';
+export { serveCommand, SERVE_HELP, ServeUsageError, readApiKeys } from './serve-command';
+export type { ServeCommandOptions } from './serve-command';

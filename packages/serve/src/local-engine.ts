@@ -11,6 +11,7 @@ import {
   resizeMapBilinear,
   toRgb,
   type Calibration,
+  type ClipModel,
   type Detection,
   type Detector,
   type RawImage,
@@ -18,7 +19,7 @@ import {
 import { backendReport, encodePng, loadDetector, useBackend, type NodeBackendName } from '@aaclip/backend-node';
 import { OFFICIAL_DATASETS } from '@aaclip/prompts';
 import { Batcher } from './batcher';
-import { DETECT_METHODS, RequestError, type DetectEngine, type DetectImage, type DetectRequest, type DetectResponse, type ImageResult, type Readiness } from './engine';
+import { BusyError, DETECT_METHODS, RequestError, type DetectEngine, type DetectImage, type DetectRequest, type DetectResponse, type ImageResult, type Readiness } from './engine';
 import { decodeClientImage, type ImageLimits } from './image-input';
 
 export interface LocalEngineOptions {
@@ -34,7 +35,7 @@ export interface LocalEngineOptions {
   maxBatch?: number;
   /** Longest wait for more images of the same class (default 10 ms). */
   maxWaitMs?: number;
-  /** Most images waiting before requests are refused with 429 (default 64). */
+  /** Most images in flight (decoding, waiting or running) before requests are refused with 429 (default 64). */
   maxQueue?: number;
   /** Most images in one request (default 64). */
   maxImagesPerRequest?: number;
@@ -86,7 +87,7 @@ async function overlayPng(raw: RawImage, det: Detection): Promise<Uint8Array> {
 export async function createLocalEngine(o: LocalEngineOptions): Promise<LocalEngine> {
   if (o.device || !backendReport()) await useBackend(o.device === 'auto' ? undefined : o.device);
   const { detector, bundle } = await loadDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab });
-  return new Local(o, detector, bundle.config.vision.imageSize, bundle.checkpoint?.calibration, [...(bundle.checkpoint?.anchors.keys() ?? [])]);
+  return new Local(o, detector, bundle.clip, bundle.config.vision.imageSize, bundle.checkpoint?.calibration, [...(bundle.checkpoint?.anchors.keys() ?? [])]);
 }
 
 class Local implements LocalEngine {
@@ -96,11 +97,14 @@ class Local implements LocalEngine {
   private readonly known: readonly string[];
   private readonly knownSet: Set<string>;
   private closed = false;
+  private inflight = 0; // images admitted and not finished
+  private readonly maxQueue: number;
   private readonly maxImages: number;
 
   constructor(
     private readonly o: LocalEngineOptions,
     private readonly detector: Detector,
+    private readonly clip: ClipModel,
     nativeSize: number,
     private readonly calibration: Calibration | undefined,
     anchorClasses: string[],
@@ -108,13 +112,14 @@ class Local implements LocalEngine {
     this.size = o.size ?? nativeSize;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     this.maxImages = o.maxImagesPerRequest ?? 64;
+    this.maxQueue = o.maxQueue ?? 64;
     const names = o.classes ?? [...OFFICIAL_DATASETS.flatMap((d) => d.classes.map((c) => c.name)), ...anchorClasses, ...Object.keys(calibration?.classes ?? {})];
     this.known = [...new Set(names)].sort();
     this.knownSet = new Set(this.known);
     this.batcher = new Batcher<Item, Detection>({
       maxBatch: o.maxBatch ?? 8,
       maxWaitMs: o.maxWaitMs ?? 10,
-      maxQueue: o.maxQueue ?? 64,
+      maxQueue: Number.MAX_SAFE_INTEGER, // bounded by detect's admission (inflight)
       run: (key, items) => this.runBatch(key, items),
       onRun: ({ key, size, ms }) => o.onBatch?.({ method: key === 'exclusive' ? 'whole-request' : 'aaclip', size, ms }),
     });
@@ -182,6 +187,20 @@ class Local implements LocalEngine {
   async detect(req: DetectRequest, signal?: AbortSignal): Promise<DetectResponse> {
     const t0 = performance.now();
     this.check(req);
+    // admission before decoding: every image in flight (decoding, waiting or running) counts
+    const cost = req.images.length + (req.normals?.length ?? 0);
+    if (this.inflight + cost > this.maxQueue) {
+      throw new BusyError(`the server is busy: ${this.inflight} images are in flight (limit ${this.maxQueue}); retry later`, this.batcher.retryAfterS());
+    }
+    this.inflight += cost;
+    try {
+      return await this.detectAdmitted(req, t0, signal);
+    } finally {
+      this.inflight -= cost;
+    }
+  }
+
+  private async detectAdmitted(req: DetectRequest, t0: number, signal?: AbortSignal): Promise<DetectResponse> {
     const domain = req.options?.domain ?? 'industrial';
     const images = await this.prepare(req.images, 'image');
     let dets: Detection[];
@@ -217,7 +236,7 @@ class Local implements LocalEngine {
   }
 
   private async runMusc(images: Prepared[]): Promise<Detection[]> {
-    const musc = createMuscScorer({ clip: this.detector.model.clip });
+    const musc = createMuscScorer({ clip: this.clip });
     const t = stack(images.map((p) => p.input), this.size); // [N, S, S, 3]
     try {
       return await musc.scoreBatch(t);
@@ -228,7 +247,7 @@ class Local implements LocalEngine {
   }
 
   private async runFewShot(className: string, domain: 'industrial' | 'medical', images: Prepared[], normals: Prepared[]): Promise<Detection[]> {
-    const refs = createNormalReferences({ clip: this.detector.model.clip });
+    const refs = createNormalReferences({ clip: this.clip });
     const n = stack(normals.map((p) => p.input), this.size); // [K, S, S, 3]
     const t = stack(images.map((p) => p.input), this.size); // [N, S, S, 3]
     try {
