@@ -10,3 +10,5 @@ export { QueueClient } from './client';
 export type { QueueClientOptions } from './client';
 export { DEFAULT_QUEUE, QUEUE_DEFAULTS, deadLetterQueue, detectJobId } from './protocol';
 export type { WorkerRecord } from './protocol';
+export { workerCommand, WORKER_HELP } from './worker-command';
+export type { WorkerCommandOptions } from './worker-command';

@@ -24,8 +24,15 @@ export const QUEUE_DEFAULTS = {
   timeoutMs: 300_000,
   /** Jobs waiting in the queue before `serve --queue` answers 429. */
   maxWaiting: 1000,
-  /** A worker holds a job's lock this long without renewing it before the job counts as stalled. */
-  lockMs: 30_000,
+  /**
+   * A job's lock: a worker that has not renewed it for this long (killed) loses the job to another.
+   * It must outlast the longest job: detection holds the JavaScript thread (tfjs runs its kernels
+   * synchronously), so the lock is not renewed while a batch runs (a ViT-L-14-336 image takes
+   * 20-40 s on a CPU core). 5 minutes; lower it for fast models to recover killed jobs sooner.
+   */
+  lockMs: 300_000,
+  /** Interval of the stalled-job check (at most this, and at most lockMs). */
+  stalledMs: 30_000,
   /** Seconds between a worker's readiness records; a record older than 3 beats is ignored. */
   heartbeatMs: 2000,
 } as const;

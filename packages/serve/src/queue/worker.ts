@@ -33,9 +33,9 @@ export interface QueueWorkerOptions {
   concurrency?: number;
   /** Most images per batch across concurrent jobs (default 8). */
   maxBatch?: number;
-  /** A job's lock; a worker that stops renewing it (killed) loses the job after this (default 30 s). */
+  /** A job's lock; a worker that stops renewing it (killed) loses the job after this (default 300 s; see QUEUE_DEFAULTS). */
   lockMs?: number;
-  /** Interval of the check for stalled jobs (default: lockMs). */
+  /** Interval of the check for stalled jobs (default: the smaller of lockMs and 30 s). */
   stalledMs?: number;
   /** Name in logs, readiness records and job results (default host-pid). */
   id?: string;
@@ -168,9 +168,9 @@ export async function runWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
       name: id,
       concurrency: o.concurrency ?? 1,
       lockDuration: o.lockMs ?? QUEUE_DEFAULTS.lockMs,
-      stalledInterval: o.stalledMs ?? o.lockMs ?? QUEUE_DEFAULTS.lockMs,
-      // a job whose worker died is put back once; a second time it fails (and is dead-lettered)
-      maxStalledCount: 1,
+      stalledInterval: o.stalledMs ?? Math.min(o.lockMs ?? QUEUE_DEFAULTS.lockMs, QUEUE_DEFAULTS.stalledMs),
+      // a job whose worker died is put back twice; a third time it fails (and is dead-lettered)
+      maxStalledCount: 2,
     },
   );
   worker.on('error', (e) => log({ level: 'warn', event: 'redis-error', message: e.message }));
