@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'test-utils/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test-utils/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.backend.test.ts', '**/node_modules/**'],
           setupFiles: ['test-utils/setup-backend.ts'],
           env: { AACLIP_TEST_BACKEND: 'cpu' },

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
-import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
+import { launchChromium, type Chromium } from '../../../test-utils/chromium';
+import { serveStatic, type StaticServer } from '../../../test-utils/static-server';
 import { repoRoot } from '../../../test-utils/fixtures';
 import type { FusedCheck } from './fused-kernels-page';
 

@@ -12,8 +12,8 @@ import type { ParityRow, RawImage } from '@aaclip/core';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
-import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
+import { launchChromium, type Chromium } from '../../../test-utils/chromium';
+import { serveStatic, type StaticServer } from '../../../test-utils/static-server';
 import { fixture, fixturesRoot, repoRoot, tinyFixtureDir } from '../../../test-utils/fixtures';
 import type { DecodedImage, HarnessBackend, MuscRunResponse, ParityHook, ParityRunResponse } from '../test-harness/parity/harness-types';
 

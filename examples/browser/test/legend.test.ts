@@ -2,8 +2,8 @@
 // numbers are in the units of the scores the page shows (anomaly probability), and its colours
 // are those the overlay draws. The Chromium test (e2e.browser.test.ts) checks it on the page.
 import { describe, expect, it } from 'vitest';
-import { colourLegend, formatValue } from '../../../examples/browser/src/legend';
-import { blendHeatmap } from './heatmap';
+import { colourLegend, formatValue } from '../src/legend';
+import { blendHeatmap } from '@aaclip/backend-web';
 
 /** A probability map as the demo model gives it for a zero-shot class: tiny values (map maximum ~3e-4). */
 const map = Float32Array.from({ length: 64 }, (_, i) => 1.2e-5 + (3.1e-4 - 1.2e-5) * ((i * 37) % 64) / 63);

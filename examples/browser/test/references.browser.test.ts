@@ -11,10 +11,10 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AAClipHook, GeneratedImage, ImageRequest } from '../../../examples/browser/src/hook-types';
-import { formatValue } from '../../../examples/browser/src/legend';
-import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
-import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
+import type { AAClipHook, GeneratedImage, ImageRequest } from '../src/hook-types';
+import { formatValue } from '../src/legend';
+import { launchChromium, type Chromium } from '../../../test-utils/chromium';
+import { serveStatic, type StaticServer } from '../../../test-utils/static-server';
 import { repoRoot } from '../../../test-utils/fixtures';
 
 type HookWindow = Window & { __aaclip?: AAClipHook };

@@ -14,11 +14,11 @@ import { addDefect, generateTexture, preprocessImage, readSafetensors, type Defe
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AAClipHook, BatchRequest, BatchResponse, DetectRequest, DetectResponse } from '../../../examples/browser/src/hook-types';
-import { launchChromium, type Chromium } from '../../../examples/browser/test/chromium';
-import { formatValue } from '../../../examples/browser/src/legend';
-import { maskMeans, maxAbs, maxAbsDiff } from '../../../examples/browser/test/map-stats';
-import { serveStatic, type StaticServer } from '../../../examples/browser/test/static-server';
+import type { AAClipHook, BatchRequest, BatchResponse, DetectRequest, DetectResponse } from '../src/hook-types';
+import { launchChromium, type Chromium } from '../../../test-utils/chromium';
+import { formatValue } from '../src/legend';
+import { maskMeans, maxAbs, maxAbsDiff } from '../../../test-utils/map-stats';
+import { serveStatic, type StaticServer } from '../../../test-utils/static-server';
 import { fixture, fixturesRoot, repoRoot } from '../../../test-utils/fixtures';
 import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';
 
