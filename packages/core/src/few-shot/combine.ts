@@ -3,7 +3,10 @@
 //
 //   M(x)     = M_zs(x) + M_fs(x)
 //   score(x) = 1/2 ( s_zs(x) + minmax_class( max M(x) ) )
+//
+// the industrial fusion of aaclip/score.ts (fuseScores) on the combined map's maximum.
 import type { Detection } from '../aaclip/detector';
+import { fuseScores } from '../aaclip/score';
 import type { FewShotMap } from './normal-references';
 
 /** A zero-shot detection with the few-shot map added. */
@@ -33,7 +36,7 @@ export function combineFewShot(zs: Detection, fs: FewShotMap): FewShotDetection 
     anomalyMap[i] = zs.anomalyMap[i]! + fs.map[i]!;
     if (anomalyMap[i]! > combinedMax) combinedMax = anomalyMap[i]!;
   }
-  return { ...zs, anomalyMap, zeroShotMap: zs.anomalyMap, fewShotMap: fs.map, fewShotMax: fs.max, combinedMax, score: 0.5 * (zs.imageScore + combinedMax) };
+  return { ...zs, anomalyMap, zeroShotMap: zs.anomalyMap, fewShotMap: fs.map, fewShotMax: fs.max, combinedMax, score: fuseScores(combinedMax, zs.imageScore, 'industrial') };
 }
 
 /** APRIL-GAN's image scores over one class's test images: 1/2 (imageScore + minmax(combinedMax)). */
@@ -44,5 +47,5 @@ export function fewShotClassScores(dets: readonly Pick<FewShotDetection, 'imageS
     lo = Math.min(lo, d.combinedMax);
     hi = Math.max(hi, d.combinedMax);
   }
-  return Float64Array.from(dets, (d) => 0.5 * (d.imageScore + (hi > lo ? (d.combinedMax - lo) / (hi - lo) : 0)));
+  return Float64Array.from(dets, (d) => fuseScores(hi > lo ? (d.combinedMax - lo) / (hi - lo) : 0, d.imageScore, 'industrial'));
 }
