@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { loadWeights, type FetchLike } from './load-weights';
-import { FakeCaches, fakeFetch } from './test-fakes';
+import { FakeCaches, fakeFetch } from '../../../test-utils/web-fakes';
 import { BYTE_LENGTH_HEADER, clearWeightCache, DEFAULT_WEIGHT_CACHE, isWeightCached, weightCacheKey } from './weight-cache';
 
 const URL_A = 'https://models.test/clip.safetensors';

@@ -7,7 +7,7 @@ import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';
 import { imageToTensor } from './image-input';
 import { loadClipFromUrl } from './load-model';
 import { liveTensors } from './memory';
-import { FakeCaches, fakeFetch } from './test-fakes';
+import { FakeCaches, fakeFetch } from '../../../test-utils/web-fakes';
 import { createWebDetector } from './web-detector';
 
 const BASE = 'https://models.test/';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '@aaclip/core';
-import { concat, FuzzTally, mutate, Rng, type Focus } from '../../core/src/weights/fuzz-mutators.test-helper';
+import { concat, FuzzTally, mutate, Rng, type Focus } from '../../../test-utils/fuzz-mutators';
 import { ManifestError, parseManifest, readManifest } from './datasets/manifest';
 import { decodeImage, DEFAULT_MAX_IMAGE_ASPECT_RATIO, DEFAULT_MAX_IMAGE_SIDE } from '@aaclip/backend-node';
 

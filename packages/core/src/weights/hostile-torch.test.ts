@@ -1,6 +1,6 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { glob, int, intTuple, OP, pk, stateDictPickle, str, tensorOps, torchZip, f32Bytes, type TensorSpec } from './pickle-builder.test-helper';
+import { glob, int, intTuple, OP, pk, stateDictPickle, str, tensorOps, torchZip, f32Bytes, type TensorSpec } from '../../../../test-utils/pickle-builder';
 import { PickleRecord, unpickle } from './pickle';
 import { flattenTensors } from './tensor-tree';
 import { readTorchCheckpoint } from './torch-zip';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { glob, int, OP, pk, str } from './pickle-builder.test-helper';
+import { glob, int, OP, pk, str } from '../../../../test-utils/pickle-builder';
 import { PickleGlobal, PickleRecord, unpickle } from './pickle';
 
 const hex = (h: string): Uint8Array => new Uint8Array(h.match(/../g)!.map((b) => parseInt(b, 16)));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../test-utils/fixtures';
 import type { TensorMap } from './named-tensor';
 import { PickleRecord } from './pickle';
-import { f32Bytes, glob, OP, pk, stateDictPickle, str, torchZip, type TensorSpec } from './pickle-builder.test-helper';
+import { f32Bytes, glob, OP, pk, stateDictPickle, str, torchZip, type TensorSpec } from '../../../../test-utils/pickle-builder';
 import { readSafetensors } from './safetensors-reader';
 import { readTorchCheckpoint } from './torch-zip';
 import { listZipEntries } from './zip-reader';

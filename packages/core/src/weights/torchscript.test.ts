@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../test-utils/fixtures';
-import { glob, OP, pk, stateDictPickle, str, tensorOps, torchZip, f32Bytes, type TensorSpec } from './pickle-builder.test-helper';
+import { glob, OP, pk, stateDictPickle, str, tensorOps, torchZip, f32Bytes, type TensorSpec } from '../../../../test-utils/pickle-builder';
 import { readSafetensors } from './safetensors-reader';
 import { openTorchArchive } from './torch-zip';
 import { isTorchScriptArchive, readTorchFile, readTorchScriptParameters } from './torchscript';

@@ -1,6 +1,6 @@
 // Test doubles for the browser's Cache Storage and fetch (used by *.test.ts only, not shipped).
-import type { FetchLike } from './load-weights';
-import type { CacheLike, CacheStorageLike } from './weight-cache';
+import type { FetchLike } from '../packages/backend-web/src/load-weights';
+import type { CacheLike, CacheStorageLike } from '../packages/backend-web/src/weight-cache';
 
 /** A Cache Storage fake: named caches holding Responses by URL, with hooks to make calls fail. */
 export class FakeCaches implements CacheStorageLike {
