@@ -31,6 +31,18 @@ export { explainFsError } from './fs-errors';
 export { runParity, formatParityTable, encodeParityOutputs } from './parity';
 export type { ParityOptions, ParityResult, ParityRow } from './parity';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint-io';
+/**
+ * The one way into detection: a model bundle in, the one `Detector` out (a pool behind the same
+ * interface with `workers > 1`); images as file paths, decoded images or a tensor batch.
+ *
+ * @example
+ * const det = await createDetector({ model: demoModelPath() });
+ * const [r] = await det.detect('examples/images/carpet-hole.png', { className: 'carpet' });
+ * await det.dispose();
+ */
+export { createDetector } from './create-detector';
+export type { CreateDetectorOptions, NodeDetector, NodeImages, NodeDevice } from './create-detector';
+// loadDetector: deprecated thin wrapper (use createDetector)
 export { loadBundle, loadDetector, TOKENIZER_METADATA_KEY } from './model-bundle';
 export { demoModelPath } from './demo-model';
 /**

@@ -260,6 +260,9 @@ async function readImages(images: PoolImages, imageSize: number): Promise<{ data
 /**
  * Starts a pool of detector workers; see {@link DetectorPool}.
  *
+ * @deprecated Use `createDetector({ model, workers: N })`, which returns this pool behind the one
+ * `Detector` interface (file paths and decoded images in too). This name goes in the next release.
+ *
  * @example
  * import { createDetectorPool, decodeImageFile } from '@aaclip/backend-node';
  * import { preprocessImage } from '@aaclip/core';
