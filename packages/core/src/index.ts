@@ -26,7 +26,7 @@ export { gelu, quickGelu, applyActivation } from './model/activations';
 export type { Activation } from './model/activations';
 export { matMul2d, frozenLinear } from './model/matmul-2d';
 export { setMatMulProvider, matMulProvider } from './model/matmul-provider';
-export type { MatMulProvider, ProvidedMatMulOptions } from './model/matmul-provider';
+export type { MatMulProvider, ProvidedMatMulOptions, ProvidedAttentionOptions } from './model/matmul-provider';
 // Fused kernels: their names and op functions (composite ops where none is registered); the
 // kernels themselves are registered by the runtimes (@aaclip/kernels/tfjs)
 // (deprecated aliases, for one release: registration moved to @aaclip/kernels/tfjs)

@@ -9,11 +9,12 @@
  * live worker has marked the generation done. B is packed once (weights: at load, kept in the
  * shared memory for every thread); A is read in place, row-major.
  */
-import { gemmModuleBytes, relaxedSimdSupported, simdSupported, type KernelShape, type MicroKernel, type PackKernel } from './gemm-module';
-import { runUnits } from './gemm-run';
+import { relaxedSimdSupported, simdSupported, type KernelShape, type MicroKernel, type PackKernel } from './gemm-module';
 import { Heap } from './heap';
-import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
+import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_KIND, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, KIND_GEMM, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
 import { packB, packedFloats, transposeInto } from './pack';
+import type { RowKernels } from './rows-module';
+import { instantiateThread, runJob } from './run-job';
 import { sharedMemorySupported, wasmApi, type WasmMemory } from './wasm-api';
 import type { WorkerInit } from './worker-loop';
 
@@ -83,6 +84,7 @@ export class GemmEngine {
   private readonly ctl: Int32Array;
   private readonly kernels: MicroKernel[];
   private readonly packKernel: PackKernel;
+  private readonly rowKernels: RowKernels;
   private readonly workers: Array<WorkerHandle | null>;
   private readonly spawner: ThreadSpawner | null;
   private scratchAt = 0;
@@ -114,9 +116,10 @@ export class GemmEngine {
     this.memory = new api.Memory({ initial: CONTROL_BYTES / 65536 + 16, maximum: MAX_PAGES, shared: this.shared });
     this.heap = new Heap(this.memory, CONTROL_BYTES, MAX_PAGES * 65536);
     this.ctl = new Int32Array(this.memory.buffer, 0, CONTROL_BYTES / 4);
-    const inst = new api.Instance(new api.Module(gemmModuleBytes(this.shape, { shared: this.shared, maxPages: MAX_PAGES })), { env: { memory: this.memory } });
-    this.kernels = Array.from({ length: mr }, (_, i) => inst.exports[`k${i + 1}`] as MicroKernel);
-    this.packKernel = inst.exports.pack as PackKernel;
+    const mine = instantiateThread(this.memory, this.shape, MAX_PAGES, this.shared);
+    this.kernels = mine.kernels;
+    this.packKernel = mine.pack;
+    this.rowKernels = mine.rows;
     this.workers = [];
     for (let w = 1; w < threads; w++) this.workers.push(this.start(w));
   }
@@ -195,20 +198,24 @@ export class GemmEngine {
     this.heap.release(p.offset);
   }
 
-  /** Posts `job` to the workers and takes this thread's share of its units; returns this thread's error, if any. */
-  private begin(job: GemmJob): unknown {
-    this.post(job);
+  /** Posts a job to the workers and takes this thread's share of its units; returns this thread's error, if any. */
+  private begin(kind: number, units: number, write: (ctl: Int32Array) => void): unknown {
+    this.post(kind, units, write);
     try {
-      runUnits(this.ctl, { kernels: this.kernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
+      runJob(this.ctl, { kernels: this.kernels, rows: this.rowKernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
       return null;
     } catch (err) {
       return err;
     }
   }
 
-  /** Runs `job` on every thread; returns when C is complete. */
-  run(job: GemmJob): void {
-    const mainError = this.begin(job);
+  /**
+   * Runs `units` units of work `kind` on every thread, its parameters written into the control
+   * block by `write`; returns when all are done (`what` names the work in errors). The product
+   * (`run`) and the attention jobs (attention-job.ts) go through here.
+   */
+  execute(kind: number, units: number, write: (ctl: Int32Array) => void, what: string): void {
+    const mainError = this.begin(kind, units, write);
     const gen = Atomics.load(this.ctl, GEN);
     let last = -1;
     let since = Date.now();
@@ -221,15 +228,20 @@ export class GemmEngine {
         since = Date.now();
       } else if (Date.now() - since > STALL_MS) {
         this.busy = false;
-        throw new Error(`GEMM engine: a worker made no progress for ${STALL_MS / 1000} s on [${job.m} x ${job.k}] x [${job.k} x ${job.n}]`);
+        throw new Error(`GEMM engine: a worker made no progress for ${STALL_MS / 1000} s on ${what}`);
       }
     }
     this.conclude(mainError);
   }
 
+  /** Runs `job` on every thread; returns when C is complete. */
+  run(job: GemmJob): void {
+    this.execute(KIND_GEMM, this.units(job), (c) => this.writeGemm(job, c), `[${job.m} x ${job.k}] x [${job.k} x ${job.n}]`);
+  }
+
   /** `run`, waiting for the workers without blocking this thread's event loop (a worker's exit is seen at once). */
   async runAsync(job: GemmJob): Promise<void> {
-    const mainError = this.begin(job);
+    const mainError = this.begin(KIND_GEMM, this.units(job), (c) => this.writeGemm(job, c));
     const gen = Atomics.load(this.ctl, GEN);
     while (!this.settled(gen)) await new Promise((r) => setTimeout(r, 1));
     this.conclude(mainError);
@@ -341,13 +353,11 @@ export class GemmEngine {
     return { m, n, k, a: aAt, lda: k * 4, b: bp, c: cAt, ldc: n * 4, bias: opts.bias ? biasAt : 0 };
   }
 
-  private post(job: GemmJob): void {
-    this.alive();
-    if (this.busy) throw new Error('GEMM engine: a product is already running on this engine (calls must not overlap)');
-    this.busy = true;
-    const { mc, ncp } = this.blocking;
-    const kc = Math.max(1, Math.min(this.blocking.kc, job.k));
-    const c = this.ctl;
+  private units(job: GemmJob): number {
+    return Math.ceil(job.m / this.blocking.mc) * Math.ceil(Math.ceil(job.n / this.shape.nr) / this.blocking.ncp);
+  }
+
+  private writeGemm(job: GemmJob, c: Int32Array): void {
     c[J_M] = job.m;
     c[J_N] = job.n;
     c[J_K] = job.k;
@@ -357,10 +367,19 @@ export class GemmEngine {
     c[J_C] = job.c;
     c[J_LDC] = job.ldc;
     c[J_BIAS] = job.bias ?? 0;
-    c[J_MC] = mc;
-    c[J_NCP] = ncp;
-    c[J_KC] = kc;
-    c[J_UNITS] = Math.ceil(job.m / mc) * Math.ceil(Math.ceil(job.n / this.shape.nr) / ncp);
+    c[J_MC] = this.blocking.mc;
+    c[J_NCP] = this.blocking.ncp;
+    c[J_KC] = Math.max(1, Math.min(this.blocking.kc, job.k));
+  }
+
+  private post(kind: number, units: number, write: (ctl: Int32Array) => void): void {
+    this.alive();
+    if (this.busy) throw new Error('GEMM engine: a product is already running on this engine (calls must not overlap)');
+    this.busy = true;
+    const c = this.ctl;
+    write(c);
+    c[J_KIND] = kind;
+    c[J_UNITS] = units;
     Atomics.store(c, NEXT, 0);
     Atomics.store(c, FAILED, 0);
     Atomics.store(c, PENDING, this.workers.length);

@@ -14,5 +14,7 @@ export type { WorkerInit } from './worker-loop';
 export { TfjsGemmProvider } from './tfjs-provider';
 export { gemmChoice } from './gemm-choice';
 export type { GemmChoice } from './gemm-choice';
+export { attention, attentionWorkBytes, runAttentionJob } from './attention-job';
+export type { AttentionJob, AttentionShape } from './attention-job';
 // tfjs-wasm's inference-weight packer (core's setInferenceWeightPacker), for runtimes that plug it in themselves
 export { wasmInferenceWeightPacker } from './tfjs/wasm-inference-weights';

@@ -5,7 +5,8 @@
  *
  *   int32 [0..8)      GEN (job generation, workers wait on it), NEXT (next work unit), PENDING
  *                     (workers still in the job), QUIT, FAILED (a worker's call threw)
- *   int32 [8..32)     the job's parameters (JOB_* below)
+ *   int32 [8..32)     the job's parameters (J_* below; J_KIND says which work it is)
+ *   int32 [32..64)    an attention job's parameters (AT_* below)
  *   int32 [64..)      per worker: STATE (0 running, 1 dead), message length, DONE (the last job
  *                     generation it finished), 4 ints each
  *   bytes [8K..40K)   per worker: the last error message (UTF-16, MESSAGE_CHARS each)
@@ -32,6 +33,27 @@ export const J_MC = JOB + 9;
 export const J_NCP = JOB + 10;
 export const J_KC = JOB + 11;
 export const J_UNITS = JOB + 12;
+/** What the units are: a product (GEMM), or one of the two attention phases. */
+export const J_KIND = JOB + 13;
+export const KIND_GEMM = 0;
+export const KIND_ATTN_PREP = 1;
+export const KIND_ATTN = 2;
+
+// attention (attention-run.ts): byte offsets, sizes in floats unless named bytes
+export const AT = 32;
+export const AT_X = AT + 0; // qkv [batch * N, 3W]
+export const AT_BIAS = AT + 1; // [3W] or 0
+export const AT_N = AT + 2;
+export const AT_W = AT + 3;
+export const AT_HEADS = AT + 4;
+export const AT_SCALE = AT + 5; // float32 bits
+export const AT_Q = AT + 6; // per (image, head): q scaled, [N, d]
+export const AT_KT = AT + 7; // per (image, head): kᵀ packed as a B [d, N]
+export const AT_V = AT + 8; // per (image, head): v packed as a B [N, d]
+export const AT_OUT = AT + 9; // [batch * N, W]
+export const AT_S = AT + 10; // per thread: a block of scores [MC, N rounded up to NR]
+export const AT_S_BYTES = AT + 11; // bytes of one thread's block
+export const AT_MC = AT + 12; // query rows per unit
 
 export const WORKER_STATE = 64;
 export const MESSAGE_BYTES = 8192;

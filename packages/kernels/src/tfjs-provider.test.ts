@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { ClipModel, frozenLinear, matMul2d, randomClipWeights, setMatMulProvider, type ClipConfig } from '@aaclip/core';
+import { Attention, ClipModel, frozenLinear, matMul2d, randomClipWeights, setMatMulProvider, type ClipConfig } from '@aaclip/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGemmEngine } from './node';
 import { TfjsGemmProvider } from './tfjs-provider';
@@ -114,5 +114,40 @@ describe('TfjsGemmProvider (wasm)', () => {
     let d = 0;
     for (let i = 0; i < one.length; i++) d = Math.max(d, Math.abs(one[i]! - xnnpack[i]!));
     expect(d).toBeLessThan(1e-4);
+  });
+
+  it('runs every attention head in one engine job: close to the per-head path, identical on 1 and 2 threads, tensors freed', () => {
+    const [B, N, W, H] = [2, 37, 24, 3];
+    const weights = new Map([
+      ['attn.in_proj_weight', { shape: [3 * W, W], data: tf.randomNormal([3 * W, W], 0, 0.3, 'float32', 11).dataSync() as Float32Array }],
+      ['attn.in_proj_bias', { shape: [3 * W], data: tf.randomNormal([3 * W], 0, 0.3, 'float32', 12).dataSync() as Float32Array }],
+      ['attn.out_proj.weight', { shape: [W, W], data: tf.randomNormal([W, W], 0, 0.3, 'float32', 13).dataSync() as Float32Array }],
+      ['attn.out_proj.bias', { shape: [W], data: tf.randomNormal([W], 0, 0.3, 'float32', 14).dataSync() as Float32Array }],
+    ]);
+    const attn = new Attention(weights, 'attn.', W, H);
+    const x = tf.randomNormal([B * N, W], 0, 1, 'float32', 15) as tf.Tensor2D;
+    const perHead = attn.apply(x, B, N); // no provider: tfjs' products, head by head
+    const run = (threads: number): { out: Float32Array; calls: number } =>
+      withProvider(threads, (p) => {
+        let calls = 0;
+        const job = p.attention.bind(p);
+        p.attention = (...args) => (calls++, job(...args));
+        const before = tf.memory().numTensors;
+        const y = attn.apply(x, B, N);
+        const out = y.dataSync().slice() as Float32Array;
+        y.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        return { out, calls };
+      });
+    const one = run(1);
+    const two = run(2);
+    expect(one.calls).toBe(1);
+    expect(Buffer.from(two.out.buffer).equals(Buffer.from(one.out.buffer))).toBe(true);
+    const want = perHead.dataSync();
+    let d = 0;
+    for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(one.out[i]! - want[i]!));
+    expect(d).toBeLessThan(1e-5);
+    tf.dispose([x, perHead]);
+    attn.dispose();
   });
 });

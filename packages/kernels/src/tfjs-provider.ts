@@ -10,7 +10,8 @@
  * upload is then freed; at first use otherwise) and stays in the engine's memory for every thread.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MatMulProvider, ProvidedMatMulOptions } from '@aaclip/core';
+import type { MatMulProvider, ProvidedAttentionOptions, ProvidedMatMulOptions } from '@aaclip/core';
+import { attentionWorkBytes, runAttentionJob } from './attention-job';
 import type { GemmEngine, PackedMatrix } from './engine';
 import { packedFloats, transposeInto } from './pack';
 
@@ -80,6 +81,43 @@ export class TfjsGemmProvider implements MatMulProvider {
     const out = be.makeOutput([m, n], 'float32');
     const outOff = this.offset(be, out as tf.Tensor)!;
     be.wasm.HEAPF32.set(eng.f32().subarray(cAt / 4, cAt / 4 + m * n), outOff / 4);
+    return tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor2D;
+  }
+
+  /**
+   * Every head of every image at once on the engine's threads (attention-job.ts): qkv and the
+   * bias copied in from tfjs' heap, the heads' outputs [B*N, W] copied out; the [N, N] scores
+   * stay in the engine's memory.
+   */
+  attention(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: ProvidedAttentionOptions): tf.Tensor2D | null {
+    const be = this.backend();
+    if (!be || qkv.dtype !== 'float32' || bias.dtype !== 'float32') return null;
+    const [rows, cols] = qkv.shape;
+    const W = cols / 3;
+    const shape = { batch: opts.batch, tokens: opts.tokens, heads: opts.heads, width: W, scale: opts.scale };
+    if (!Number.isInteger(W) || W % opts.heads !== 0 || rows !== opts.batch * opts.tokens || bias.size !== cols) return null;
+    const xOff = this.offset(be, qkv);
+    const bOff = this.offset(be, bias);
+    if (xOff === null || bOff === null) return null;
+    const eng = this.engine;
+    const round = (x: number): number => Math.ceil(x / 64) * 64;
+    const [xBytes, bBytes, oBytes] = [round(rows * cols * 4), round(cols * 4), round(rows * W * 4)];
+    const what = `attention over qkv [${rows} x ${cols}], ${opts.heads} heads`;
+    let base: number;
+    try {
+      base = eng.scratch(xBytes + bBytes + oBytes + attentionWorkBytes(eng, shape), what);
+    } catch (err) {
+      throw new Error(`${what} does not fit the GEMM engine's memory: ${(err as Error).message}`);
+    }
+    const f = eng.f32();
+    const heap = be.wasm.HEAPF32;
+    f.set(heap.subarray(xOff / 4, xOff / 4 + rows * cols), base / 4); // [B*N, 3W]
+    f.set(heap.subarray(bOff / 4, bOff / 4 + cols), (base + xBytes) / 4); // [3W]
+    const outAt = base + xBytes + bBytes;
+    runAttentionJob(eng, { ...shape, x: base, bias: base + xBytes, out: outAt, work: outAt + oBytes });
+    const out = be.makeOutput([rows, W], 'float32');
+    const outOff = this.offset(be, out as tf.Tensor)!;
+    be.wasm.HEAPF32.set(eng.f32().subarray(outAt / 4, outAt / 4 + rows * W), outOff / 4); // [B*N, W]
     return tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor2D;
   }
 

@@ -4,10 +4,9 @@
  * is left, report, and wait again. An exception inside a job is written to the control block
  * (the calling thread throws it); the worker lives on.
  */
-import { gemmModuleBytes, type KernelShape, type MicroKernel } from './gemm-module';
-import { runUnits } from './gemm-run';
+import type { KernelShape } from './gemm-module';
+import { instantiateThread, runJob } from './run-job';
 import type { WasmMemory } from './wasm-api';
-import { wasmApi } from './wasm-api';
 import { CONTROL_BYTES, FAILED, GEN, PENDING, QUIT, doneIndex, writeMessage } from './layout';
 
 /** What the engine hands a worker when it starts it. */
@@ -21,19 +20,12 @@ export interface WorkerInit {
   gen: number;
 }
 
-export function instantiateKernels(memory: WasmMemory, shape: KernelShape, maxPages: number, shared = true): MicroKernel[] {
-  const api = wasmApi();
-  if (!api) throw new Error('GEMM engine: this JavaScript engine has no WebAssembly');
-  const bytes = gemmModuleBytes(shape, { shared, maxPages });
-  const inst = new api.Instance(new api.Module(bytes), { env: { memory } });
-  return Array.from({ length: shape.mr }, (_, i) => inst.exports[`k${i + 1}`] as unknown as MicroKernel);
-}
-
 /** The worker's loop; returns when the engine sets QUIT. */
 export function workerLoop(init: WorkerInit): void {
   const { memory, thread } = init;
   const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
-  const runner = { kernels: instantiateKernels(memory, init.shape, init.maxPages), nr: init.shape.nr, memory, thread };
+  const { kernels, rows } = instantiateThread(memory, init.shape, init.maxPages, true);
+  const runner = { kernels, rows, nr: init.shape.nr, memory, thread };
   let seen = init.gen;
   for (;;) {
     Atomics.wait(ctl, GEN, seen);
@@ -42,7 +34,7 @@ export function workerLoop(init: WorkerInit): void {
     seen = gen;
     if (Atomics.load(ctl, QUIT)) return;
     try {
-      runUnits(ctl, runner);
+      runJob(ctl, runner);
     } catch (err) {
       writeMessage(ctl, thread, err instanceof Error ? err.message : String(err));
       Atomics.store(ctl, FAILED, thread);

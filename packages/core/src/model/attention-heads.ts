@@ -3,7 +3,7 @@ import { headSlice } from '../kernels/fused-ops';
 import { headDims, type AttentionHeadsOptions } from './attention-head-dims';
 import { attentionHeadsBatched, attentionModeInUse } from './attention-heads-batched';
 import { matMul2d } from './matmul-2d';
-import { providedMatMul } from './matmul-provider';
+import { providedAttention, providedMatMul } from './matmul-provider';
 
 export type { AttentionHeadsOptions } from './attention-head-dims';
 
@@ -37,7 +37,8 @@ export function attentionHeads(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: Attent
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, b, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save(mask ? [x, b, mask] : [x, b]); // the mask too: the caller may free it before the backward pass
-    const value = tf.tidy(() => {
+    // a provider (the own GEMM engine) may run every head at once on its threads; not masked ones
+    const value = (mask ? null : providedAttention(x, b, { batch, tokens: N, heads, scale })) ?? tf.tidy(() => {
       const rows: tf.Tensor2D[] = [];
       for (let i = 0; i < batch; i++) {
         const outs: tf.Tensor2D[] = [];

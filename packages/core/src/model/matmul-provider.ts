@@ -29,6 +29,20 @@ export interface MatMulProvider {
    * true when it did (its tfjs storage is then freed: the provider holds the only copy).
    */
   adoptWeight?(w: tf.Tensor2D): boolean;
+  /**
+   * Multi-head self-attention of a stacked projection (attention-heads.ts): for each image and
+   * head, softmax((q + b) s (k + b)ᵀ) (v + b), the heads side by side as a new [B*N, W] tensor;
+   * null to decline (the caller then runs it head by head).
+   */
+  attention?(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: ProvidedAttentionOptions): tf.Tensor2D | null;
+}
+
+export interface ProvidedAttentionOptions {
+  batch: number;
+  tokens: number;
+  heads: number;
+  /** The logits' scale. */
+  scale: number;
 }
 
 let provider: MatMulProvider | null = null;
@@ -48,4 +62,9 @@ export function matMulProvider(): MatMulProvider | null {
 /** The provider's product, or null when there is none or it declines. */
 export function providedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, opts?: ProvidedMatMulOptions): tf.Tensor2D | null {
   return provider ? provider.matMul(a, b, opts) : null;
+}
+
+/** The provider's attention, or null when there is none or it declines. */
+export function providedAttention(qkv: tf.Tensor2D, bias: tf.Tensor1D, opts: ProvidedAttentionOptions): tf.Tensor2D | null {
+  return provider?.attention ? provider.attention(qkv, bias, opts) : null;
 }
