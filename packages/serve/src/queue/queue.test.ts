@@ -3,9 +3,11 @@
 // queue, a worker whose model cannot load, and a Redis restart in the middle of a run. Real worker
 // processes (SIGKILL, two backends) are in worker-process.test.ts.
 import { Queue } from 'bullmq';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../../../test-utils/redis';
 import { RequestError, type DetectEngine, type DetectRequest, type DetectResponse } from '../engine';
+import { buildServer } from '../server';
 import { KEY_PREFIX, deadLetterQueue } from './protocol';
 import { createQueueEngine, type QueueEngine } from './queue-engine';
 import { runWorker, type QueueWorker } from './worker';
@@ -170,6 +172,33 @@ describe('queue engine and worker (in process, real Redis)', () => {
     } finally {
       await w.close();
       await engine.close();
+    }
+  });
+
+  it('serves HTTP through the queue: /readyz says why until a worker is ready, /v1/detect returns its result', async () => {
+    const queue = 'http';
+    const engine = await createQueueEngine({ url: redis.url, queue, refreshMs: 100 });
+    const app = await buildServer({ engine });
+    let w: QueueWorker | null = null;
+    try {
+      const before = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(before.statusCode).toBe(503);
+      expect(before.json()).toMatchObject({ ready: false, backend: 'queue', reason: expect.stringMatching(/^no ready worker on queue "http"/) });
+      w = await runWorker({ url: redis.url, queue, model: 'fake', id: 'hw', engine: async () => fakeEngine(), log: () => undefined });
+      await engine.refresh();
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toMatchObject({ ready: true, backend: 'queue (fake)', queueDepth: 0 });
+      expect((await app.inject({ method: 'GET', url: '/v1/classes' })).json()).toEqual({ classes: ['carpet', 'poison', 'unknown'] });
+      const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 10, g: 20, b: 30 } } }).png().toBuffer();
+      const res = await app.inject({ method: 'POST', url: '/v1/detect?className=carpet', headers: { 'content-type': 'image/png' }, payload: png });
+      expect(res.statusCode, res.body).toBe(200);
+      const sum = png.reduce((a, b) => a + b, 0) / 1000;
+      expect(res.json()).toMatchObject({ className: 'carpet', method: 'aaclip', backend: 'fake', results: [{ score: sum, mapPng: Buffer.from([1, 2, 3]).toString('base64') }] });
+      const bad = await app.inject({ method: 'POST', url: '/v1/detect?className=unknown', headers: { 'content-type': 'image/png' }, payload: png });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ error: 'unknown-class', message: 'unknown class "unknown"' });
+    } finally {
+      await w?.close();
+      await app.close();
     }
   });
 });
