@@ -9,7 +9,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Detector } from '@aaclip/core';
-import { backendReport, loadDetector, type NodeBackendName } from '@aaclip/backend-node';
+import { backendReport, createDetector, type NodeBackendName } from '@aaclip/backend-node';
 import { BusyError, RequestError, type DetectEngine, type Readiness } from '../engine';
 import { createLocalEngine } from '../local-engine';
 import {
@@ -129,7 +129,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
     if (mine !== d.modelId) throw new RequestError(409, 'other-model', `worker ${id} runs another model (${o.model}, sha256 ${mine.slice(0, 12)}) than the evaluation (${d.modelId.slice(0, 12)}): start the workers with the same --model and --adapters`);
     const key = JSON.stringify([d.dataset ?? null, d.domain]);
     if (!tensorHeads.has(key)) {
-      tensorHeads.set(key, loadDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, prompts: { dataset: d.dataset, onWarning: () => undefined }, domain: d.domain }).then((r) => r.detector));
+      tensorHeads.set(key, createDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, prompts: { dataset: d.dataset, onWarning: () => undefined }, domain: d.domain }));
     }
     const detector = await tensorHeads.get(key)!;
     const x = f32FromB64(d.pixels);
