@@ -28,7 +28,9 @@ export { loadClipFromUrl, loadCheckpointFromUrl, loadTokenizerFromUrl, readWeigh
 export { readSafetensorsLazy } from './lazy-safetensors';
 export type { LoadClipFromUrlOptions, LoadedClip, ClipBuildOptions } from './load-model';
 
-// Detection
+// Detection: createDetector is the one way in (createWebDetector and WebDetector: deprecated thin wrappers)
+export { createDetector } from './create-detector';
+export type { CreateWebDetectorOptions, BrowserDetector, WebImages, WebDevice } from './create-detector';
 export { createWebDetector, WebDetector } from './web-detector';
 export type { WebDetectorOptions } from './web-detector';
 

@@ -6,7 +6,9 @@ import {
   createClipTokenizerFromBpeGz,
   createClipTokenizerFromHf,
   detectWeightFormat,
+  mergeCheckpoints,
   readWeightFile,
+  tokenizerFilesOf,
   resolveReferenceUrl,
   type AAClipCheckpoint,
   type ClipBuildOptions,
@@ -60,17 +62,6 @@ export async function loadClipFromUrl(url: string, opts: LoadClipFromUrlOptions 
   return { ...clipFromTensors(tensors, metadata, opts, url), metadata, format };
 }
 
-/** Adds the adapters and anchors of `next` to `into` (later files win on equal keys). */
-function mergeCheckpoint(into: AAClipCheckpoint, next: AAClipCheckpoint): void {
-  for (const [k, v] of next.adapters) into.adapters.set(k, v);
-  for (const [k, v] of next.anchors) into.anchors.set(k, v);
-  into.clipConfig ??= next.clipConfig;
-  into.aaclipConfig ??= next.aaclipConfig;
-  into.anchorInfo ??= next.anchorInfo;
-  into.training ??= next.training;
-  if (next.extra) into.extra = { ...next.extra, ...into.extra };
-}
-
 /**
  * Downloads AA-CLIP adapters: our checkpoint (.safetensors with configs and anchors), a plain
  * adapters .safetensors, or the official `text_adapter.pth` / `image_adapter_N.pth` files.
@@ -82,14 +73,12 @@ function mergeCheckpoint(into: AAClipCheckpoint, next: AAClipCheckpoint): void {
 export async function loadCheckpointFromUrl(urls: string | readonly string[], opts: LoadWeightsOptions = {}): Promise<AAClipCheckpoint> {
   const list = typeof urls === 'string' ? [urls] : [...urls];
   if (list.length === 0) throw new Error('loadCheckpointFromUrl: no URL given');
-  let merged: AAClipCheckpoint | null = null;
+  const read: AAClipCheckpoint[] = [];
   for (const url of list) {
     const { tensors, metadata } = readWeightBytes(await loadWeights(resolveReferenceUrl(url, 'adapters', opts.hubEndpoint), opts), url); // hf:user/repo -> its adapters.safetensors
-    const ck = checkpointFromTensors(tensors, metadata, url);
-    if (merged) mergeCheckpoint(merged, ck);
-    else merged = ck;
+    read.push(checkpointFromTensors(tensors, metadata, url));
   }
-  return merged!;
+  return mergeCheckpoints(read); // core's one merge rule
 }
 
 /**
@@ -102,14 +91,11 @@ export async function loadCheckpointFromUrl(urls: string | readonly string[], op
 export async function loadTokenizerFromUrl(url: string, opts: LoadWeightsOptions & ClipTokenizerBuildOptions = {}): Promise<Tokenizer> {
   const bytes = await loadWeights(resolveReferenceUrl(url, 'tokenizer', opts.hubEndpoint), opts); // hf:owner/name -> its tokenizer.json
   const build: ClipTokenizerBuildOptions = { contextLength: opts.contextLength, padTokenId: opts.padTokenId };
-  let i = 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  const files = tokenizerFilesOf([{ name: url, bytes }]); // core's one rule (told apart by content); errors name the URL
   try {
-    if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) return createClipTokenizerFromBpeGz(bytes, build);
-    if (bytes[i] === 0x7b /* '{' */) return createClipTokenizerFromHf({ tokenizerJson: bytes }, build);
+    if (files.bpeVocabGz) return createClipTokenizerFromBpeGz(files.bpeVocabGz, build);
+    return createClipTokenizerFromHf({ tokenizerJson: (files.tokenizerJson ?? files.vocabJson)! }, build);
   } catch (e) {
     throw new Error(`${url}: ${(e as Error).message}`);
   }
-  const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  throw new Error(`${url}: not a gzip BPE vocabulary (bpe_simple_vocab_16e6.txt.gz) nor a tokenizer.json (first bytes ${head})`);
 }

@@ -1,9 +1,6 @@
 // One call from URLs to a ready anomaly detector in the browser.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  checkpointFromTensors,
-  clipFromTensors,
-  createDetector,
   type AAClipCheckpoint,
   type AAClipConfig,
   type Detection,
@@ -14,11 +11,12 @@ import {
   type RawImage,
   type Tokenizer,
 } from '@aaclip/core';
-import { useWebBackend, webBackendReport, type WasmPaths, type WebBackendReport } from './backend';
+import type { WasmPaths, WebBackendReport } from './backend';
+import { loadWebDetector } from './create-detector';
 import type { WebBackendName } from './feature-probes';
-import { imageToTensor, type ImageInput } from './image-input';
-import { loadCheckpointFromUrl, loadTokenizerFromUrl, readWeightBytes, type ClipBuildOptions } from './load-model';
-import { loadWeights, type LoadWeightsOptions } from './load-weights';
+import { imageToRawImage, type ImageInput } from './image-input';
+import type { ClipBuildOptions } from './load-model';
+import type { LoadWeightsOptions } from './load-weights';
 
 /** Also every {@link LoadWeightsOptions} (progress per file, caching, abort signal), applied to each download. */
 export interface WebDetectorOptions extends ClipBuildOptions, LoadWeightsOptions {
@@ -51,8 +49,11 @@ export interface WebDetectorOptions extends ClipBuildOptions, LoadWeightsOptions
 }
 
 /**
- * A {@link Detector} with browser inputs: images of any kind are preprocessed to the model's
- * size. `dispose()` frees every tensor (weights, adapters, anchors) on the GPU.
+ * A detector with browser inputs: images of any kind are preprocessed to the model's size.
+ * `dispose()` frees every tensor (weights, adapters, anchors) on the GPU.
+ *
+ * @deprecated Returned by the deprecated `createWebDetector`; `createDetector` returns the one
+ * `Detector` interface (`BrowserDetector`) instead. This class goes in the next release.
  */
 export class WebDetector {
   constructor(
@@ -78,13 +79,8 @@ export class WebDetector {
    */
   async detect(image: ImageInput | RawImage, opts: string | DetectOptions): Promise<Detection> {
     const o: DetectOptions = typeof opts === 'string' ? { className: opts } : opts;
-    const x = await imageToTensor(image, this.imageSize);
-    try {
-      const [r] = await this.detector.detect(x, o);
-      return r!;
-    } finally {
-      x.dispose();
-    }
+    const [r] = await this.detector.detect([await imageToRawImage(image)], o); // core preprocesses to the detector's imageSize
+    return r!;
   }
 
   /** Detects anomalies in a preprocessed batch [B, S, S, 3] (see `imageToTensor`). */
@@ -98,19 +94,14 @@ export class WebDetector {
   }
 }
 
-function imageSizeOf(opts: WebDetectorOptions, ckpt: AAClipCheckpoint, native: number): number {
-  if (opts.imageSize !== undefined) {
-    if (!Number.isInteger(opts.imageSize) || opts.imageSize <= 0) throw new RangeError(`createWebDetector: imageSize must be a positive integer, got ${String(opts.imageSize)}`);
-    return opts.imageSize;
-  }
-  const meta = Number(ckpt.extra?.image_size);
-  return Number.isInteger(meta) && meta > 0 ? meta : native;
-}
-
 /**
  * Selects a backend, downloads (with progress and caching) the CLIP weights, the AA-CLIP
  * checkpoint and optionally a tokenizer, and builds a {@link WebDetector}. Anchors come from the
  * checkpoint; classes without anchors need a tokenizer and a CLIP with its text tower.
+ *
+ * @deprecated Use `createDetector({ model, adapters, vocab, device })`, which returns the one
+ * `Detector` (`detect(images, { className })`, one result per image). This name goes in the
+ * next release.
  *
  * @example
  * const det = await createWebDetector({
@@ -127,50 +118,7 @@ export async function createWebDetector(opts: WebDetectorOptions): Promise<WebDe
   if (!opts || typeof opts.modelUrl !== 'string' || opts.modelUrl.trim() === '') {
     throw new Error(`createWebDetector: modelUrl must be a non-empty string, got ${JSON.stringify(opts?.modelUrl)}`);
   }
-  let backend: WebBackendReport | null = null;
-  if (opts.backend !== false) {
-    backend = opts.backend === undefined && webBackendReport() ? webBackendReport() : await useWebBackend(opts.backend ?? 'auto', { wasmPaths: opts.wasmPaths });
-  }
-  const tokenizerUrl = opts.tokenizer ? undefined : opts.tokenizerUrl;
-  const [modelBytes, adapterCkpt, tokenizer] = await Promise.all([
-    loadWeights(opts.modelUrl, opts),
-    opts.adapterUrl !== undefined ? loadCheckpointFromUrl(opts.adapterUrl, opts) : Promise.resolve(null),
-    tokenizerUrl !== undefined ? loadTokenizerFromUrl(tokenizerUrl, opts) : Promise.resolve(opts.tokenizer),
-  ]);
-  const { tensors, metadata } = readWeightBytes(modelBytes, opts.modelUrl);
-  let ckpt = adapterCkpt;
-  if (!ckpt) {
-    if (![...tensors.keys()].some((k) => k.startsWith('image_adapter.'))) {
-      throw new Error(`createWebDetector: ${opts.modelUrl} holds no image_adapter.* weights; give adapterUrl (an AA-CLIP checkpoint)`);
-    }
-    ckpt = checkpointFromTensors(tensors, metadata, opts.modelUrl);
-  }
-  const { clip, config } = clipFromTensors(
-    tensors,
-    metadata,
-    {
-      visionHeads: opts.visionHeads ?? ckpt.clipConfig?.vision?.heads,
-      textHeads: opts.textHeads ?? ckpt.clipConfig?.text?.heads,
-      activation: opts.activation ?? ckpt.clipConfig?.activation,
-      inferenceOnly: true, // detection only: one packed copy of the weights on wasm, not two
-    },
-    opts.modelUrl,
-  );
-  try {
-    const imageSize = imageSizeOf(opts, ckpt, config.vision.imageSize);
-    const detector = createDetector({
-      clip,
-      adapters: ckpt.adapters,
-      config: { ...ckpt.aaclipConfig, ...opts.config },
-      anchors: ckpt.anchors.size > 0 ? ckpt.anchors : undefined,
-      classNames: opts.classNames,
-      tokenizer: tokenizer ?? undefined,
-      prompts: opts.prompts,
-      domain: opts.domain,
-    });
-    return new WebDetector(detector, imageSize, ckpt, backend);
-  } catch (e) {
-    clip.dispose();
-    throw e;
-  }
+  const { modelUrl, adapterUrl, tokenizerUrl, backend, ...rest } = opts;
+  const loaded = await loadWebDetector({ ...rest, model: modelUrl, adapters: adapterUrl, vocab: tokenizerUrl, device: backend }, 'createWebDetector', 'adapterUrl');
+  return new WebDetector(loaded.detector, loaded.detector.imageSize, loaded.checkpoint, loaded.backend);
 }
