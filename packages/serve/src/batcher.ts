@@ -43,6 +43,7 @@ export class Batcher<T, R> {
   private waiting = 0; // images waiting
   private idle: (() => void)[] = [];
   private msPerImage = 0; // moving average, for Retry-After
+  private flushing = false;
 
   constructor(private readonly o: BatcherOptions<T, R>) {
     if (!(Number.isInteger(o.maxBatch) && o.maxBatch >= 1)) throw new RangeError(`maxBatch must be an integer >= 1, got ${o.maxBatch}`);
@@ -85,6 +86,12 @@ export class Batcher<T, R> {
     });
   }
 
+  /** From now on, runs what is queued without waiting for company (shutdown). */
+  flush(): void {
+    this.flushing = true;
+    this.pump();
+  }
+
   /** Resolves when nothing is waiting or running. */
   drain(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();
@@ -119,7 +126,7 @@ export class Batcher<T, R> {
     }
     const same = this.queue.filter((e): e is Pending<T, R> => e.key === head.key);
     const waited = performance.now() - head.enqueued;
-    if (same.length < this.o.maxBatch && waited < this.o.maxWaitMs) {
+    if (!this.flushing && same.length < this.o.maxBatch && waited < this.o.maxWaitMs) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.pump();

@@ -98,6 +98,7 @@ class Local implements LocalEngine {
   private readonly knownSet: Set<string>;
   private closed = false;
   private inflight = 0; // images admitted and not finished
+  private readonly idle: (() => void)[] = [];
   private readonly maxQueue: number;
   private readonly maxImages: number;
 
@@ -197,6 +198,7 @@ class Local implements LocalEngine {
       return await this.detectAdmitted(req, t0, signal);
     } finally {
       this.inflight -= cost;
+      if (this.inflight === 0) for (const r of this.idle.splice(0)) r();
     }
   }
 
@@ -262,10 +264,12 @@ class Local implements LocalEngine {
     }
   }
 
-  /** Stops taking requests, finishes those queued, frees the model. */
+  /** Stops taking requests, finishes those admitted (queued batches run at once), frees the model. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.batcher.flush();
+    if (this.inflight > 0) await new Promise<void>((r) => this.idle.push(r));
     await this.batcher.drain();
     this.detector.dispose();
   }

@@ -94,7 +94,7 @@ export async function serveCommand(argv: string[], o: ServeCommandOptions): Prom
   }
   const port = int(values.port, 'port', 8080, 0, 65535);
   const maxBatch = int(values['max-batch'], 'max-batch', 8, 1, 256);
-  const maxWaitMs = int(values['max-wait-ms'], 'max-wait-ms', 10, 0, 10_000);
+  const maxWaitMs = int(values['max-wait-ms'], 'max-wait-ms', 10, 0, 3_600_000);
   const maxQueue = int(values['max-queue'], 'max-queue', 64, 1, 1_000_000);
   const maxBody = int(values['max-body-mb'], 'max-body-mb', 32, 1, 1024) * 2 ** 20;
   const maxImages = int(values['max-images'], 'max-images', 64, 1, 4096);

@@ -7,7 +7,7 @@ import { demoModelPath } from '@aaclip/backend-node';
 import { createLocalEngine, type LocalEngine } from './local-engine';
 import { createMetrics } from './metrics';
 import { buildServer } from './server';
-import { expectConforms, multipart, pngHeader, sampleImage } from './test-helpers';
+import { expectConforms, multipart, pngHeader, sampleImage } from '../../../test-utils/serve-http';
 
 const good = sampleImage('carpet-good.png');
 const hole = sampleImage('carpet-hole.png');

@@ -157,10 +157,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   let closing = false;
   metrics.bind({ queueDepth: engine.queueDepth?.bind(engine), backend: () => engine.backend(), ready: () => !closing && engine.ready().ok });
   const keys = (o.apiKeys ?? []).map(hashKey);
-  const app = Fastify({ logger: o.logger ?? true, bodyLimit: maxBody, return503OnClosing: false, disableRequestLogging: false });
+  const app = Fastify({ logger: o.logger ?? true, bodyLimit: maxBody, return503OnClosing: false });
   await app.register(multipart, { limits: { fileSize: maxBody, files: 2 * maxImages, fields: 16, parts: 2 * maxImages + 16, fieldSize: 4096 } });
   app.addContentTypeParser(IMAGE_TYPES, { parseAs: 'buffer', bodyLimit: maxBody }, (_req, body, done) => done(null, body));
-  app.addHook('onClose', async () => {
+  app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onRequest', async (req, reply) => {
@@ -173,6 +173,11 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
         return sendError(reply.header('WWW-Authenticate', 'Bearer'), 401, 'unauthorized', m ? 'the API key is not valid' : 'this server needs an API key: send Authorization: Bearer <key>');
       }
     }
+  });
+  // while closing, every answer closes its connection: a keep-alive socket left idle would hold
+  // the close for Fastify's keepAliveTimeout (72 s)
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('Connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.request(req.routeOptions.url ?? 'unmatched', req.method, reply.statusCode, reply.elapsedTime / 1000);
@@ -229,8 +234,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url,
     close: () =>
       (closed ??= (async () => {
-        await app.close(); // stops accepting; in-flight requests finish first
-        await o.engine.close();
+        // stop accepting; the engine runs what it admitted without waiting for batches to fill,
+        // and the requests in flight are answered before either resolves
+        await Promise.all([app.close(), o.engine.close()]);
       })()),
   };
 }

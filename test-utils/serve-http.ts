@@ -1,14 +1,14 @@
-// Test helpers of the serve package: sample images, multipart bodies, hostile PNG headers, and
+// Test helpers of @aaclip/serve: sample images, multipart bodies, hostile PNG headers, and
 // the OpenAPI check of a response.
 import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect } from 'vitest';
-import { OPENAPI_DOCUMENT } from './openapi';
+import { OPENAPI_DOCUMENT } from '../packages/serve/src/openapi';
 
 /** An image of examples/images (the README's samples). */
 export function sampleImage(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(`../../../examples/images/${name}`, import.meta.url)));
+  return new Uint8Array(readFileSync(new URL(`../examples/images/${name}`, import.meta.url)));
 }
 
 /** A multipart/form-data body built by the platform's FormData (as a browser sends it). */
