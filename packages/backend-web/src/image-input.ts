@@ -1,6 +1,6 @@
 // Browser images (elements, bitmaps, canvases, files) to RawImage and model input tensors.
 import * as tf from '@tensorflow/tfjs-core';
-import { assertRawImage, preprocessImage, type RawImage, type RawImage8 } from '@aaclip/core';
+import { assertRawImage, preprocessBatch, type RawImage, type RawImage8 } from '@aaclip/core';
 
 /** Every image source {@link imageToRawImage} accepts. */
 export type ImageInput = HTMLImageElement | HTMLVideoElement | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | ImageData | Blob | File;
@@ -154,5 +154,6 @@ export async function imageToRawImage(input: ImageInput | RawImage): Promise<Raw
  */
 export async function imageToTensor(input: ImageInput | RawImage, size: number): Promise<tf.Tensor4D> {
   const raw = await imageToRawImage(input);
-  return tf.tensor4d(preprocessImage(raw, size), [1, size, size, 3], 'float32');
+  const b = preprocessBatch(raw, size); // core's one preprocessing, as the detectors use it
+  return tf.tensor4d(b.data, [1, size, size, 3], 'float32');
 }
