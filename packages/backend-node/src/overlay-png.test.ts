@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawContour, overlayHeatmap, resizeMapBilinear } from '@aaclip/core';
+import { drawContour, overlayHeatmap, resizeMapBilinear } from '@aaclip/render';
 import { decodeImage } from './image-io';
 import { fakeSample } from '../../../test-utils/fake-report';
 import { makeOverlayPng } from './overlay-png';

@@ -1,4 +1,4 @@
-import { drawContour, overlayHeatmap, resizeMapBilinear, type OverlayOptions } from '@aaclip/core';
+import { drawContour, overlayHeatmap, resizeMapBilinear, type OverlayOptions } from '@aaclip/render';
 import { encodePng } from './image-io';
 
 /** Options of {@link makeOverlayPng}. */

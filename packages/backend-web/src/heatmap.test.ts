@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 // The core renderer (RGB buffers, same jet table) is the reference for the canvas blend.
-import { JET_LUT } from '../../core/src/render/colormap';
-import { overlayHeatmap } from '../../core/src/render/overlay';
-import { resizeMapBilinear } from '../../core/src/render/resize-map';
+import { JET_LUT, overlayHeatmap, resizeMapBilinear } from '@aaclip/render';
 import { blendHeatmap, heatmapGradientCss, heatmapLegend, JET_COLORS } from './heatmap';
 
 function rgbaFromRgb(rgb: Uint8Array): Uint8ClampedArray {

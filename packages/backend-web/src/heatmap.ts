@@ -1,7 +1,8 @@
 // Jet-coloured anomaly maps blended over RGBA pixels (pure; the canvas part is in draw-overlay.ts).
-import { JET_LUT } from '@aaclip/core';
+// The resize, normalisation and blend are @aaclip/render's, the ones the Node reports draw with.
+import { JET_LUT, jetIndex, overlayHeatmap, resizeMapBilinear } from '@aaclip/render';
 
-/** 256 jet colours, RGB interleaved: core's `JET_LUT` (entry i is jet(i / 255) in 8 bits). Read-only. */
+/** 256 jet colours, RGB interleaved: @aaclip/render's `JET_LUT` (entry i is jet(i / 255) in 8 bits). Read-only. */
 export const JET_COLORS: Uint8Array = JET_LUT;
 
 export interface HeatmapOptions {
@@ -38,12 +39,12 @@ export function heatmapRange(fn: string, map: Float32Array, opts: HeatmapOptions
 
 /**
  * `JET_COLORS` entry (times 3) of a map value: `t = (v - min) * scale` clamped to [0, 1] and
- * stored as float32 (as core's `normalizeMap` stores it), then `floor(255 t)` (core's `jetIndex`).
+ * stored as float32 (as `normalizeMap` stores it), then `jetIndex(t)`, as `overlayHeatmap` colours it.
  * `scale` is `1 / (max - min)`, or 0 for an empty range (every value dark blue).
  */
 function colourOffset(v: number, min: number, scale: number): number {
   const t = (v - min) * scale;
-  return Math.min(255, Math.floor(Math.fround(t <= 0 ? 0 : t >= 1 ? 1 : t) * 255)) * 3;
+  return jetIndex(Math.fround(t <= 0 ? 0 : t >= 1 ? 1 : t)) * 3;
 }
 
 /** One stop of a heatmap legend: a map value and the colour the overlay gives it. */
@@ -92,21 +93,6 @@ export function heatmapGradientCss(): string {
   return `linear-gradient(to right, ${parts.join(', ')})`;
 }
 
-/** Source index pairs and weights of a half-pixel bilinear resize along one axis (edges clamped). */
-function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const w = new Float32Array(outSize);
-  for (let o = 0; o < outSize; o++) {
-    const s = Math.max(0, (o + 0.5) * (inSize / outSize) - 0.5);
-    const lo = Math.min(Math.floor(s), inSize - 1);
-    i0[o] = lo;
-    i1[o] = Math.min(lo + 1, inSize - 1);
-    w[o] = s - lo;
-  }
-  return { i0, i1, w };
-}
-
 /**
  * Blends the jet colours of a square `size x size` anomaly map over `width x height` RGBA
  * pixels, in place: the map is resized bilinearly (pixel centres, like cv2.resize INTER_LINEAR),
@@ -128,26 +114,13 @@ export function blendHeatmap(rgba: Uint8ClampedArray | Uint8Array, width: number
   }
   const { opacity, min, max } = heatmapRange(fn, map, opts);
   if (map.length !== size * size) throw new RangeError(`${fn}: map has ${map.length} values, expected size * size = ${size * size}`);
-  const scale = max > min ? 1 / (max - min) : 0;
-  const keep = 1 - opacity;
-  const xs = axis(size, width);
-  const ys = axis(size, height);
-  for (let y = 0; y < height; y++) {
-    const r0 = ys.i0[y]! * size;
-    const r1 = ys.i1[y]! * size;
-    const wy = ys.w[y]!;
-    for (let x = 0; x < width; x++) {
-      const a = xs.i0[x]!;
-      const b = xs.i1[x]!;
-      const wx = xs.w[x]!;
-      const top = map[r0 + a]! + (map[r0 + b]! - map[r0 + a]!) * wx;
-      const bottom = map[r1 + a]! + (map[r1 + b]! - map[r1 + a]!) * wx;
-      const k = colourOffset(top + (bottom - top) * wy, min, scale);
-      const o = (y * width + x) * 4;
-      rgba[o] = Math.round(keep * rgba[o]! + opacity * JET_COLORS[k]!);
-      rgba[o + 1] = Math.round(keep * rgba[o + 1]! + opacity * JET_COLORS[k + 1]!);
-      rgba[o + 2] = Math.round(keep * rgba[o + 2]! + opacity * JET_COLORS[k + 2]!);
-      rgba[o + 3] = 255;
-    }
+  // [size * size] -> [height * width], pixel centres (as cv2.resize INTER_LINEAR)
+  const resized = width === size && height === size ? map : resizeMapBilinear(map, size, size, width, height);
+  const rgb = new Uint8Array(width * height * 3); // [height, width, 3] of the RGBA pixels
+  for (let p = 0; p < width * height; p++) rgb.set(rgba.subarray(p * 4, p * 4 + 3), p * 3);
+  const blended = overlayHeatmap(rgb, resized, { opacity, min, max }); // [height, width, 3]
+  for (let p = 0; p < width * height; p++) {
+    rgba.set(blended.subarray(p * 3, p * 3 + 3), p * 4);
+    rgba[p * 4 + 3] = 255;
   }
 }

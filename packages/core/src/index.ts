@@ -176,37 +176,8 @@ export type { OfficialMetrics, OfficialDomain, OfficialEvalOptions, OfficialEval
 export { evaluateClass, averageMetrics, detectorHead } from './eval/evaluate-class';
 export type { ClassEvaluation, ClassMetrics, EvalCase, EvalDetector, EvalHead, EvalSample, OverlayRenderer } from './eval/evaluate-class';
 
-// render (added by render helper)
-export {
-  jetColormap,
-  jetIndex,
-  JET_LUT,
-  normalizeMap,
-  overlayHeatmap,
-  drawContour,
-  maskBoundary,
-  resizeMapBilinear,
-  histogramCounts,
-  binScores,
-  niceTicks,
-  renderHistogram,
-  NORMAL_COLOR,
-  ANOMALOUS_COLOR,
-  GRID_COLOR,
-  BAR_OPACITY,
-  histogramSvg,
-  escapeXml,
-} from './render/index';
-export type {
-  MapRange,
-  OverlayOptions,
-  ResizeMapOptions,
-  ScoreSets,
-  HistogramBinOptions,
-  ScoreHistogram,
-  HistogramBitmapOptions,
-  HistogramSvgOptions,
-} from './render/index';
+// Map pictures: moved to @aaclip/render; deprecated aliases for one release
+export * from './deprecated-render';
 
 // Synthetic textures with exact defect masks
 export {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
-import { overlayHeatmap, preprocessImage, resizeMapBilinear, toRgb, type Calibration, type Detection, type RawImage } from '@aaclip/core';
+import { preprocessImage, toRgb, type Calibration, type Detection, type RawImage } from '@aaclip/core';
+import { overlayHeatmap, resizeMapBilinear } from '@aaclip/render';
 import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { writeFileAtomic } from '@aaclip/backend-node/tools';

@@ -1,4 +1,4 @@
-import { escapeXml, histogramSvg } from '@aaclip/core';
+import { escapeXml, histogramSvg } from '@aaclip/render';
 import { formatDuration, formatScore, labelName } from './format';
 import { formatPercent, metricColumns } from './metric-table';
 import type { ClassReport, EvaluationReportData, ReportCase, ReportMetrics } from './report-types';
