@@ -20,6 +20,8 @@ verbs:
   index    write AA-CLIP's jsonl manifest for a dataset folder
   demo     generate unseen synthetic textures, detect, evaluate and report (offline)
   cache    list, remove or verify the models downloaded by name (--model hf:owner/name, ViT-L-14-336)
+  serve    detection over HTTP (batching, metrics, OpenAPI, a web page): @aaclip/serve
+  worker   take detection jobs from a BullMQ queue in Redis (serve --queue, eval --queue)
 
 exit codes: 0 done, 1 failed while running, 2 usage error (a flag, a missing file)`;
 
@@ -37,7 +39,7 @@ export function cliVersion(): string {
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 }
 
-const VERBS = ['detect', 'train', 'eval', 'calibrate', 'convert', 'index', 'demo', 'cache'] as const;
+const VERBS = ['detect', 'train', 'eval', 'calibrate', 'convert', 'index', 'demo', 'cache', 'serve', 'worker'] as const;
 
 export async function main(argv: string[]): Promise<number> {
   const [verb, ...args] = argv;
@@ -60,6 +62,18 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./cli/demo')).demoCommand(rest, demoModelPath);
     case 'cache':
       return (await import('./hub/cache-cmd')).cacheCommand(rest);
+    case 'serve': {
+      const { serveCommand, ServeUsageError } = await import('@aaclip/serve');
+      return serveCommand(rest, { defaultModel: demoModelPath }).catch((e: unknown) => {
+        throw e instanceof ServeUsageError ? new CliError(e.message, 2) : e;
+      });
+    }
+    case 'worker': {
+      const { workerCommand, ServeUsageError } = await import('@aaclip/serve');
+      return workerCommand(rest, { defaultModel: demoModelPath }).catch((e: unknown) => {
+        throw e instanceof ServeUsageError ? new CliError(e.message, 2) : e;
+      });
+    }
     case '--version':
     case '-V':
     case 'version':

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { domainOf } from '@aaclip/prompts';
-import type { Domain } from '@aaclip/core';
+import type { ClipConfig, Domain } from '@aaclip/core';
 import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
@@ -15,7 +15,7 @@ import { formatMetricTable, METRIC_COLUMNS, writeEvaluationReport } from '../rep
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requirePath, startBackend, usage, userMessage, modelFiles } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, requiredFlag, sizeFlag } from './flags';
 import { checkMuscBatch, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
-import { loadHead, stackImages } from './heads';
+import { loadHead, stackImages, type LoadedHead } from './heads';
 import { peekVision, vocabIgnoredWarning } from './model-peek';
 import { canonical, fileIdentity, fingerprint, safeStem, settingsDiff, shortHash, type Settings } from './output-names';
 import { fromSerial, toSerial, type PartialResult } from './partial';
@@ -50,6 +50,11 @@ ${HEAD_HELP}
                       label gets image AUROC/AP 0, averaged in (default: undefined, left out)
   --force             overwrite an existing report
   --data-root-only    refuse manifest paths outside the data root (untrusted manifests)
+  --queue URL         run the detections on 'aaclip worker' processes through the BullMQ queue at
+                      redis://host:port (AA-CLIP head; the workers run the same --model and
+                      --adapters, checked by sha256); this process reads the images and writes
+                      the same report (docs/scale-out.md)
+  --queue-name NAME   queue name (default detect)
 ${COMMON_HELP}`;
 
 const FORMATS = ['auto', ...DATASET_FORMATS, 'manifest'] as const;
@@ -65,6 +70,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
     ...HEAD_OPTIONS,
     data: 'string', format: 'string', model: 'string', adapters: 'list', vocab: 'list', dataset: 'string', domain: 'string',
     classes: 'string', size: 'string', batch: 'string', out: 'string', resume: 'boolean', force: 'boolean', 'on-error': 'string', official: 'boolean', 'data-root-only': 'boolean',
+    queue: 'string', 'queue-name': 'string',
   }, { isFile: existsSync, positionals: false });
   if (values.help) {
     console.log(EVAL_HELP);
@@ -123,6 +129,11 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
     }
     for (const it of picked) references.set(it.className, [...(references.get(it.className) ?? []), it.imagePath]);
   }
+  const queue = values.queue as string | undefined;
+  if (queue !== undefined) {
+    if (!/^rediss?:\/\//.test(queue)) throw usage(`--queue must be a redis:// or rediss:// URL, got "${queue.slice(0, 80)}"`);
+    if (head.method !== 'aaclip' || references.size) throw usage('--queue runs the AA-CLIP head without references (MuSc scores a class\'s images against each other, and few-shot references are banked, in one process)');
+  }
   for (const c of classes) checkMuscBatch(index.items.filter((it) => it.className === c && it.split === 'test').length, head, `test images of class "${c}"`);
   const settings: Settings = {
     model: fileIdentity(model), adapters: (adapters ?? []).map(fileIdentity).join(','), vocab: (vocab ?? []).map(fileIdentity).join(','),
@@ -154,7 +165,7 @@ export async function evalCommand(argv: string[], defaultModel: () => string): P
       }
     }
     await startBackend(ctx);
-    return await runEval({ ctx, head, references, index, classes, reused, data, model, adapters, vocab, dataset, domain, sizeArg, batch, onError, official, outDir, partialDir, settings, fp, force: values.force === true || values.resume === true, modelName: (values.model as string | undefined) ?? 'demo' });
+    return await runEval({ ctx, head, references, index, classes, reused, data, model, adapters, vocab, dataset, domain, sizeArg, batch, onError, official, outDir, partialDir, settings, fp, force: values.force === true || values.resume === true, modelName: (values.model as string | undefined) ?? 'demo', queue, queueName: values['queue-name'] as string | undefined });
   } finally {
     release();
   }
@@ -183,13 +194,39 @@ interface EvalRun {
   settings: Settings;
   fp: string;
   force: boolean;
+  /** --queue URL: the detections run on workers (openQueueHead). */
+  queue?: string;
+  queueName?: string;
+}
+
+/** eval --queue: the workers detect (the same exact maps), this process reads the images and computes the report. */
+async function openQueueHead(o: EvalRun): Promise<LoadedHead> {
+  const peek = peekVision(o.model);
+  if (!peek && o.sizeArg === undefined) throw usage(`--queue: give --size (the input size of ${basename(o.model)} cannot be read from its header)`);
+  const { createQueueEvalHead, redactUrl } = await import('@aaclip/serve');
+  const q = await createQueueEvalHead({ url: o.queue!, queue: o.queueName, domain: o.domain, dataset: o.dataset, model: o.model, adapters: o.adapters });
+  o.ctx.log(`eval: detections on queue "${o.queueName ?? 'detect'}" at ${redactUrl(o.queue!)}`);
+  return {
+    method: 'aaclip',
+    minBatch: 1,
+    config: { vision: { imageSize: peek?.imageSize ?? o.sizeArg!, patchSize: peek?.patchSize ?? 1 } } as ClipConfig,
+    wholeClass: q.wholeClass,
+    detect: q.detect,
+    add: q.add,
+    finish: q.finish,
+    addNormals: () => Promise.reject(new Error('--queue runs without normal references')),
+    dispose: () => {
+      o.ctx.log(`eval: images per worker: ${[...q.workers].map(([w, n]) => `${w} ${n}`).join(', ') || 'none'}`);
+      void q.close();
+    },
+  };
 }
 
 async function runEval(o: EvalRun): Promise<number> {
   const { ctx } = o;
   const t0 = Date.now();
   const skipped: { path: string; reason: string }[] = [];
-  const detector = await loadHead({
+  const detector = o.queue ? await openQueueHead(o) : await loadHead({
     method: o.head.method,
     topminMax: o.head.topminMax,
     model: o.model,
