@@ -1,3 +1,12 @@
+// AA-CLIP's model (Ma et al., CVPR 2025, arXiv 2503.06661): a frozen CLIP with residual adapters
+// after its first blocks i <= K (text: K = textAdaptUntil, image: K = imageAdaptUntil),
+//
+//   x_residual = Norm(Act(W_i x_i))          Act = LeakyReLU(0.01), Norm rescales to ||x_i|| per token
+//   x_i       <- lambda x_residual + (1 - lambda) x_i,      lambda = 0.1     (aaclip-adapters.ts residualAdapt)
+//
+// text anchors A = [T_N | T_A] (anchorsFromTokens), stage-1 features from the surgery branch
+// (stage1Features, model/surgery.ts) and stage-2 features F_l = L2(seg_proj_l(LN_post(z_l))),
+// v_det = mean_p L2(det_proj(LN_post(z_last))) (forward).
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClipModel } from '../model/clip-model';
 import type { TokenInput } from '../model/text-transformer';

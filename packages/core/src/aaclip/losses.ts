@@ -1,11 +1,16 @@
+// The alignment losses of AA-CLIP (Ma et al., CVPR 2025, arXiv 2503.06661; the official loss.py;
+// test-data/fixtures/README.md, "Maps and losses"), on a probability map P [B, 2, S, S] (channel 0
+// normal, 1 anomalous) and a mask Y [B, S, S] in {0, 1}:
+//
+//   focal      L_focal = mean_pixels -(1 - p_t)^2 log p_t,   p_t = sum_c onehot(Y)_c P_c + 1e-5
+//              (onehot clamped to [1e-5, 1 - 1e-5])
+//   dice       L_dice(P, T) = 1 - mean_b (2 sum(P T) + 1) / (sum P + sum T + 1)
+//   alignment  L_align = L_focal + L_dice(P_0, 1 - Y) + L_dice(P_1, Y)          (segmentationLoss)
+//   det        L_ce = mean_b CE(v_det,b A_b, label_b)                            (detCrossEntropy)
+//
+// The disentangle loss of the text anchors has its own file, disentangle-loss.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul2d } from '../model/matmul-2d';
-
-/*
- * The official AA-CLIP losses. Probability maps are [B, 2, S, S] (channel 0 normal,
- * channel 1 anomalous); masks are [B, S, S] with values in {0, 1}. The disentangle loss of the
- * text anchors has its own file, disentangle-loss.ts.
- */
 
 /**
  * Sums `x` over `axes`, one axis at a time (the highest first), so that no

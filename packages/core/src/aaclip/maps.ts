@@ -1,12 +1,19 @@
+// The per-level maps of AA-CLIP (official forward_utils.py; test-data/fixtures/README.md, "Maps and
+// losses" and "Inference"), from patch features F [g*g, E] and anchors A [E, 2]:
+//
+//   similarity     s = 100 F A                                       [g*g, 2]   (similarity)
+//   training map   P = softmax_c( Up_S(s) )                          [2, S, S]  (trainingSoftmaxMap)
+//   test map       m = Up_S( Blur_domain( (s_1 - s_0 + 1) / 2 ) )    [S, S]     (testLevelMap)
+//
+// Up_S: bilinear, align_corners; Blur: the domain's Gaussian (DOMAIN_BLUR). Their sum over levels
+// is anomaly-map.ts; the image score is score.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul2d } from '../model/matmul-2d';
 
-/*
- * Anomaly maps. Every spatial operation on the g x g grid (bilinear upsampling with
- * align_corners, Gaussian blur with reflect padding) is linear and separable, so it is written
- * as L M L^T with a host-computed [S, g] matrix L: two plain 2-D matMuls, exact, differentiable
- * on every backend (no ResizeBilinearGrad needed).
- */
+// Every spatial operation on the g x g grid (bilinear upsampling with align_corners, Gaussian blur
+// with reflect padding) is linear and separable, so it is written as L M L^T with a host-computed
+// [S, g] matrix L: two plain 2-D matMuls, exact, differentiable on every backend (no
+// ResizeBilinearGrad needed).
 
 export type Domain = 'industrial' | 'medical';
 

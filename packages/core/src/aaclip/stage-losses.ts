@@ -1,3 +1,10 @@
+// The two training objectives of AA-CLIP (Ma et al., CVPR 2025, arXiv 2503.06661):
+//
+//   stage 1 (text adapters)   L_1 = L_align(P_L) + gamma L_dis            (official loop: last level L only)
+//   stage 2 (image adapters)  L_2 = L_ce + sum_l L_align(P_l)             (anchors frozen)
+//
+// with P_l = softmax_c(Up_S(100 F_l A)) the training map of level l (maps.ts), L_align and L_ce of
+// losses.ts and L_dis, gamma of disentangle-loss.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAClipModel } from './aaclip-model';
 import { DISENTANGLE_WEIGHT, disentangleLoss } from './disentangle-loss';

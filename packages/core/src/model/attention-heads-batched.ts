@@ -1,3 +1,6 @@
+// The heads of attention (attention-heads.ts' equations) as batched products: all heads of a group
+// of images in one [c*H, N, N] product each, for backends where a kernel launch costs more than
+// a small product.
 import * as tf from '@tensorflow/tfjs-core';
 import { headDims, type AttentionHeadsOptions } from './attention-head-dims';
 

@@ -1,3 +1,7 @@
+// The heads of attention on a stacked projection (attention.ts), per image and head:
+//
+//   P = softmax(q k^T s + mask),  O = P v,   s = 1 / sqrt(d)
+//   backward: dv = P^T dO, dP = dO v^T, dS = P (dP - rowsum(dP P)), dq = s dS k, dk = s dS^T q
 import * as tf from '@tensorflow/tfjs-core';
 import { headSlice } from '../kernels/fused-ops';
 import { headDims, type AttentionHeadsOptions } from './attention-head-dims';

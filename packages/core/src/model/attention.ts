@@ -1,3 +1,9 @@
+// Multi-head self-attention of CLIP (Radford et al., arXiv 2103.00020; Vaswani et al. 2017):
+//
+//   [q; k; v] = x W_in^T + b_in,   head h: O_h = softmax(q_h k_h^T / sqrt(d) + mask) v_h
+//   attn(x)   = [O_1 ... O_H] W_out^T + b_out
+//
+// (the heads' products are attention-heads.ts; the surgery branch's value path is surgery.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionHeads } from './attention-heads';
 import { frozenLinear } from './matmul-2d';

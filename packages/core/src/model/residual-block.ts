@@ -1,3 +1,7 @@
+// One residual block of CLIP's transformers:
+//
+//   x <- x + attn(LN_1(x))                (or the value path of surgery.ts in the surgery branch)
+//   x <- x + W_proj act(W_fc LN_2(x) + b_fc) + b_proj      act = GELU or QuickGELU
 import * as tf from '@tensorflow/tfjs-core';
 import { applyActivation, type Activation } from './activations';
 import { Attention } from './attention';

@@ -1,3 +1,8 @@
+// CLIP's vision tower (ViT; Radford et al., arXiv 2103.00020), an image of side S in patches of p:
+//
+//   z_0 = LN_pre([x_class; conv1(patches) ] + E_pos)      [1 + g*g, W], g = floor(S / p), E_pos resized to g
+//   z_l = block_l(z_{l-1}),  l = 1..L                      (residual-block.ts; surgery.ts from `surgery.from`)
+//   v   = LN_post(z_L[class]) proj                        [E]  the pooled image embedding
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from './activations';
 import type { VisionConfig } from './clip-config';
