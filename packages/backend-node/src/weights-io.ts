@@ -5,7 +5,7 @@ import {
   checkFinite,
   checkpointFromTensors,
   decodeCheckpoint,
-  decodeSafetensorsEntry,
+  lazySafetensorsTensors,
   clipFromTensors,
   mergeCheckpoints,
   parseSafetensorsHeader,
@@ -80,21 +80,8 @@ export function openSafetensorsFile(path: string, what = 'weights'): { tensors: 
     const first = readAt(fd, 0, Math.min(8, size), path);
     const headerEnd = safetensorsHeaderSize(first, { fileName: path });
     const header = parseSafetensorsHeader(readAt(fd, 0, headerEnd, path), { fileSize: size, fileName: path });
-    const tensors: TensorMap = new Map();
-    for (const entry of header.entries) {
-      const probe = decodeSafetensorsEntry({ ...entry, shape: [0], byteLength: 0 } as typeof entry, new Uint8Array(0));
-      const lazy = {
-        dtype: probe.dtype,
-        shape: [...entry.shape],
-        sourceDtype: probe.sourceDtype,
-        get data(): NamedTensor['data'] {
-          const t = decodeSafetensorsEntry(entry, readAt(fd, entry.byteOffset, entry.byteLength, path), { fileName: path });
-          checkFinite(new Map([[entry.name, t]]), path); // checked as it is read: no second pass over the file
-          return t.data;
-        },
-      } as NamedTensor;
-      tensors.set(entry.name, lazy);
-    }
+    // each tensor read from disk (positional read) and checked for NaN/Inf when it is taken
+    const tensors = lazySafetensorsTensors(header.entries, (e) => readAt(fd, e.byteOffset, e.byteLength, path), { fileName: path, checkFinite: true });
     return { tensors, metadata: header.metadata, close: () => closeSync(fd) };
   } catch (e) {
     closeSync(fd);

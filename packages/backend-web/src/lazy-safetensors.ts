@@ -1,16 +1,5 @@
 // A safetensors TensorMap whose tensor values are decoded only when read (one tensor at a time).
-import { decodeSafetensorsEntry, parseSafetensorsHeader, type NamedTensor, type SafetensorsEntry, type TensorMap } from '@aaclip/core';
-
-function lazyTensor(entry: SafetensorsEntry, bytes: Uint8Array): NamedTensor {
-  // The decoded dtype, from an empty decode (no data is touched).
-  const { dtype } = decodeSafetensorsEntry({ ...entry, shape: [0], byteLength: 0 }, new Uint8Array(0));
-  const tensor = { dtype, shape: entry.shape.slice(), sourceDtype: entry.dtype } as NamedTensor;
-  Object.defineProperty(tensor, 'data', {
-    enumerable: true,
-    get: () => decodeSafetensorsEntry(entry, bytes.subarray(entry.byteOffset, entry.byteOffset + entry.byteLength)).data,
-  });
-  return tensor;
-}
+import { lazySafetensorsTensors, parseSafetensorsHeader, type TensorMap } from '@aaclip/core';
 
 /**
  * Reads a safetensors file like `readSafetensors`, but each tensor's `data` is decoded when it is
@@ -24,7 +13,6 @@ function lazyTensor(entry: SafetensorsEntry, bytes: Uint8Array): NamedTensor {
  */
 export function readSafetensorsLazy(bytes: Uint8Array): { tensors: TensorMap; metadata: Record<string, string> } {
   const header = parseSafetensorsHeader(bytes);
-  const tensors: TensorMap = new Map();
-  for (const entry of header.entries) tensors.set(entry.name, lazyTensor(entry, bytes));
+  const tensors = lazySafetensorsTensors(header.entries, (e) => bytes.subarray(e.byteOffset, e.byteOffset + e.byteLength)); // core's lazy map, as Node's files use it
   return { tensors, metadata: header.metadata };
 }
