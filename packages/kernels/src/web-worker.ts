@@ -7,6 +7,7 @@ import { workerLoop, type WorkerInit } from './worker-loop';
 const scope = globalThis as unknown as { onmessage: ((e: { data: WorkerInit }) => void) | null; postMessage(m: unknown): void };
 scope.onmessage = (e) => {
   scope.onmessage = null;
+  scope.postMessage({ ready: true }); // the page may now post jobs (it spins while they run)
   try {
     workerLoop(e.data);
   } catch (err) {
