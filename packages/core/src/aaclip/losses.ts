@@ -45,8 +45,8 @@ export function focalLoss(prob: tf.Tensor4D, mask: tf.Tensor3D, gamma = 2): tf.S
     const eps = 1e-5;
     const t1 = tf.clipByValue(mask, eps, 1 - eps);
     const t0 = tf.clipByValue(tf.sub(1, mask), eps, 1 - eps);
-    const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]);
-    const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]);
+    const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]); // [B, S, S] normal
+    const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]); // [B, S, S] anomalous
     const pt = tf.add(tf.add(tf.mul(t0, p0), tf.mul(t1, p1)), eps);
     const w = tf.pow(tf.sub(1, pt), gamma);
     return tf.neg(tf.div(sumInStages(tf.mul(w, tf.log(pt)), [2, 1, 0]), B * S1 * S2)) as tf.Scalar;
@@ -66,8 +66,8 @@ export function diceLoss(p: tf.Tensor3D, t: tf.Tensor3D): tf.Scalar {
 export function segmentationLoss(prob: tf.Tensor4D, mask: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
     const [B, , S1, S2] = prob.shape;
-    const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D;
-    const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D;
+    const p0 = tf.reshape(tf.slice(prob, [0, 0, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D; // [B, S, S] normal
+    const p1 = tf.reshape(tf.slice(prob, [0, 1, 0, 0], [B, 1, S1, S2]), [B, S1, S2]) as tf.Tensor3D; // [B, S, S] anomalous
     return tf.addN([focalLoss(prob, mask), diceLoss(p0, tf.sub(1, mask) as tf.Tensor3D), diceLoss(p1, mask)]) as tf.Scalar;
   });
 }
@@ -87,7 +87,7 @@ export function detCrossEntropy(det: tf.Tensor2D, anchors: tf.Tensor2D[], labels
       if (y !== 0 && y !== 1) throw new Error(`detCrossEntropy: label ${y} of image ${b} is not 0 or 1`);
       const logits = matMul2d(tf.slice(det, [b, 0], [1, det.shape[1]]) as tf.Tensor2D, a); // [1, 2]
       const logp = tf.logSoftmax(logits);
-      return tf.neg(tf.reshape(tf.slice(logp, [0, y], [1, 1]), []));
+      return tf.neg(tf.reshape(tf.slice(logp, [0, y], [1, 1]), [])); // [] -log p(label)
     });
     return tf.mean(tf.stack(losses)) as tf.Scalar;
   });

@@ -109,7 +109,7 @@ export function similarity(feats: tf.Tensor3D, anchors: tf.Tensor2D | tf.Tensor2
     const [B, P, E] = feats.shape;
     if (!Array.isArray(anchors)) {
       const s = matMul2d(tf.reshape(feats, [B * P, E]) as tf.Tensor2D, anchors); // [B*P, 2]
-      return tf.reshape(tf.mul(s, 100), [B, P, 2]) as tf.Tensor3D;
+      return tf.reshape(tf.mul(s, 100), [B, P, 2]) as tf.Tensor3D; // [B, P, 2]
     }
     if (anchors.length !== B) throw new Error(`similarity: ${anchors.length} anchor sets for a batch of ${B}`);
     const rows = anchors.map((a, b) => matMul2d(tf.reshape(tf.slice(feats, [b, 0, 0], [1, P, E]), [P, E]) as tf.Tensor2D, a)); // [P, 2]

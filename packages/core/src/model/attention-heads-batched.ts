@@ -67,7 +67,7 @@ export function attentionHeadsBatched(
   };
   /** [c*H, N, d] per head -> [c*N, H*d] with heads side by side. */
   const merge = (o: tf.Tensor3D, c: number): tf.Tensor2D =>
-    tf.reshape(tf.transpose(tf.reshape(o, [c, H, N, d]), [0, 2, 1, 3]), [c * N, H * d]);
+    tf.reshape(tf.transpose(tf.reshape(o, [c, H, N, d]), [0, 2, 1, 3]), [c * N, H * d]); // [c, H, N, d] -> [c, N, H, d] -> [c*N, W]
   const groups = (fn: (i: number, c: number) => tf.Tensor2D): tf.Tensor2D => {
     const parts: tf.Tensor2D[] = [];
     for (let i = 0; i < batch; i += group) {
@@ -95,7 +95,7 @@ export function attentionHeadsBatched(
             const [q, k, v] = split(sx, sb, i, c);
             const P = probs(q, k, sm); // [c*H, N, N]
             const dRows = tf.slice(dy as tf.Tensor2D, [i * N, 0], [c * N, W]); // [c*N, W]
-            const dO = tf.reshape(tf.transpose(tf.reshape(dRows, [c, N, H, d]), [0, 2, 1, 3]), [c * H, N, d]);
+            const dO = tf.reshape(tf.transpose(tf.reshape(dRows, [c, N, H, d]), [0, 2, 1, 3]), [c * H, N, d]); // [c*H, N, d]
             const dP = tf.matMul(dO, v, false, true); // [c*H, N, N]
             const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), 2, true))); // [c*H, N, N]
             const dq = tf.mul(tf.matMul(dS, k), scale); // [c*H, N, d]

@@ -125,12 +125,12 @@ export class VisionTransformer {
       const cropped = g * p === H ? images : tf.slice(images, [0, 0, 0, 0], [B, g * p, g * p, 3]);
       const patches = tf.reshape(
         tf.transpose(tf.reshape(cropped, [B, g, p, g, p, 3]), [0, 1, 3, 2, 4, 5]), // [B, g, g, p, p, 3]
-        [B * g * g, p * p * 3],
+        [B * g * g, p * p * 3], // [B*g*g, p*p*3]
       ) as tf.Tensor2D;
       const emb = tf.reshape(tf.matMul(patches, this.conv1T), [B, g * g, W]); // [B, g*g, W]
       const cls = tf.tile(tf.reshape(this.class_embedding, [1, 1, W]), [B, 1, 1]); // [B, 1, W]
       const seq = tf.add(tf.concat([cls, emb], 1), pos); // [B, 1+g*g, W]
-      return this.ln_pre.apply(tf.reshape(seq, [B * (1 + g * g), W])) as tf.Tensor2D;
+      return this.ln_pre.apply(tf.reshape(seq, [B * (1 + g * g), W])) as tf.Tensor2D; // [B*(1+g*g), W]
     });
     return { x, grid: g };
   }
@@ -178,7 +178,7 @@ export class VisionTransformer {
       const [B, N, W] = tokens.shape;
       const flat = tf.reshape(tokens, [B * N, W]) as tf.Tensor2D; // [B*N, W]
       const y = frozenLinear(this.ln_post.apply(flat) as tf.Tensor2D, this.proj); // [B*N, E]
-      return tf.reshape(y, [B, N, this.embedDim]);
+      return tf.reshape(y, [B, N, this.embedDim]); // [B, N, E]
     });
   }
 
