@@ -30,7 +30,7 @@ const { values: flags } = parseArgs({
 });
 const list = (s) => s.split(',').map(Number);
 const serve = await import(join(root, 'packages/serve/dist/index.js'));
-const { generateTexture } = await import('@aaclip/core');
+const { generateTexture } = await import('@aaclip/synthetic');
 const sharp = (await import('sharp')).default;
 const MODEL = join(root, 'packages/backend-node/models/demo.safetensors');
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTexture } from '@aaclip/core';
+import { generateTexture } from '@aaclip/synthetic';
 import { repoRoot } from '../../../../test-utils/fixtures';
 import { startRedis, type TestRedis } from '../../../../test-utils/redis';
 import type { DetectRequest } from '../engine';
