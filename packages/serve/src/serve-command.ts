@@ -31,7 +31,8 @@ accepting, finishes the requests in flight and exits 0. It never reads a path a 
   --classes A,B,...     the class names accepted (default: the official datasets' classes and the model's own)
   --api-key-file FILE   keys accepted as "Authorization: Bearer KEY" on /v1/* (one per line; # comments)
   --queue URL           put detections on a BullMQ queue at redis://... instead of running them here
-                        (run 'aaclip worker --queue URL' processes to do them)
+                        (run 'aaclip worker --queue URL' processes to do them; docs/scale-out.md)
+  --queue-name NAME     queue name (default detect); the workers use the same
   --log-level L         fatal | error | warn | info (default) | debug | silent
 `;
 
@@ -82,7 +83,7 @@ export async function serveCommand(argv: string[], o: ServeCommandOptions): Prom
         backend: { type: 'string' }, size: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         'max-batch': { type: 'string' }, 'max-wait-ms': { type: 'string' }, 'max-queue': { type: 'string' }, 'max-body-mb': { type: 'string' },
         'max-images': { type: 'string' }, 'max-pixels': { type: 'string' }, classes: { type: 'string' }, 'api-key-file': { type: 'string' },
-        queue: { type: 'string' }, 'log-level': { type: 'string' },
+        queue: { type: 'string' }, 'queue-name': { type: 'string' }, 'log-level': { type: 'string' },
       },
     }));
   } catch (e) {
@@ -111,7 +112,10 @@ export async function serveCommand(argv: string[], o: ServeCommandOptions): Prom
   let engine: ServedEngine;
   if (values.queue !== undefined) {
     const { createQueueEngine } = await import('./queue/index');
-    engine = await createQueueEngine({ url: values.queue, maxWaiting: maxQueue });
+    if (!/^rediss?:\/\//.test(values.queue)) throw new ServeUsageError(`--queue must be a redis:// or rediss:// URL, got "${values.queue.slice(0, 80)}"`);
+    const name = values['queue-name'];
+    if (name !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new ServeUsageError(`--queue-name: use 1 to 64 letters, digits, '_', '.' or '-', got "${name.slice(0, 80)}"`);
+    engine = await createQueueEngine({ url: values.queue, maxWaiting: maxQueue, ...(name ? { queue: name } : {}) });
   } else {
     engine = await createLocalEngine({
       model: values.model ?? o.defaultModel(),
