@@ -65,6 +65,7 @@ function ping(port: number): Promise<boolean> {
 }
 
 export async function startRedis(opts: TestRedisOptions = {}): Promise<TestRedis> {
+  if (!hasRedisServer()) throw new Error(`the queue tests need Redis: ${REDIS_SERVER} not found (apt-get install redis-server, or set AACLIP_REDIS_SERVER to its path)`);
   const bin = existsSync(REDIS_SERVER) ? REDIS_SERVER : 'redis-server';
   const dir = mkdtempSync(join(tmpdir(), 'aaclip-redis-'));
   const port = await freePort();
