@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDefect, generateTexture, normalizeClip } from '@aaclip/core';
+import { normalizeClip } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { createDetectorPool, loadDetector, useBackend } from '@aaclip/backend-node';
 import { emit, parseArgs, peakRssMiB } from './lib.mjs';
 

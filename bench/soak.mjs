@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDefect, generateTexture, normalizeClip } from '@aaclip/core';
+import { normalizeClip } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { loadDetector, useBackend } from '@aaclip/backend-node';
 
 const N = Number(process.argv[2] ?? 10_000);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDefect, generateTexture } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { encodePng, writeFileAtomic } from '@aaclip/backend-node';
 
 const out = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'images');

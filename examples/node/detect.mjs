@@ -15,7 +15,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { addDefect, DEFECT_KINDS, generateTexture, preprocessImage, TEXTURE_FAMILIES, toRgb } from '@aaclip/core';
+import { preprocessImage, toRgb } from '@aaclip/core';
+import { addDefect, DEFECT_KINDS, generateTexture, TEXTURE_FAMILIES } from '@aaclip/synthetic';
 import { decodeImageFile, demoModelPath, encodePng, formatBackendReport, loadDetector, makeOverlayPng, useBackend } from '@aaclip/backend-node';
 
 const DEMO_MODEL = demoModelPath();

@@ -5,7 +5,8 @@
 // fraction of defective pixels in the patch, and one on the pooled class token predicts the
 // image label (both are discarded afterwards). Deterministic for a given seed.
 import * as tf from '@tensorflow/tfjs-core';
-import { generateDataset, l2Normalize, matMul2d, mulberry32, normalizeClip } from '@aaclip/core';
+import { l2Normalize, matMul2d, mulberry32, normalizeClip } from '@aaclip/core';
+import { generateDataset } from '@aaclip/synthetic';
 import { makeVisionTrainable, exportVisionWeights } from './trainable-vision.mjs';
 
 const PERMS = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];

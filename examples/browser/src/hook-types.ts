@@ -23,7 +23,7 @@ export interface ModelRequest {
   promptDataset?: string;
 }
 
-/** A generated texture with one synthetic defect (see generateTexture / addDefect in @aaclip/core), or none. */
+/** A generated texture with one synthetic defect (see generateTexture / addDefect in @aaclip/synthetic), or none. */
 export interface GeneratedImage {
   family: string;
   /** A defect kind, or 'none' for a good (defect-free) texture. */

@@ -1,6 +1,7 @@
 // Images for the app: files, URLs, base64 bytes, or generated textures with a synthetic defect.
 import { imageToRawImage } from '@aaclip/backend-web';
-import { addDefect, DEFECT_KINDS, generateTexture, TEXTURE_FAMILIES, type DefectKind, type RawImage, type TextureFamily } from '@aaclip/core';
+import { type RawImage } from '@aaclip/core';
+import { addDefect, DEFECT_KINDS, generateTexture, TEXTURE_FAMILIES, type DefectKind, type TextureFamily } from '@aaclip/synthetic';
 import type { GeneratedImage, ImageRequest } from './hook-types';
 
 /** A decoded image, with the true defect mask when it was generated. */

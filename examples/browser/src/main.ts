@@ -2,7 +2,8 @@
 // score, time and backend; the training-free heads (few good images first, MuSc batch). Also
 // installs the programmatic hook `window.__aaclip`.
 import { drawOverlay, formatWebBackendReport, heatmapGradientCss, type WebBackendReport } from '@aaclip/backend-web';
-import { DEFECT_KINDS, TEXTURE_FAMILIES, toRgb } from '@aaclip/core';
+import { toRgb } from '@aaclip/core';
+import { DEFECT_KINDS, TEXTURE_FAMILIES } from '@aaclip/synthetic';
 import type { AAClipHook, BackendChoice, DetectRequest, DetectResponse, ModelRequest, MuscResponse, ReferenceDetectResponse, ReferencesResponse } from './hook-types';
 import { blobImage, generatedImage, requestedImage, type LoadedImage } from './images';
 import { muscBatch, MUSC_MIN_IMAGES, muscTooFewMessage, ReferenceBanks } from './heads';

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeImage, encodePng, loadDetector } from '@aaclip/backend-node';
-import { addDefect, generateTexture, preprocessImage, readSafetensors, type DefectKind, type TextureFamily } from '@aaclip/core';
+import { preprocessImage, readSafetensors } from '@aaclip/core';
+import { addDefect, generateTexture, type DefectKind, type TextureFamily } from '@aaclip/synthetic';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

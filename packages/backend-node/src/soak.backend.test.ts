@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addDefect, generateTexture, normalizeClip } from '@aaclip/core';
+import { normalizeClip } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { repoRoot } from '../../../test-utils/fixtures';
 import { loadDetector } from './model-bundle';
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDefect, generateTexture, quantile } from '@aaclip/core';
+import { quantile } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { repoRoot, tinyFixtureDir } from '../../../test-utils/fixtures';
 import { openSafetensorsFile } from '@aaclip/backend-node';
 

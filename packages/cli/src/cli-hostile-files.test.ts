@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTexture } from '@aaclip/core';
+import { generateTexture } from '@aaclip/synthetic';
 import { repoRoot } from '../../../test-utils/fixtures';
 
 const CLI = join(repoRoot, 'packages/cli/dist/cli.js');

@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDefect, generateTexture } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { repoRoot } from '../../../test-utils/fixtures';
 
 const CLI = join(repoRoot, 'packages/cli/dist/cli.js');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDefect, generateTexture } from '@aaclip/core';
+import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { fixture, repoRoot } from '../../../test-utils/fixtures';
 
 const run = promisify(execFile);

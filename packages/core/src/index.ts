@@ -179,17 +179,6 @@ export type { ClassEvaluation, ClassMetrics, EvalCase, EvalDetector, EvalHead, E
 // Map pictures: moved to @aaclip/render; deprecated aliases for one release
 export * from './deprecated-render';
 
-// Synthetic textures with exact defect masks
-export {
-  TEXTURE_FAMILIES,
-  DEFECT_KINDS,
-  generateTexture,
-  addDefect,
-  generateSample,
-  generateDataset,
-  overlayMaskOutline,
-} from './synthetic/index';
-export type { TextureFamily, DefectKind, SyntheticSample, GenerateSampleOptions, GenerateDatasetOptions } from './synthetic/index';
 
 // Typed reader errors and weight checks
 export { WeightFormatError, NonFiniteWeightError, WEIGHT_FORMAT_ERROR_CODES } from './weights/weight-format-error';

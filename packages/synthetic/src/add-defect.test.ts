@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RawImage8 } from '../image/raw-image';
+import type { RawImage8 } from '@aaclip/core';
 import { addDefect, DEFECT_CHANGE_THRESHOLD, fillSmallHoles } from './add-defect';
 import { DEFECT_KINDS, type DefectKind } from './defects';
 import { generateTexture, TEXTURE_FAMILIES } from './texture';

@@ -5,7 +5,7 @@
  * defect image differs from the clean one exactly inside the mask.
  */
 
-import { assertRawImage8, type RawImage8 } from '../image/raw-image';
+import { assertRawImage8, type RawImage8 } from '@aaclip/core';
 import { DEFECT_KINDS, DEFECT_RENDERERS, type DefectKind } from './defects';
 import { hashString, mixSeed, normalizeSeed, SyntheticRng } from './rng';
 import { MAX_SYNTHETIC_SIZE, MIN_SYNTHETIC_SIZE } from './texture';

@@ -4,7 +4,7 @@
  * encodePng), a canvas in a browser. (The PPM encoder that was here had no user.)
  */
 
-import { assertRawImage8, type RawImage8 } from '../image/raw-image';
+import { assertRawImage8, type RawImage8 } from '@aaclip/core';
 
 /**
  * A copy of an RGB image with the outline of `mask` (non-zero = defect) drawn in red, to check

@@ -4,7 +4,7 @@
  * samples do not depend on which other families are in the list.
  */
 
-import type { RawImage8 } from '../image/raw-image';
+import type { RawImage8 } from '@aaclip/core';
 import { addDefect, assertDefectKind } from './add-defect';
 import { DEFECT_KINDS, type DefectKind } from './defects';
 import { hashString, mixSeed, normalizeSeed } from './rng';

@@ -3,7 +3,7 @@
  * validation and generateTexture (family renderer + uneven lighting + sensor noise).
  */
 
-import type { RawImage8 } from '../image/raw-image';
+import type { RawImage8 } from '@aaclip/core';
 import { renderLeather, renderMesh, renderNoise, renderStripes, renderWood, type FamilyRenderer } from './families-a';
 import { renderCircuit, renderCarpet, renderDots, renderMetal, renderTiles } from './families-b';
 import { hashString, mixSeed, normalizeSeed, SyntheticRng } from './rng';

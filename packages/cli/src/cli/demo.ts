@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateDataset, normalizeClip, TEXTURE_FAMILIES, type TextureFamily } from '@aaclip/core';
+import { normalizeClip } from '@aaclip/core';
+import { generateDataset, TEXTURE_FAMILIES, type TextureFamily } from '@aaclip/synthetic';
 import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { averageMetrics, evaluateClass } from '../evaluate';

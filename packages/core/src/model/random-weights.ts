@@ -1,6 +1,12 @@
 import type { ClipConfig } from './clip-config';
-import { hashString } from '../synthetic/rng';
 import type { WeightEntry } from './weight-source';
+
+/** FNV-1a hash of a string, unsigned 32-bit (the same as @aaclip/synthetic's `hashString`: one seed per weight name). */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
 
 /** Seeded standard normal sampler (mulberry32 + Box-Muller). */
 export function gaussianSampler(seed: number): () => number {
