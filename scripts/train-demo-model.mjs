@@ -22,18 +22,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  AAClipModel,
-  ClipModel,
-  ByteTokenizer,
-  randomClipWeights,
-  trainAAClip,
-  readSafetensors,
-  writeSafetensors,
-  CHECKPOINT_FORMAT,
+  AAClipModel, ClipModel, ByteTokenizer, randomClipWeights, trainAAClip,
+  readSafetensors, writeSafetensors, CHECKPOINT_FORMAT,
 } from '@aaclip/core';
-import {
-  generateDataset,
-} from '@aaclip/synthetic';
+import { generateDataset } from '@aaclip/synthetic';
 import { useBackend, ensureGradients, writeFileAtomic } from '@aaclip/backend-node';
 import { pretrainBackbone } from './lib/pretrain-backbone.mjs';
 import { buildAnalyticTower } from './lib/analytic-tower.mjs';
