@@ -4,6 +4,9 @@
 //   node scripts/export-count.mjs            a table: package entry, values, types
 //   node scripts/export-count.mjs --json     the same as JSON
 //   node scripts/export-count.mjs --largest  also the 10 largest source files (lines)
+//   node scripts/export-count.mjs --unused @aaclip/core
+//       the values that entry exports and nothing outside its package names (packages, examples,
+//       bench, scripts, test-utils; a word match, so a name used anywhere else counts as used)
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +49,32 @@ export function countExports(files) {
   });
 }
 
+/** Source files outside `pkgDir` (tests, examples, benches and scripts included). */
+function filesOutside(pkgDir) {
+  const out = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+      const p = join(dir, name);
+      if (p === pkgDir) continue;
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(ts|mts|mjs|js|html|vue)$/.test(name) && !/\.d\.ts$/.test(name)) out.push(p);
+    }
+  };
+  for (const top of ['packages', 'examples', 'bench', 'scripts', 'test-utils']) if (existsSync(join(root, top))) walk(join(root, top));
+  return out;
+}
+
+/** Value exports of `entry` (a package name or name/subpath) that no file outside its package names. */
+export function unusedExports(entry) {
+  const e = packageEntries().find((x) => (x.subpath === '.' ? x.pkg : `${x.pkg}/${x.subpath.slice(2)}`) === entry);
+  if (!e) throw new Error(`no entry ${entry}`);
+  const [{ values }] = countExports([e.source]);
+  const pkgDir = join(e.source.slice(0, e.source.indexOf('/src/')), 'src');
+  const text = filesOutside(pkgDir).map((f) => readFileSync(f, 'utf8')).join('\n');
+  return values.filter((v) => !new RegExp(`\\b${v.replace(/\$/g, '\\$')}\\b`).test(text));
+}
+
 function largestFiles(n) {
   const out = [];
   const walk = (dir) => {
@@ -60,7 +89,12 @@ function largestFiles(n) {
   return out.sort((a, b) => b.lines - a.lines).slice(0, n);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--unused')) {
+  const entry = process.argv[process.argv.indexOf('--unused') + 1];
+  const unused = unusedExports(entry);
+  console.log(`${entry}: ${unused.length} values used by nothing outside the package`);
+  console.log(unused.join('\n'));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const entries = packageEntries();
   const counts = countExports(entries.map((e) => e.source));
   const rows = entries.map((e, i) => ({ entry: e.subpath === '.' ? e.pkg : `${e.pkg}/${e.subpath.slice(2)}`, values: counts[i].values.length, types: counts[i].types.length }));
