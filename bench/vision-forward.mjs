@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse, matMulProvider } from '@aaclip/core';
 import { useBackend } from '@aaclip/backend-node';
-import { aaclipFlops, parseArgs, peakRssMiB } from './lib.mjs';
+import { aaclipFlops, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 
 const args = parseArgs();
 const modelName = args.model ?? 'ViT-L-14-336';
@@ -19,8 +19,8 @@ const aaclip = args.aaclip === 'true';
 const report = await useBackend(args.backend ?? 'wasm');
 const provider = matMulProvider();
 const gemm = report.active !== 'wasm' ? undefined : provider?.engine ? `own, ${provider.engine.threads} threads${provider.engine.shape.fma ? ', relaxed FMA' : ''}` : 'xnnpack';
-const cfg = { ...CLIP_PRESETS[modelName] };
-if (!cfg.vision) throw new Error(`unknown model ${modelName}`);
+// --layers N: N vision blocks of the model's width (a proxy for memory and time per block)
+const cfg = presetConfig(modelName, { layers: args.layers });
 const t0 = performance.now();
 // made tensor by tensor as the model reads them, and built for inference: one copy of the weights
 // on wasm (no JS copy of all of them during the build, no XNNPACK duplicate after it)
@@ -28,6 +28,7 @@ const weights = randomClipWeights(cfg, 0, { visionOnly: true, lazy: true });
 const clip = ClipModel.fromWeights(weights, { ...cfg, text: undefined }, { inferenceOnly: true });
 weights.clear();
 const loadS = (performance.now() - t0) / 1000;
+const afterLoad = { peakRss: peakRssMiB(), ...memoryBreakdown() };
 const model = aaclip ? AAClipModel.create({ clip, seed: 0 }) : null;
 const W = cfg.vision.width;
 const fp32WeightsMiB = (clip.visual.resblocks.length * (12 * W * W + 13 * W) * 4 + 4 * (3 * cfg.vision.patchSize ** 2 * W)) / 2 ** 20;
@@ -76,6 +77,9 @@ for (const mode of modes) for (const size of sizes) for (const batch of batches)
     gflops: flops / 1e9,
     gflopsPerSecond: flops / 1e9 / best,
     peakRssMiB: peakRssMiB(),
+    // where the memory is: the process now, tfjs-wasm's heap, the GEMM engine's shared memory
+    memoryMiB: memoryBreakdown(),
+    afterLoadMiB: afterLoad,
     weightLoadSeconds: loadS,
     fp32WeightsMiB,
   };
@@ -84,3 +88,18 @@ for (const mode of modes) for (const size of sizes) for (const batch of batches)
 }
 model?.dispose();
 clip.dispose();
+
+function memoryBreakdown() {
+  const mib = (x) => Number((x / 2 ** 20).toFixed(1));
+  const m = process.memoryUsage();
+  const eng = provider?.engine;
+  return {
+    rss: mib(m.rss),
+    jsHeap: mib(m.heapUsed),
+    arrayBuffers: mib(m.arrayBuffers),
+    tfjsWasmHeap: wasmHeapMiB(),
+    engineMemory: eng && !eng.isDisposed ? mib(eng.f32().byteLength) : null,
+    engineAllocated: eng && !eng.isDisposed ? mib(eng.allocatedBytes) : null,
+    packedWeights: provider?.weightBytes !== undefined ? mib(provider.weightBytes) : null,
+  };
+}

@@ -16,7 +16,7 @@
  * identical for any thread count.
  */
 import { f32, panelProduct, type UnitRunner } from './gemm-run';
-import { AT_BIAS, AT_HEADS, AT_KT, AT_MC, AT_N, AT_OUT, AT_Q, AT_S, AT_S_BYTES, AT_SCALE, AT_V, AT_W, AT_X, J_UNITS, NEXT } from './layout';
+import { AT_BIAS, AT_HEADS, AT_KT, AT_MC, AT_N, AT_OUT, AT_Q, AT_S, AT_S_BYTES, AT_SCALE, AT_V, AT_W, AT_X, J_UNITS, NEXT, ZERO } from './layout';
 
 /** A value below any score: pad columns of S, whose softmax comes out ~0 (exp clamps at -87). */
 const PAD_SCORE = -3e38;
@@ -67,13 +67,17 @@ export function runAttentionPrep(ctl: Int32Array, r: UnitRunner): void {
     const v = f32(r.memory);
     const x0 = x + i * N * ld;
     const [qc, kc, vc] = [h * d, W + h * d, 2 * W + h * d];
-    const b = (c: number): number => (bias ? v[bias + c]! : 0);
+    // the bias of column c is v[bias + c]; without one, every column reads the control block's ZERO
+    const bq = bias ? bias + qc : ZERO;
+    const bk = bias ? bias + kc : ZERO;
+    const bv = bias ? bias + vc : ZERO;
+    const step = bias ? 1 : 0;
     // q [N, d] = (x + b) s, rounded as float32 at each step (the fused head slice's order)
     const q0 = (ctl[AT_Q]! >>> 2) + u * sizes.q;
     for (let t = 0; t < N; t++) {
       const row = x0 + t * ld + qc;
       const dst = q0 + t * d;
-      for (let j = 0; j < d; j++) v[dst + j] = fround(fround(v[row + j]! + b(qc + j)) * scale);
+      for (let j = 0; j < d; j++) v[dst + j] = fround(fround(v[row + j]! + v[bq + j * step]!) * scale);
     }
     // kᵀ as B [d, N]: panel p holds tokens p nr .. p nr + nr, d rows of nr floats
     const k0 = (ctl[AT_KT]! >>> 2) + u * sizes.kT;
@@ -86,18 +90,19 @@ export function runAttentionPrep(ctl: Int32Array, r: UnitRunner): void {
           continue;
         }
         const row = x0 + t * ld + kc;
-        for (let kk = 0; kk < d; kk++) v[panel + kk * nr + j] = v[row + kk]! + b(kc + kk);
+        for (let kk = 0; kk < d; kk++) v[panel + kk * nr + j] = v[row + kk]! + v[bk + kk * step]!;
       }
     }
     // v as B [N, d]: panel p holds columns p nr .. p nr + nr, N rows of nr floats
     const v0 = (ctl[AT_V]! >>> 2) + u * sizes.v;
     for (let p = 0; p < g.dp / nr; p++) {
       const panel = v0 + p * N * nr;
-      const w = Math.min(nr, d - p * nr);
+      const c0 = p * nr;
+      const w = Math.min(nr, d - c0);
       for (let t = 0; t < N; t++) {
-        const row = x0 + t * ld + vc + p * nr;
+        const row = x0 + t * ld + vc + c0;
         const dst = panel + t * nr;
-        for (let j = 0; j < w; j++) v[dst + j] = v[row + j]! + b(vc + p * nr + j);
+        for (let j = 0; j < w; j++) v[dst + j] = v[row + j]! + v[bv + (c0 + j) * step]!;
         for (let j = w; j < nr; j++) v[dst + j] = 0;
       }
     }

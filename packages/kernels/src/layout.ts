@@ -39,6 +39,9 @@ export const KIND_GEMM = 0;
 export const KIND_ATTN_PREP = 1;
 export const KIND_ATTN = 2;
 
+/** Never written: reads as int 0 and float +0.0 (the bias of an attention job without one). */
+export const ZERO = 31;
+
 // attention (attention-run.ts): byte offsets, sizes in floats unless named bytes
 export const AT = 32;
 export const AT_X = AT + 0; // qkv [batch * N, 3W]
