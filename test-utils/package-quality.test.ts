@@ -28,6 +28,8 @@ const ATTW_OPTIONS: Record<string, string[]> = {
   '@aaclip/backend-web': ['--profile', 'esm-only'],
   // a command-line program with an ESM library entry
   '@aaclip/cli': ['--profile', 'esm-only'],
+  // a Node server (Fastify): ESM only
+  '@aaclip/serve': ['--profile', 'esm-only'],
   // dual root; its ./node and ./web entry points are ESM only (CommonJS reaches them by import())
   '@aaclip/kernels': ['--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm'],
 };

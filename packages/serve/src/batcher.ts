@@ -14,6 +14,12 @@ export interface BatcherOptions<T, R> {
   maxQueue: number;
   /** Runs one batch of items sharing a key; returns one result per item, in order. */
   run: (key: string, items: T[]) => Promise<R[]>;
+  /**
+   * Images admitted but not yet submitted (being decoded): while there are some, a partial
+   * batch waits for them up to `maxWaitMs` after the previous batch ended. Requests that arrive
+   * while a batch runs are decoded only after it (the batch holds the thread).
+   */
+  preparing?: () => number;
   /** Called after each batch or job with its size (metrics). */
   onRun?: (info: { key: string; size: number; ms: number }) => void;
 }
@@ -44,6 +50,7 @@ export class Batcher<T, R> {
   private idle: (() => void)[] = [];
   private msPerImage = 0; // moving average, for Retry-After
   private flushing = false;
+  private lastEnd = 0; // when the previous batch ended
 
   constructor(private readonly o: BatcherOptions<T, R>) {
     if (!(Number.isInteger(o.maxBatch) && o.maxBatch >= 1)) throw new RangeError(`maxBatch must be an integer >= 1, got ${o.maxBatch}`);
@@ -125,8 +132,10 @@ export class Batcher<T, R> {
       return;
     }
     const same = this.queue.filter((e): e is Pending<T, R> => e.key === head.key);
-    const waited = performance.now() - head.enqueued;
-    if (!this.flushing && same.length < this.o.maxBatch && waited < this.o.maxWaitMs) {
+    const now = performance.now();
+    const waited = now - Math.max(head.enqueued, this.lastEnd);
+    const more = now - head.enqueued < this.o.maxWaitMs || (this.o.preparing?.() ?? 0) > 0;
+    if (!this.flushing && same.length < this.o.maxBatch && waited < this.o.maxWaitMs && more) {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.pump();
@@ -166,6 +175,7 @@ export class Batcher<T, R> {
     const ms = performance.now() - t0;
     this.msPerImage = this.msPerImage === 0 ? ms / size : 0.8 * this.msPerImage + 0.2 * (ms / size);
     this.running = false;
+    this.lastEnd = performance.now();
     this.o.onRun?.({ key, size, ms });
     this.pump();
   }

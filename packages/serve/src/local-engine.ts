@@ -98,6 +98,7 @@ class Local implements LocalEngine {
   private readonly knownSet: Set<string>;
   private closed = false;
   private inflight = 0; // images admitted and not finished
+  private preparing = 0; // images admitted, being decoded
   private readonly idle: (() => void)[] = [];
   private readonly maxQueue: number;
   private readonly maxImages: number;
@@ -122,6 +123,7 @@ class Local implements LocalEngine {
       maxWaitMs: o.maxWaitMs ?? 10,
       maxQueue: Number.MAX_SAFE_INTEGER, // bounded by detect's admission (inflight)
       run: (key, items) => this.runBatch(key, items),
+      preparing: () => this.preparing,
       onRun: ({ key, size, ms }) => o.onBatch?.({ method: key === 'exclusive' ? 'whole-request' : 'aaclip', size, ms }),
     });
   }
@@ -194,24 +196,30 @@ class Local implements LocalEngine {
       throw new BusyError(`the server is busy: ${this.inflight} images are in flight (limit ${this.maxQueue}); retry later`, this.batcher.retryAfterS());
     }
     this.inflight += cost;
+    this.preparing += cost;
+    const prepared = { done: false };
     try {
-      return await this.detectAdmitted(req, t0, signal);
+      return await this.detectAdmitted(req, t0, prepared, signal);
     } finally {
+      if (!prepared.done) this.preparing -= cost;
       this.inflight -= cost;
       if (this.inflight === 0) for (const r of this.idle.splice(0)) r();
     }
   }
 
-  private async detectAdmitted(req: DetectRequest, t0: number, signal?: AbortSignal): Promise<DetectResponse> {
+  private async detectAdmitted(req: DetectRequest, t0: number, prepared: { done: boolean }, signal?: AbortSignal): Promise<DetectResponse> {
     const domain = req.options?.domain ?? 'industrial';
     const images = await this.prepare(req.images, 'image');
+    const normals = req.method === 'few-shot' ? await this.prepare(req.normals!, 'normal image') : [];
+    const cost = images.length + normals.length;
+    this.preparing -= cost; // decoded: now queued
+    prepared.done = true;
     let dets: Detection[];
     if (req.method === 'aaclip') {
       dets = await this.batcher.submit(JSON.stringify([req.className, domain]), images.map((p) => ({ input: p.input })), signal);
     } else if (req.method === 'musc') {
       dets = await this.batcher.exclusive(images.length, () => this.runMusc(images));
     } else {
-      const normals = await this.prepare(req.normals!, 'normal image');
       dets = await this.batcher.exclusive(images.length + normals.length, () => this.runFewShot(req.className, domain, images, normals));
     }
     // thresholds: the request's, else (AA-CLIP only) the class's calibration stored in the model

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The web page at `/` in Debian's Chromium (playwright-core): pick a class, drop images, see the
 // overlay, score and verdict from the server; few-shot with normal references.
 import { fileURLToPath } from 'node:url';

@@ -47,7 +47,7 @@ describe('aaclip serve (the CLI process)', () => {
       const url = String(ready.msg).slice('aaclip serve ready at '.length);
       expect(ready.backend).toBe('wasm');
       let answered = false;
-      const pending = fetch(`${url}/v1/detect?className=carpet&maps=false`, { method: 'POST', body: sampleImage('carpet-hole.png'), headers: { 'content-type': 'image/png' } }).then((r) => {
+      const pending = fetch(`${url}/v1/detect?className=carpet&maps=false`, { method: 'POST', body: Buffer.from(sampleImage('carpet-hole.png')), headers: { 'content-type': 'image/png' } }).then((r) => {
         answered = true;
         return r;
       });

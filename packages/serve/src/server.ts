@@ -50,6 +50,14 @@ const ROUTES: Record<string, string[]> = {
   '/': ['GET'],
 };
 
+/** The client closed its connection before the answer: nothing to answer, nothing wrong. */
+class ClientGoneError extends Error {
+  constructor() {
+    super('the client went away');
+    this.name = 'ClientGoneError';
+  }
+}
+
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type('application/json').send({ error: code, message, status });
 }
@@ -187,6 +195,10 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
       if (err.status === 429) reply.header('Retry-After', String(err.retryAfterS ?? engine.retryAfterS?.() ?? 1));
       return sendError(reply, err.status!, err.code!, err.message);
     }
+    if (err instanceof ClientGoneError) {
+      req.log.info('the client went away before its answer');
+      return sendError(reply, 400, 'bad_request', err.message); // written to a closed socket: nobody reads it
+    }
     const mapped = frameworkError(err);
     if (mapped) return sendError(reply, ...mapped);
     req.log.error({ err }, 'request failed');
@@ -204,7 +216,7 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
     if (request.images.length + (request.normals?.length ?? 0) > maxImages) throw new RequestError(413, 'too_many_images', `the request has ${request.images.length + (request.normals?.length ?? 0)} images; the limit is ${maxImages}`);
     const ac = new AbortController();
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) ac.abort(new Error('the client went away'));
+      if (!reply.raw.writableFinished) ac.abort(new ClientGoneError());
     });
     const result = await engine.detect(request, ac.signal);
     return reply.type('application/json').send(responseJson(result));
