@@ -4,7 +4,9 @@
 // request, without the HTTP layer). Prints images per second and p50/p99 latency per setting.
 //
 //   npm run build && node bench/queue-load.mjs [--workers 1,2] [--clients 1,8,64] [--requests 96]
-//        [--backend wasm] [--concurrency 1] [--max-batch 8] [--json]
+//        [--backend wasm] [--concurrency 1] [--max-batch 8] [--local] [--json]
+//
+// --local: the same clients on serve's in-process engine (no queue), the baseline of the queue's cost.
 //
 // A benchmark, never an assertion. Each worker is one process (one JavaScript thread for tfjs):
 // on a machine with fewer cores than workers they compete for the same cores.
@@ -26,6 +28,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string', default: '1' },
     'max-batch': { type: 'string', default: '8' },
     json: { type: 'boolean', default: false },
+    local: { type: 'boolean', default: false },
   },
 });
 const list = (s) => s.split(',').map(Number);
@@ -76,13 +79,15 @@ function startWorker(i, queue) {
 
 const pct = (a, q) => a[Math.min(a.length - 1, Math.floor(q * a.length))];
 const rows = [];
-for (const nWorkers of list(flags.workers)) {
+for (const nWorkers of flags.local ? [0] : list(flags.workers)) {
   const queue = `bench-${nWorkers}`;
   const workers = Array.from({ length: nWorkers }, (_, i) => startWorker(i, queue));
   await Promise.all(workers.map((w) => w.ready));
-  const engine = await serve.createQueueEngine({ url, queue, maxWaiting: 100000 });
+  const engine = flags.local
+    ? await serve.createLocalEngine({ model: MODEL, device: flags.backend, maxBatch: Number(flags['max-batch']), maxQueue: 100000 })
+    : await serve.createQueueEngine({ url, queue, maxWaiting: 100000 });
   // warm-up: every worker compiles its kernels and computes the class anchors once
-  await Promise.all((await images(4 * nWorkers)).map((bytes) => engine.detect({ className: 'carpet', method: 'aaclip', images: [{ bytes }] })));
+  await Promise.all((await images(4 * Math.max(1, nWorkers))).map((bytes) => engine.detect({ className: 'carpet', method: 'aaclip', images: [{ bytes }] })));
   for (const clients of list(flags.clients)) {
     const total = Number(flags.requests);
     const pool = await images(total);
@@ -103,7 +108,7 @@ for (const nWorkers of list(flags.workers)) {
     lat.sort((a, b) => a - b);
     const row = { workers: nWorkers, clients, requests: total, imgPerS: +(total / s).toFixed(1), p50ms: Math.round(pct(lat, 0.5)), p99ms: Math.round(pct(lat, 0.99)), backend: flags.backend, concurrency: Number(flags.concurrency) };
     rows.push(row);
-    if (!flags.json) console.log(`workers ${nWorkers}  clients ${String(clients).padStart(2)}  ${row.imgPerS.toFixed(1).padStart(6)} img/s  p50 ${String(row.p50ms).padStart(5)} ms  p99 ${String(row.p99ms).padStart(5)} ms`);
+    if (!flags.json) console.log(`${flags.local ? 'in process' : `workers ${nWorkers}`}  clients ${String(clients).padStart(2)}  ${row.imgPerS.toFixed(1).padStart(6)} img/s  p50 ${String(row.p50ms).padStart(5)} ms  p99 ${String(row.p99ms).padStart(5)} ms`);
   }
   await engine.close();
   for (const w of workers) w.child.kill('SIGTERM');
