@@ -139,6 +139,24 @@ describe('import graph', () => {
     expect(cycles(graph).map((c) => c.map(rel))).toEqual([]);
   });
 
+  it('no loop between packages (their source imports of @aaclip/* and their package.json dependencies)', () => {
+    const names = new Map(packages.map((p) => [JSON.parse(readFileSync(join(packagesDir, p, 'package.json'), 'utf8')).name as string, p]));
+    const graph = new Map<string, string[]>();
+    for (const [name, dir] of names) {
+      const pkg = JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+      const deps = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})]);
+      for (const f of sourceFiles(join(packagesDir, dir, 'src'))) {
+        for (const { fileName } of ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles) {
+          const m = /^(@aaclip\/[^/]+)/.exec(fileName);
+          if (m) deps.add(m[1]!);
+        }
+      }
+      graph.set(name, [...deps].filter((d) => names.has(d) && d !== name).sort());
+    }
+    expect(graph.get('@aaclip/cli')).toEqual(expect.arrayContaining(['@aaclip/core', '@aaclip/backend-node']));
+    expect(cycles(graph)).toEqual([]);
+  });
+
   it('core: no loop between its top-level folders', () => {
     const src = join(packagesDir, 'core', 'src');
     const folders = folderGraph(importGraph(sourceFiles(src)), src);
