@@ -163,8 +163,8 @@ async function loadBatch(
 }
 
 /**
- * Trains one stage of AA-CLIP: stage 1 the text adapters (surgery features, seg loss + 0.1
- * orthogonality), stage 2 the image adapters (ce + seg loss over levels) against frozen anchors.
+ * Trains one stage of AA-CLIP: stage 1 the text adapters (surgery features, seg loss + 0.1 x the
+ * disentangle loss), stage 2 the image adapters (ce + seg loss over levels) against frozen anchors.
  * Batches are streamed from `source`; the sample order and augmentation are functions of
  * (seed, epoch, index) only, so resuming from a checkpoint continues the exact same run.
  *
