@@ -14,6 +14,7 @@ import { Heap } from './heap';
 import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_KIND, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, KIND_GEMM, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
 import { packB, packedFloats, transposeInto } from './pack';
 import type { RowKernels } from './rows-module';
+import type { FusedWasmExports } from './tfjs/wasm-simd';
 import { instantiateThread, runJob } from './run-job';
 import { sharedMemorySupported, wasmApi, type WasmMemory } from './wasm-api';
 import type { WorkerInit } from './worker-loop';
@@ -85,6 +86,7 @@ export class GemmEngine {
   private readonly kernels: MicroKernel[];
   private readonly packKernel: PackKernel;
   private readonly rowKernels: RowKernels;
+  private readonly fused: FusedWasmExports;
   private readonly workers: Array<WorkerHandle | null>;
   private readonly spawner: ThreadSpawner | null;
   private scratchAt = 0;
@@ -120,6 +122,7 @@ export class GemmEngine {
     this.kernels = mine.kernels;
     this.packKernel = mine.pack;
     this.rowKernels = mine.rows;
+    this.fused = mine.fused;
     this.workers = [];
     for (let w = 1; w < threads; w++) this.workers.push(this.start(w));
   }
@@ -202,7 +205,7 @@ export class GemmEngine {
   private begin(kind: number, units: number, write: (ctl: Int32Array) => void): unknown {
     this.post(kind, units, write);
     try {
-      runJob(this.ctl, { kernels: this.kernels, rows: this.rowKernels, nr: this.shape.nr, memory: this.memory, thread: 0 });
+      runJob(this.ctl, { kernels: this.kernels, rows: this.rowKernels, fused: this.fused, nr: this.shape.nr, memory: this.memory, thread: 0 });
       return null;
     } catch (err) {
       return err;

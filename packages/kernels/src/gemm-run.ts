@@ -11,6 +11,7 @@
  */
 import type { MicroKernel } from './gemm-module';
 import type { RowKernels } from './rows-module';
+import type { FusedWasmExports } from './tfjs/wasm-simd';
 import { J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, NEXT, SCRATCH_BYTES } from './layout';
 
 /** What a thread needs to run units: its micro-kernels (k1..kMR) and the memory they work on. */
@@ -22,6 +23,8 @@ export interface UnitRunner {
   readonly thread: number;
   /** The row functions (attention's softmax). */
   readonly rows?: RowKernels;
+  /** The fused kernels' functions (row-wise jobs). */
+  readonly fused?: FusedWasmExports;
 }
 
 let view: Float32Array | null = null;

@@ -18,3 +18,5 @@ export { attention, attentionWorkBytes, runAttentionJob } from './attention-job'
 export type { AttentionJob, AttentionShape } from './attention-job';
 // tfjs-wasm's inference-weight packer (core's setInferenceWeightPacker), for runtimes that plug it in themselves
 export { wasmInferenceWeightPacker } from './tfjs/wasm-inference-weights';
+export { rowOp, runRowsJob } from './rows-job';
+export type { RowOp, RowsJob } from './rows-job';

@@ -38,6 +38,7 @@ export const J_KIND = JOB + 13;
 export const KIND_GEMM = 0;
 export const KIND_ATTN_PREP = 1;
 export const KIND_ATTN = 2;
+export const KIND_ROWS = 3;
 
 /** Never written: reads as int 0 and float +0.0 (the bias of an attention job without one). */
 export const ZERO = 31;
@@ -57,6 +58,19 @@ export const AT_OUT = AT + 9; // [batch * N, W]
 export const AT_S = AT + 10; // per thread: a block of scores [MC, N rounded up to NR]
 export const AT_S_BYTES = AT + 11; // bytes of one thread's block
 export const AT_MC = AT + 12; // query rows per unit
+
+// a row-wise job (rows-job.ts): int32 [48..58)
+export const RW = 48;
+export const RW_OP = RW + 0; // ROW_OPS index
+export const RW_X = RW + 1;
+export const RW_OUT = RW + 2;
+export const RW_ROWS = RW + 3;
+export const RW_COLS = RW + 4;
+export const RW_GAMMA = RW + 5; // LayerNorm
+export const RW_BETA = RW + 6;
+export const RW_EPS = RW + 7; // float32 bits
+export const RW_BIAS = RW + 8; // activations: [cols] or 0
+export const RW_CHUNK = RW + 9; // rows per unit
 
 export const WORKER_STATE = 64;
 export const MESSAGE_BYTES = 8192;

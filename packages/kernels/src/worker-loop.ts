@@ -24,8 +24,8 @@ export interface WorkerInit {
 export function workerLoop(init: WorkerInit): void {
   const { memory, thread } = init;
   const ctl = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
-  const { kernels, rows } = instantiateThread(memory, init.shape, init.maxPages, true);
-  const runner = { kernels, rows, nr: init.shape.nr, memory, thread };
+  const { kernels, rows, fused } = instantiateThread(memory, init.shape, init.maxPages, true);
+  const runner = { kernels, rows, fused, nr: init.shape.nr, memory, thread };
   let seen = init.gen;
   for (;;) {
     Atomics.wait(ctl, GEN, seen);
