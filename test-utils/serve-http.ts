@@ -15,7 +15,7 @@ export function sampleImage(name: string): Uint8Array {
 export async function multipart(fields: Record<string, string>, files: { field: string; name: string; bytes: Uint8Array; type?: string }[]): Promise<{ payload: Buffer; headers: Record<string, string> }> {
   const fd = new FormData();
   for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-  for (const f of files) fd.append(f.field, new Blob([f.bytes], { type: f.type ?? 'image/png' }), f.name);
+  for (const f of files) fd.append(f.field, new Blob([Buffer.from(f.bytes)], { type: f.type ?? 'image/png' }), f.name);
   const req = new Request('http://localhost/', { method: 'POST', body: fd });
   return { payload: Buffer.from(await req.arrayBuffer()), headers: { 'content-type': req.headers.get('content-type')! } };
 }

@@ -26,6 +26,11 @@ export interface DetectRequest {
   options?: DetectOptions;
   /** Known-good images of the class (method 'few-shot'). */
   normals?: DetectImage[];
+  /**
+   * The client's id of this request (HTTP Idempotency-Key): a queue engine runs a resubmission
+   * with the same id once and answers it with the stored result; the local engine ignores it.
+   */
+  jobId?: string;
 }
 
 export interface ImageResult {

@@ -18,5 +18,6 @@ export type { ServeMetrics } from './metrics';
 export { OPENAPI_DOCUMENT } from './openapi';
 // scale-out on BullMQ + Redis (QUEUE's packages/serve/src/queue)
 export * from './queue/index';
-export { serveCommand, SERVE_HELP, ServeUsageError, readApiKeys } from './serve-command';
+export { serveCommand, SERVE_HELP, readApiKeys } from './serve-command';
+export { ServeUsageError } from './usage-error';
 export type { ServeCommandOptions } from './serve-command';

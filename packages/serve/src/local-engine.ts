@@ -6,9 +6,7 @@ import {
   createMuscScorer,
   createNormalReferences,
   minImagesForMsm,
-  overlayHeatmap,
   preprocessImage,
-  resizeMapBilinear,
   toRgb,
   type Calibration,
   type ClipModel,
@@ -16,6 +14,7 @@ import {
   type Detector,
   type RawImage,
 } from '@aaclip/core';
+import { overlayHeatmap, resizeMapBilinear } from '@aaclip/render';
 import { backendReport, encodePng, loadDetector, useBackend, type NodeBackendName } from '@aaclip/backend-node';
 import { OFFICIAL_DATASETS } from '@aaclip/prompts';
 import { Batcher } from './batcher';

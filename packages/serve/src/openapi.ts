@@ -18,6 +18,14 @@ const detectFields = {
   maps: { type: 'boolean', default: true, description: 'Return the anomaly map overlay of each image as a base64 PNG.' },
 } as const;
 
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'With --queue: a resubmission with the same key runs once and gets the stored result (1 to 100 of A-Z a-z 0-9 _ . -)',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$' },
+};
+
 const queryParams = Object.entries(detectFields).map(([name, schema]) => ({ name, in: 'query', required: name === 'className', schema, description: (schema as { description?: string }).description ?? name }));
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
@@ -124,7 +132,7 @@ export const OPENAPI_DOCUMENT = {
         description: 'multipart/form-data (fields and an "image" file), or the image itself as the body with the fields in the query string.',
         operationId: 'detect',
         security: [{}, { bearer: [] }],
-        parameters: queryParams.map((p) => ({ ...p, required: false })),
+        parameters: [...queryParams.map((p) => ({ ...p, required: false })), idempotencyKey],
         requestBody: detectBody(false),
         responses: detectResponses,
       },
@@ -135,6 +143,7 @@ export const OPENAPI_DOCUMENT = {
         description: 'AA-CLIP and few-shot: each image on its own (batched with other clients\' images). MuSc: the images scored against each other.',
         operationId: 'detectBatch',
         security: [{}, { bearer: [] }],
+        parameters: [idempotencyKey],
         requestBody: detectBody(true),
         responses: detectResponses,
       },

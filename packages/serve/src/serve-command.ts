@@ -6,6 +6,7 @@ import type { NodeBackendName } from '@aaclip/backend-node';
 import { createLocalEngine } from './local-engine';
 import { createMetrics } from './metrics';
 import { startServer, type ServedEngine } from './server';
+import { ServeUsageError } from './usage-error';
 
 export const SERVE_HELP = `aaclip serve [options]
 
@@ -36,14 +37,6 @@ accepting, finishes the requests in flight and exits 0. It never reads a path a 
   --log-level L         fatal | error | warn | info (default) | debug | silent
 `;
 
-/** A usage error: the CLI exits with 2. */
-export class ServeUsageError extends Error {
-  readonly exitCode = 2;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ServeUsageError';
-  }
-}
 
 function int(v: string | undefined, flag: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (v === undefined) return def;

@@ -152,6 +152,7 @@ describe('aaclip serve: bad input gets a 4xx JSON error, and the server goes on'
     ['an empty body', () => app.inject({ method: 'POST', url: '/v1/detect?className=carpet', headers: { 'content-type': 'image/png' } }), 400, 'no_images', /no image/],
     ['an unknown method', () => detectRaw(hole, 'className=carpet&method=magic'), 400, 'bad_method', /method must be one of aaclip, musc, few-shot/],
     ['a threshold out of range', () => detectRaw(hole, 'className=carpet&threshold=7'), 400, 'bad_threshold', /threshold must be a number in \[0, 1\]/],
+    ['a malformed Idempotency-Key', () => app.inject({ method: 'POST', url: '/v1/detect?className=carpet', payload: Buffer.from(hole), headers: { 'content-type': 'image/png', 'idempotency-key': 'not a key!' } }), 400, 'bad_field', /Idempotency-Key must be/],
     ['a wrong HTTP method', () => app.inject({ method: 'GET', url: '/v1/detect' }), 405, 'method_not_allowed', /use POST/],
     ['two images on /v1/detect', async () => app.inject({ method: 'POST', url: '/v1/detect', ...(await multipart({ className: 'carpet' }, [{ field: 'image', name: 'a.png', bytes: good }, { field: 'image', name: 'b.png', bytes: hole }])) }), 400, 'one_image', /\/v1\/detect\/batch/],
     ['a file under an unknown field', async () => app.inject({ method: 'POST', url: '/v1/detect', ...(await multipart({ className: 'carpet' }, [{ field: 'path', name: '/etc/passwd', bytes: good }])) }), 400, 'bad_field', /unknown file field "path"/],

@@ -214,6 +214,11 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
   const detectRoute = (many: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     const request = await readDetectRequest(req, many, maxBody);
     if (request.images.length + (request.normals?.length ?? 0) > maxImages) throw new RequestError(413, 'too_many_images', `the request has ${request.images.length + (request.normals?.length ?? 0)} images; the limit is ${maxImages}`);
+    const key = req.headers['idempotency-key'];
+    if (key !== undefined) {
+      if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(key)) throw new RequestError(400, 'bad_field', 'Idempotency-Key must be 1 to 100 letters, digits, "_", "." or "-"');
+      request.jobId = key;
+    }
     const ac = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) ac.abort(new ClientGoneError());

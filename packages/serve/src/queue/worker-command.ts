@@ -2,7 +2,7 @@
 // remove the readiness record and exit 0.
 import { parseArgs } from 'node:util';
 import type { NodeBackendName } from '@aaclip/backend-node';
-import { ServeUsageError } from '../serve-command';
+import { ServeUsageError } from '../usage-error';
 import { redactUrl } from './queue-engine';
 import { DEFAULT_QUEUE, QUEUE_DEFAULTS } from './protocol';
 import { runWorker, type QueueWorker } from './worker';
