@@ -57,6 +57,9 @@ describe(`createDetector (${BACKEND})`, () => {
     expect(det.workers).toBe(1);
     expect(det.imageSize).toBe(128); // the demo CLIP's native size (no image_size metadata)
     expect(det.classes).toContain('tiles'); // anchors stored in the model
+    expect(det.config.vision.imageSize).toBe(128);
+    expect(det.checkpoint?.anchors.has('tiles')).toBe(true);
+    expect(det.detector?.imageSize).toBe(128);
     expectIdentical(await det.detect(FILES, { className: 'carpet' }), want);
     const raws = await Promise.all(FILES.map((f) => decodeImageFile(f)));
     expectIdentical(await det.detect(raws, { className: 'carpet' }), want);
@@ -84,6 +87,8 @@ describe(`createDetector (${BACKEND})`, () => {
       expect(pool.workers).toBe(2);
       expect(pool.backend).toBe(BACKEND);
       expect(pool.imageSize).toBe(128);
+      expect(pool.detector).toBeNull(); // each worker holds its own
+      expect(pool.config.vision.patchSize).toBe(8);
       expectIdentical(await pool.detect(FILES, { className: 'carpet' }), want);
     } finally {
       await pool.dispose();

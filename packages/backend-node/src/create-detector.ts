@@ -11,6 +11,8 @@ import {
   detectorFromBundle,
   readWeightFile,
   type AAClipCheckpoint,
+  type AAClipDetector,
+  type ClipConfig,
   type DetectOptions,
   type Detection,
   type Detector,
@@ -72,6 +74,14 @@ export interface NodeDetector extends Detector<NodeImages> {
   readonly backend: NodeBackendName;
   /** Worker threads (1: this thread). */
   readonly workers: number;
+  /** The CLIP's config (sizes, heads). */
+  readonly config: ClipConfig;
+  /** The checkpoint the adapters, anchors and thresholds came from (null with workers: each worker holds its own). */
+  readonly checkpoint: AAClipCheckpoint | null;
+  /** The single-thread core detector (its frozen CLIP serves MuSc and few-shot references too); null with workers. */
+  readonly detector: AAClipDetector | null;
+  /** The model file's metadata (empty with workers). */
+  readonly metadata: Record<string, string>;
 }
 
 const list = (v: string | readonly string[] | undefined): string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : [...v]);
@@ -90,6 +100,10 @@ class NodeDetectorImpl implements NodeDetector {
     private readonly inner: Detector<DetectorImages>,
     readonly backend: NodeBackendName,
     readonly workers: number,
+    readonly config: ClipConfig,
+    readonly checkpoint: AAClipCheckpoint | null,
+    readonly detector: AAClipDetector | null,
+    readonly metadata: Record<string, string>,
   ) {}
 
   get classes(): readonly string[] {
@@ -160,7 +174,7 @@ export async function createDetector(opts: CreateDetectorOptions): Promise<NodeD
       onWarning: opts.onWarning,
       imageSize: opts.imageSize,
     });
-    return new NodeDetectorImpl(pool, pool.backend, workers);
+    return new NodeDetectorImpl(pool, pool.backend, workers, pool.config, null, null, {});
   }
   const current = backendReport();
   const report = opts.device === undefined && current ? current : await useBackend(opts.device, { threads: opts.threads });
@@ -170,5 +184,5 @@ export async function createDetector(opts: CreateDetectorOptions): Promise<NodeD
       ? await loadBundle({ model: opts.model, adapters, vocab, activation: opts.activation, hub: opts.hub, imageSize: opts.imageSize, inferenceOnly: true })
       : await bundleFromBytes(opts.model, opts, adapters);
   const detector = detectorFromBundle(bundle, { prompts: opts.prompts, domain: opts.domain, classNames: opts.classNames, names: { model: names.model, adapters: names.adapters || names.model } });
-  return new NodeDetectorImpl(detector, report.active, 1);
+  return new NodeDetectorImpl(detector, report.active, 1, bundle.config, bundle.checkpoint, detector, bundle.metadata);
 }

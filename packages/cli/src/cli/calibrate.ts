@@ -10,7 +10,7 @@ import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';
 import { writeFileAtomic } from '@aaclip/backend-node/tools';
 import { decodeImageFile } from '@aaclip/backend-node';
-import { loadDetector } from '@aaclip/backend-node';
+import { createDetector } from '@aaclip/backend-node';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, requirePath, startBackend, usage, userMessage, modelFiles } from './common';
 import { canonical } from './output-names';
 import { checkSizeForModel, choiceFlag, intFlag, numFlag, requiredFlag, sizeFlag } from './flags';
@@ -118,7 +118,8 @@ export async function calibrateCommand(argv: string[], defaultModel: () => strin
   }
   // 4. the backend, the detector, the scores
   await startBackend(ctx);
-  const { detector, bundle } = await loadDetector({ model, adapters, vocab, prompts: { dataset, onWarning: (w) => ctx.log(`warning: ${userMessage(w.message)}`) }, domain });
+  const bundle = await createDetector({ model, adapters, vocab, prompts: { dataset, onWarning: (w) => ctx.log(`warning: ${userMessage(w.message)}`) }, domain });
+  const detector = bundle.detector!; // one thread: the core detector (anchors exported below)
   const thresholds: Record<string, ClassThresholds> = {};
   let size: number;
   try {

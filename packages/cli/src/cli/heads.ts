@@ -18,7 +18,7 @@ import {
   type NormalReferences,
 } from '@aaclip/core';
 import type { EvalHead } from '../evaluate';
-import { loadBundle, loadDetector } from '@aaclip/backend-node';
+import { createDetector, loadBundle } from '@aaclip/backend-node';
 
 export const METHODS = ['aaclip', 'musc'] as const;
 export type Method = (typeof METHODS)[number];
@@ -106,13 +106,14 @@ export async function loadHead(o: HeadOptions): Promise<LoadedHead> {
     };
     return head;
   }
-  const { detector, bundle } = await loadDetector({
+  const bundle = await createDetector({
     model: o.model,
     adapters: o.adapters,
     vocab: o.vocab,
     prompts: { dataset: o.dataset, onWarning: (w) => o.onWarning(w.message) },
     domain: o.domain,
   });
+  const detector = bundle.detector!; // one thread: the core detector (its CLIP serves the few-shot references)
   const head: LoadedHead = {
     method: 'aaclip',
     config: bundle.config,
