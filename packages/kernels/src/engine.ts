@@ -12,7 +12,8 @@
 import { relaxedSimdSupported, simdSupported, type KernelShape, type MicroKernel, type PackKernel } from './gemm-module';
 import { Heap } from './heap';
 import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_KIND, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, KIND_GEMM, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
-import { packB, packedFloats, transposeInto } from './pack';
+import { packB, packedFloats } from './pack';
+import { stageGemm } from './gemm-stage';
 import type { RowKernels } from './rows-module';
 import type { FusedWasmExports } from './tfjs/wasm-simd';
 import { instantiateThread, runJob } from './run-job';
@@ -255,13 +256,13 @@ export class GemmEngine {
    * (`transposeB`: given as [n, k]) or a packed matrix; copies in, runs, copies C out.
    */
   gemm(a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array } = {}): Float32Array {
-    const job = this.stage(a, b, m, k, n, opts);
+    const job = stageGemm(this, a, b, m, k, n, opts);
     this.run(job);
     return this.f32().slice(job.c / 4, job.c / 4 + m * n);
   }
 
   async gemmAsync(a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array } = {}): Promise<Float32Array> {
-    const job = this.stage(a, b, m, k, n, opts);
+    const job = stageGemm(this, a, b, m, k, n, opts);
     await this.runAsync(job);
     return this.f32().slice(job.c / 4, job.c / 4 + m * n);
   }
@@ -321,40 +322,7 @@ export class GemmEngine {
     return handle;
   }
 
-  private stage(a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array }): GemmJob {
-    const what = `the product [${m} x ${k}] x [${k} x ${n}]`;
-    for (const [name, v] of [['m', m], ['k', k], ['n', n]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`GEMM engine: ${what}: ${name} must be a positive whole number`);
-    }
-    if (a.length < m * k) throw new Error(`GEMM engine: ${what}: A holds ${a.length} floats, fewer than ${m} x ${k}`);
-    const packed = !(b instanceof Float32Array);
-    if (packed && (b.k !== k || b.n !== n)) throw new Error(`GEMM engine: ${what}: the packed B is [${b.k} x ${b.n}]`);
-    if (!packed && b.length < k * n) throw new Error(`GEMM engine: ${what}: B holds ${b.length} floats, fewer than ${k} x ${n}`);
-    if (opts.bias && opts.bias.length < n) throw new Error(`GEMM engine: ${what}: the bias holds ${opts.bias.length} floats, fewer than ${n}`);
-    const nr = this.shape.nr;
-    const nPad = Math.ceil(n / nr) * nr;
-    const aBytes = m * k * 4;
-    const bBytes = packed ? 0 : packedFloats(k, n, nr) * 4;
-    const cBytes = m * n * 4;
-    const biasBytes = opts.bias ? nPad * 4 : 0;
-    const round = (x: number): number => Math.ceil(x / 64) * 64;
-    let base: number;
-    try {
-      base = this.scratch(round(aBytes) + round(bBytes) + round(cBytes) + round(biasBytes), what);
-    } catch (err) {
-      throw new Error(`GEMM engine: ${what} does not fit: ${(err as Error).message}`);
-    }
-    const aAt = base;
-    const bAt = aAt + round(aBytes);
-    const cAt = bAt + round(bBytes);
-    const biasAt = cAt + round(cBytes);
-    const f = this.f32();
-    if (opts.transposeA) transposeInto(a, 0, m, k, m, f, aAt / 4);
-    else f.set(a.subarray(0, m * k), aAt / 4);
-    const bp = packed ? b : this.pack(b, k, n, { transposed: !!opts.transposeB, into: bAt });
-    if (opts.bias) f.set(opts.bias.subarray(0, n), biasAt / 4);
-    return { m, n, k, a: aAt, lda: k * 4, b: bp, c: cAt, ldc: n * 4, bias: opts.bias ? biasAt : 0 };
-  }
+
 
   private units(job: GemmJob): number {
     return Math.ceil(job.m / this.blocking.mc) * Math.ceil(Math.ceil(job.n / this.shape.nr) / this.blocking.ncp);
