@@ -4,9 +4,9 @@
  * sources and draws anomaly overlays on canvases.
  *
  * @example
- * import { createWebDetector, drawOverlay } from '@aaclip/backend-web';
- * const det = await createWebDetector({ modelUrl, adapterUrl, wasmPaths: '/assets/tfjs-wasm/' });
- * const r = await det.detect(img, 'bottle');
+ * import { createDetector, drawOverlay } from '@aaclip/backend-web';
+ * const det = await createDetector({ model: modelUrl, adapters: adapterUrl, wasmPaths: '/assets/tfjs-wasm/' });
+ * const [r] = await det.detect(img, { className: 'bottle' });
  * await drawOverlay(canvas, img, r.anomalyMap, r.size);
  */
 export const VERSION = '0.1.0';
