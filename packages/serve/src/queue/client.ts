@@ -153,9 +153,15 @@ export class QueueClient {
       for (const w of list) w.resolve(job.returnvalue);
       return;
     }
-    const err =
-      decodeClientError(job.failedReason) ??
-      new RequestError(502, 'job-failed', `job ${id} failed on every try (${job.attemptsMade}): ${job.failedReason}; it is in the dead-letter queue "${deadLetterQueue(this.queueName)}"`);
+    const clientError = decodeClientError(job.failedReason);
+    if (!clientError) {
+      // the worker dead-letters it on its last try; a worker that died right then has not: the same
+      // job id makes this a no-op where it did
+      await this.deadLetters
+        .add(job.name, { id, data: list[0]!.data, failedReason: job.failedReason, attemptsMade: job.attemptsMade, worker: job.processedBy ?? null, failedAt: job.finishedOn ?? Date.now() }, { jobId: id })
+        .catch(() => undefined);
+    }
+    const err = clientError ?? new RequestError(502, 'job-failed', `job ${id} failed on every try (${job.attemptsMade}): ${job.failedReason}; it is in the dead-letter queue "${deadLetterQueue(this.queueName)}"`);
     for (const w of list) w.reject(err);
   }
 
