@@ -7,10 +7,8 @@
  */
 import {
   assembleBundle,
-  checkpointFromTensors,
   detectorFromBundle,
   readWeightFile,
-  type AAClipCheckpoint,
   type AAClipDetector,
   type ClipConfig,
   type DetectOptions,
@@ -21,6 +19,7 @@ import {
   type PromptOptions,
   type RawImage,
 } from '@aaclip/core';
+import { checkpointFromTensors, type AAClipCheckpoint } from '@aaclip/core/weights';
 import { backendReport, useBackend, type NodeBackendName } from './backend';
 import type { HubOptions } from './hub/hub-options';
 import { resolveBundleReferences } from './hub/resolve-references';
@@ -61,7 +60,7 @@ export interface CreateDetectorOptions {
   hub?: HubOptions;
   /** With workers: most images one worker runs in one forward pass (default 1). */
   maxBatch?: number;
-  /** With workers: receives the workers' warnings. */
+  /** With workers: receives the workers' warnings (default: `prompts.onWarning`). */
   onWarning?: (message: string) => void;
 }
 
@@ -171,13 +170,15 @@ export async function createDetector(opts: CreateDetectorOptions): Promise<NodeD
       prompts: { dataset, promptSet },
       domain: opts.domain,
       maxBatch: opts.maxBatch,
-      onWarning: opts.onWarning,
+      onWarning: opts.onWarning ?? (opts.prompts?.onWarning ? (message) => opts.prompts!.onWarning!({ message }) : undefined),
       imageSize: opts.imageSize,
     });
     return new NodeDetectorImpl(pool, pool.backend, workers, pool.config, null, null, {});
   }
+  // the backend already selected is kept unless a device (or a thread count) is asked for
   const current = backendReport();
-  const report = opts.device === undefined && current ? current : await useBackend(opts.device, { threads: opts.threads });
+  const report =
+    opts.device === undefined && current && opts.threads === undefined ? current : await useBackend(opts.device ?? current?.active, { threads: opts.threads });
   const names = { model: typeof opts.model === 'string' ? opts.model : 'model (bytes)', adapters: adapters?.join(', ') };
   const bundle =
     typeof opts.model === 'string'

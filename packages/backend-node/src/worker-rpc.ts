@@ -4,12 +4,18 @@
  * calls to idle workers, one call per worker at a time (a call may name the worker it must
  * run on). The worker side serves the calls strictly in turn. Messages are structured-clone
  * data; Float32Arrays travel as transferred buffers.
+ *
+ * Why our own and not piscina / tinypool: both pools need calls pinned to one worker (anchors are
+ * computed by the worker that holds the text tower; each training shard goes to its own worker,
+ * which holds that step's adapter weights), and the detection pool builds a call's message only
+ * when a worker takes it (a class's anchors are sent to a worker once, with its first images).
+ * Those libraries hand a task to whichever worker is free, with its message fixed up front.
  */
 import { closeSync, existsSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, Worker } from 'node:worker_threads';
-import { isSafetensorsHead, WEIGHT_SNIFF_BYTES } from '@aaclip/core';
+import { isSafetensorsHead, WEIGHT_SNIFF_BYTES } from '@aaclip/core/weights';
 import { openInputFileSync } from './input-file';
 
 /** A request as the pool builds it; the scheduler adds the call's `id`. */
