@@ -1,7 +1,7 @@
 // docs/architecture.md and CONTRIBUTING.md name files and folders of this repository, and some of
 // them a function or class in a file (`packages/x/src/file.ts:name`, `:Class.method`). A move or
 // rename that leaves either document behind fails here, naming the stale reference.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from './fixtures';
@@ -40,7 +40,44 @@ export function declares(source: string, name: string): boolean {
   );
 }
 
+/**
+ * The package edges a sentence states: "core uses prompts and render; kernels and synthetic use
+ * core; ..." -> { core: [prompts, render], kernels: [core], synthetic: [core] } (sorted lists).
+ */
+export function statedEdges(sentence: string): Record<string, string[]> {
+  const names = (list: string): string[] => list.split(/,\s*|\s+and\s+/).map((n) => n.trim()).filter(Boolean);
+  const edges: Record<string, string[]> = {};
+  for (const clause of sentence.split(';')) {
+    const m = /^\s*(.+?)\s+uses?\s+(.+?)\s*\.?\s*$/.exec(clause.replace(/\s+/g, ' '));
+    if (!m) throw new Error(`not an edge clause: "${clause.trim()}"`);
+    for (const from of names(m[1]!)) edges[from] = [...(edges[from] ?? []), ...names(m[2]!)].sort();
+  }
+  return edges;
+}
+
+/** The @aaclip packages each workspace package depends on (dependencies and peers), by short name. */
+function packageEdges(): Record<string, string[]> {
+  const edges: Record<string, string[]> = {};
+  for (const dir of readdirSync(join(repoRoot, 'packages'))) {
+    const file = join(repoRoot, 'packages', dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    const deps = Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })
+      .filter((d) => d.startsWith('@aaclip/'))
+      .map((d) => d.slice('@aaclip/'.length));
+    if (deps.length) edges[dir] = [...new Set(deps)].sort();
+  }
+  return edges;
+}
+
 describe('docs/architecture.md and CONTRIBUTING.md', () => {
+  it("architecture.md's package edges are those of the package.json files", () => {
+    const text = readFileSync(join(repoRoot, 'docs/architecture.md'), 'utf8').replace(/\s+/g, ' ');
+    const m = /Exact edges \([^)]*\): (.+?)\. /.exec(text);
+    expect(m, 'the "Exact edges (...): ..." sentence').not.toBeNull();
+    expect(statedEdges(m![1]!)).toEqual(packageEdges());
+  });
+
   for (const doc of DOCS) {
     describe(doc, () => {
       const text = readFileSync(join(repoRoot, doc), 'utf8');
@@ -95,6 +132,16 @@ describe('docReferences and declares (the checks themselves)', () => {
       { path: 'test-utils/fixtures.ts', names: [] },
       { path: '.ci/node24.sh', names: [] },
     ]);
+  });
+
+  it('reads edge sentences', () => {
+    expect(statedEdges('core uses prompts and render; kernels and synthetic use core; cli uses core, serve and synthetic')).toEqual({
+      core: ['prompts', 'render'],
+      kernels: ['core'],
+      synthetic: ['core'],
+      cli: ['core', 'serve', 'synthetic'],
+    });
+    expect(() => statedEdges('core needs prompts')).toThrow(/not an edge clause/);
   });
 
   it('finds declarations and methods, not mere mentions', () => {
