@@ -14,8 +14,8 @@ export interface QueueEngineOptions extends QueueClientOptions {
   refreshMs?: number;
 }
 
-/** A request with an optional client-given job id (an HTTP Idempotency-Key); default: a content hash. */
-export type QueueDetectRequest = DetectRequest & { jobId?: string };
+/** A request; its `jobId` (HTTP Idempotency-Key) names the job, else a content hash does. */
+export type QueueDetectRequest = DetectRequest;
 
 export interface QueueEngine extends DetectEngine {
   detect(req: QueueDetectRequest, signal?: AbortSignal): Promise<DetectResponse & { worker?: string }>;
