@@ -193,6 +193,12 @@ describe('queue engine and worker (in process, real Redis)', () => {
       expect(res.statusCode, res.body).toBe(200);
       const sum = png.reduce((a, b) => a + b, 0) / 1000;
       expect(res.json()).toMatchObject({ className: 'carpet', method: 'aaclip', backend: 'fake', results: [{ score: sum, mapPng: Buffer.from([1, 2, 3]).toString('base64') }] });
+      // an Idempotency-Key names the job: the second request (other bytes) gets the first one's result
+      const png2 = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 200, g: 20, b: 30 } } }).png().toBuffer();
+      const k1 = await app.inject({ method: 'POST', url: '/v1/detect?className=carpet', headers: { 'content-type': 'image/png', 'idempotency-key': 'line-4.frame-17' }, payload: png });
+      const k2 = await app.inject({ method: 'POST', url: '/v1/detect?className=carpet', headers: { 'content-type': 'image/png', 'idempotency-key': 'line-4.frame-17' }, payload: png2 });
+      expect(k2.json().results[0].score).toBe(k1.json().results[0].score);
+      expect(w.completed()).toBe(2);
       const bad = await app.inject({ method: 'POST', url: '/v1/detect?className=unknown', headers: { 'content-type': 'image/png' }, payload: png });
       expect(bad.statusCode).toBe(400);
       expect(bad.json()).toMatchObject({ error: 'unknown-class', message: 'unknown class "unknown"' });
