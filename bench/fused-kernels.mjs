@@ -13,11 +13,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import {
   ResidualAttentionBlock,
   biasActivation,
-  gaussianSampler,
   headSlice,
   layerNorm,
   setFusedKernelsEnabled,
 } from '@aaclip/core';
+import { gaussianSampler } from '@aaclip/core/train';
 import { registerFusedKernels } from '@aaclip/kernels/tfjs';
 import { parseArgs } from 'node:util';
 

@@ -10,7 +10,9 @@
 // of the process, tfjs' live tensor bytes; for the forward also tf.profile's tensor-level peak.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { CLIP_PRESETS, randomClipWeights, writeSafetensors, CHECKPOINT_FORMAT, gaussianSampler } from '@aaclip/core';
+import { CLIP_PRESETS } from '@aaclip/core';
+import { randomClipWeights, gaussianSampler } from '@aaclip/core/train';
+import { writeSafetensors, CHECKPOINT_FORMAT } from '@aaclip/core/weights';
 import { loadClip, loadDetector, openSafetensorsFile, useBackend } from '@aaclip/backend-node';
 import { parseArgs, peakRssMiB } from './lib.mjs';
 

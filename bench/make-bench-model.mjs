@@ -4,7 +4,9 @@
 // download or tokenizer.
 //   node bench/make-bench-model.mjs --model ViT-L-14-336 --out /tmp/aaclip-bench-vitl.safetensors [--layers N] [--text]
 import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
-import { CHECKPOINT_FORMAT, defaultAAClipConfig, gaussianSampler, randomClipWeights, writeSafetensors } from '@aaclip/core';
+import { CHECKPOINT_FORMAT, writeSafetensors } from '@aaclip/core/weights';
+import { defaultAAClipConfig } from '@aaclip/core';
+import { gaussianSampler, randomClipWeights } from '@aaclip/core/train';
 import { parseArgs, presetConfig } from './lib.mjs';
 
 /** Writes the file unless it exists with the same configuration; returns its path. */

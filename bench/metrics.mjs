@@ -4,7 +4,8 @@
 // size x size, fed in batches of 4 as evaluateClass does. Synthetic maps: smooth random fields,
 // defect squares on half of the images (as bench/pytorch/aaclip_bench.py metrics).
 //   node bench/metrics.mjs --images 167 --size 518
-import { OfficialMetricAccumulator, PixelMetricAccumulator, gaussianSampler } from '@aaclip/core';
+import { OfficialMetricAccumulator, PixelMetricAccumulator } from '@aaclip/core/metrics';
+import { gaussianSampler } from '@aaclip/core/train';
 import { emit, parseArgs, peakRssMiB } from './lib.mjs';
 
 const args = parseArgs();

@@ -4,7 +4,7 @@
 // The file comes from bench/make-bench-model.mjs (random weights, anchors stored: no text tower).
 import { statSync } from 'node:fs';
 import { createDetectorPool } from '@aaclip/backend-node';
-import { gaussianSampler } from '@aaclip/core';
+import { gaussianSampler } from '@aaclip/core/train';
 import { aaclipFlops, best, emit, parseArgs, peakRssMiB } from './lib.mjs';
 
 const args = parseArgs();

@@ -5,7 +5,8 @@
 // exactly as bench/pytorch/aaclip_bench.py does (no vocabulary file needed).
 //   node bench/text-anchors.mjs --model ViT-L-14-336 --normal 6 --abnormal 10 --repeat 3
 import * as tf from '@tensorflow/tfjs-core';
-import { AAClipModel, ClipModel, randomClipWeights } from '@aaclip/core';
+import { AAClipModel, ClipModel } from '@aaclip/core';
+import { randomClipWeights } from '@aaclip/core/train';
 import { useBackend } from '@aaclip/backend-node';
 import { best, emit, parseArgs, peakRssMiB, presetConfig, textFlops } from './lib.mjs';
 

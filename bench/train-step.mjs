@@ -6,7 +6,8 @@
 // --workers N: the batch split across this thread and N worker threads (createTrainingPool).
 // --checkpoint: block-wise recomputation as the trainer does it ('auto': when the plain tape would pass 1 GiB).
 import * as tf from '@tensorflow/tfjs-core';
-import { AAClipModel, Adam, ClipModel, randomClipWeights, recomputeBlocks, stage2Gradients } from '@aaclip/core';
+import { AAClipModel, ClipModel } from '@aaclip/core';
+import { Adam, randomClipWeights, recomputeBlocks, stage2Gradients } from '@aaclip/core/train';
 import { createTrainingPool, ensureGradients, useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, best, emit, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 

@@ -3,7 +3,8 @@
 // --size, --batch and --attention also take comma lists (one JSON line per combination, the
 // weights made once: the GPU run; peak RSS is then the process's so far).
 import * as tf from '@tensorflow/tfjs-core';
-import { ClipModel, CLIP_PRESETS, AAClipModel, randomClipWeights, setAttentionMode, attentionModeInUse, matMulProvider } from '@aaclip/core';
+import { ClipModel, CLIP_PRESETS, AAClipModel, setAttentionMode, attentionModeInUse, matMulProvider } from '@aaclip/core';
+import { randomClipWeights } from '@aaclip/core/train';
 import { useBackend } from '@aaclip/backend-node';
 import { aaclipFlops, parseArgs, peakRssMiB, presetConfig, wasmHeapMiB } from './lib.mjs';
 

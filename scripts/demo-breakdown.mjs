@@ -4,7 +4,8 @@
 // 0.5 / 0.5). Same images as `aaclip demo` (same families, counts and seed).
 //   npm run build && node scripts/demo-breakdown.mjs [model.safetensors] [perFamily]
 import * as tf from '@tensorflow/tfjs-core';
-import { binaryMetrics, normalizeClip } from '@aaclip/core';
+import { binaryMetrics } from '@aaclip/core/metrics';
+import { normalizeClip } from '@aaclip/core';
 import { generateDataset, TEXTURE_FAMILIES } from '@aaclip/synthetic';
 import { useBackend, loadDetector } from '@aaclip/backend-node';
 import { dirname, join } from 'node:path';

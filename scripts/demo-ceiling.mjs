@@ -8,7 +8,8 @@
 // Nothing is trained and nothing is shared between images; it only measures how separable the
 // generated defects are from local statistics, as a yardstick for the demo model.
 import { readFileSync } from 'node:fs';
-import { binaryMetrics, readSafetensors } from '@aaclip/core';
+import { binaryMetrics } from '@aaclip/core/metrics';
+import { readSafetensors } from '@aaclip/core/weights';
 import { generateDataset, TEXTURE_FAMILIES } from '@aaclip/synthetic';
 
 // default: the families the embedded demo model was not trained on, as `aaclip demo` picks them

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Counts the values (not types) each package's entry points export, read from the TypeScript
 // sources with the compiler's own checker (no build needed), and lists the largest source files.
-//   node scripts/export-count.mjs            a table: package entry, values, types
+//   node scripts/export-count.mjs            a table: package entry, values, types (deprecated aliases apart)
 //   node scripts/export-count.mjs --json     the same as JSON
 //   node scripts/export-count.mjs --largest  also the 10 largest source files (lines)
 //   node scripts/export-count.mjs --unused @aaclip/core
@@ -41,11 +41,16 @@ export function countExports(files) {
     const sym = sf && checker.getSymbolAtLocation(sf);
     const values = [];
     const types = [];
+    const deprecated = [];
     for (const e of sym ? checker.getExportsOfModule(sym) : []) {
       const target = e.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(e) : e;
+      // a deprecated alias: re-exported through a deprecated*.ts file, or tagged @deprecated
+      const via = e.declarations?.[0]?.getSourceFile().fileName ?? '';
+      const tagged = [...(e.declarations ?? []), ...(target.declarations ?? [])].some((d) => ts.getJSDocTags(d).some((t) => t.tagName.text === 'deprecated'));
+      if (/\/deprecated[^/]*\.ts$/.test(via) || tagged) deprecated.push(e.name);
       (target.flags & ts.SymbolFlags.Value ? values : types).push(e.name);
     }
-    return { file, values: values.sort(), types: types.sort() };
+    return { file, values: values.sort(), types: types.sort(), deprecated: deprecated.sort() };
   });
 }
 
@@ -69,10 +74,11 @@ function filesOutside(pkgDir) {
 export function unusedExports(entry) {
   const e = packageEntries().find((x) => (x.subpath === '.' ? x.pkg : `${x.pkg}/${x.subpath.slice(2)}`) === entry);
   if (!e) throw new Error(`no entry ${entry}`);
-  const [{ values }] = countExports([e.source]);
+  const [{ values, deprecated }] = countExports([e.source]);
+  const dep = new Set(deprecated);
   const pkgDir = join(e.source.slice(0, e.source.indexOf('/src/')), 'src');
   const text = filesOutside(pkgDir).map((f) => readFileSync(f, 'utf8')).join('\n');
-  return values.filter((v) => !new RegExp(`\\b${v.replace(/\$/g, '\\$')}\\b`).test(text));
+  return values.filter((v) => !dep.has(v)).filter((v) => !new RegExp(`\\b${v.replace(/\$/g, '\\$')}\\b`).test(text));
 }
 
 function largestFiles(n) {
@@ -97,11 +103,14 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const entries = packageEntries();
   const counts = countExports(entries.map((e) => e.source));
-  const rows = entries.map((e, i) => ({ entry: e.subpath === '.' ? e.pkg : `${e.pkg}/${e.subpath.slice(2)}`, values: counts[i].values.length, types: counts[i].types.length }));
+  const rows = entries.map((e, i) => {
+    const dep = new Set(counts[i].deprecated);
+    return { entry: e.subpath === '.' ? e.pkg : `${e.pkg}/${e.subpath.slice(2)}`, values: counts[i].values.filter((v) => !dep.has(v)).length, types: counts[i].types.filter((t) => !dep.has(t)).length, deprecatedValues: counts[i].values.filter((v) => dep.has(v)).length };
+  });
   const largest = process.argv.includes('--largest') ? largestFiles(10) : undefined;
   if (process.argv.includes('--json')) console.log(JSON.stringify({ entries: rows, largest }, null, 2));
   else {
-    for (const r of rows) console.log(`${r.entry.padEnd(32)} ${String(r.values).padStart(4)} values ${String(r.types).padStart(4)} types`);
+    for (const r of rows) console.log(`${r.entry.padEnd(32)} ${String(r.values).padStart(4)} values ${String(r.types).padStart(4)} types${r.deprecatedValues ? ` (+${r.deprecatedValues} deprecated values, kept one release)` : ''}`);
     if (largest) {
       console.log('\nlargest source files (lines):');
       for (const f of largest) console.log(`${String(f.lines).padStart(6)}  ${f.file}`);

@@ -21,10 +21,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  AAClipModel, ClipModel, ByteTokenizer, randomClipWeights, trainAAClip,
-  readSafetensors, writeSafetensors, CHECKPOINT_FORMAT,
-} from '@aaclip/core';
+import { AAClipModel, ClipModel, ByteTokenizer } from '@aaclip/core';
+import { randomClipWeights, trainAAClip } from '@aaclip/core/train';
+import { readSafetensors, writeSafetensors, CHECKPOINT_FORMAT } from '@aaclip/core/weights';
 import { generateDataset } from '@aaclip/synthetic';
 import { useBackend, ensureGradients, writeFileAtomic } from '@aaclip/backend-node';
 import { pretrainBackbone } from './lib/pretrain-backbone.mjs';

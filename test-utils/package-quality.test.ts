@@ -26,6 +26,8 @@ const ATTW_OPTIONS: Record<string, string[]> = {
   '@aaclip/backend-node': ['--exclude-entrypoints', './models/demo'],
   // browser ESM for bundlers by design: no CommonJS and no node10 resolution
   '@aaclip/backend-web': ['--profile', 'esm-only'],
+  // subpaths /train, /metrics, /weights, /parity: exports-map resolution (node16, bundlers); node10 has no subpaths
+  '@aaclip/core': ['--profile', 'node16'],
   // a command-line program with an ESM library entry
   '@aaclip/cli': ['--profile', 'esm-only'],
   // a Node server (Fastify): ESM only

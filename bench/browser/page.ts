@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { CLIP_PRESETS, ClipModel, randomClipWeights, setMatMulProvider } from '@aaclip/core';
+import { CLIP_PRESETS, ClipModel, setMatMulProvider } from '@aaclip/core';
+import { randomClipWeights } from '@aaclip/core/train';
 import '@aaclip/kernels/tfjs-wasm';
 import { TfjsGemmProvider, startGemmEngine, relaxedSimdSupported } from '@aaclip/kernels/web';
 

@@ -4,7 +4,7 @@
 //   node bench/gpu/parity-bytes.mjs --fixture DIR --backend webgpu
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeParityFromBytes, formatParityTable } from '@aaclip/core';
+import { computeParityFromBytes, formatParityTable } from '@aaclip/core/parity';
 import { ensureGradients, useBackend, formatBackendReport } from '@aaclip/backend-node';
 import { emit, parseArgs } from '../lib.mjs';
 

@@ -3,7 +3,8 @@
 // features, and the text tower's pooled embedding against the mean of the byte embeddings.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { ClipModel, ByteTokenizer, normalizeClip, randomClipWeights } from '@aaclip/core';
+import { ClipModel, ByteTokenizer, normalizeClip } from '@aaclip/core';
+import { randomClipWeights } from '@aaclip/core/train';
 import { generateDataset } from '@aaclip/synthetic';
 // @ts-expect-error: plain JavaScript module of the demo scripts
 import { buildAnalyticTower, EPS } from './analytic-tower.mjs';

@@ -1,6 +1,7 @@
 // Keeps one detector alive (per backend and model) and rebuilds it when either changes.
 import { createWebDetector, loadWeights, useWebBackend, type UrlProgressCallback, type WebBackendReport, type WebDetector } from '@aaclip/backend-web';
-import { createTokenizerFromConfig, parseSafetensorsHeader, parseTokenizerConfig, safetensorsHeaderSize, type Tokenizer } from '@aaclip/core';
+import { createTokenizerFromConfig, parseTokenizerConfig, type Tokenizer } from '@aaclip/core';
+import { parseSafetensorsHeader, safetensorsHeaderSize } from '@aaclip/core/weights';
 import type { BackendChoice, BackendInfo, ModelRequest } from './hook-types';
 
 /** Asset paths the Vite config puts into the app (see vite.config.ts). */

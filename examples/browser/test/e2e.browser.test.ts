@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { decodeImage, encodePng, loadDetector } from '@aaclip/backend-node';
-import { preprocessImage, readSafetensors } from '@aaclip/core';
+import { preprocessImage } from '@aaclip/core';
+import { readSafetensors } from '@aaclip/core/weights';
 import { addDefect, generateTexture, type DefectKind, type TextureFamily } from '@aaclip/synthetic';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';

@@ -1,4 +1,4 @@
-import { decodeCheckpoint, encodeCheckpoint, type AAClipCheckpoint } from '@aaclip/core';
+import { decodeCheckpoint, encodeCheckpoint, type AAClipCheckpoint } from '@aaclip/core/weights';
 import { writeFileAtomic } from './fs-utils';
 import { InputFileError, readInputFile } from './input-file';
 

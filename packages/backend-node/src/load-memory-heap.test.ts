@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { CHECKPOINT_FORMAT, randomClipWeights, writeSafetensors, type ClipConfig } from '@aaclip/core';
+import { CHECKPOINT_FORMAT, writeSafetensors } from '@aaclip/core/weights';
+import { randomClipWeights } from '@aaclip/core/train';
+import { type ClipConfig } from '@aaclip/core';
 import { expectOneWeightCopy } from '../../../test-utils/wasm-heap';
 import { loadClip } from './weights-io';
 

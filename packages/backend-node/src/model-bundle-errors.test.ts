@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors, type WritableTensor } from '@aaclip/core';
+import { readSafetensors, writeSafetensors, type WritableTensor } from '@aaclip/core/weights';
 import { fixture } from '../../../test-utils/fixtures';
 import { loadBundle } from './model-bundle';
 

@@ -5,13 +5,13 @@ import {
   bundleTokenizerConfig,
   detectorFromBundle,
   TOKENIZER_METADATA_KEY,
-  type AAClipCheckpoint,
   type AAClipDetector,
   type Domain,
   type ModelBundle,
   type NamedBytes,
   type PromptOptions,
 } from '@aaclip/core';
+import { type AAClipCheckpoint } from '@aaclip/core/weights';
 import { resolveBundleReferences } from './hub/resolve-references';
 import type { HubOptions } from './hub/hub-options';
 import { readInputFile } from './input-file';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensors } from '@aaclip/core';
+import { readSafetensors } from '@aaclip/core/weights';
 import { describe, expect, it } from 'vitest';
 import { fixturesRoot } from '../../../test-utils/fixtures';
 import { encodeParityOutputs, runParity } from './parity';

@@ -8,13 +8,11 @@ import {
   computeParity,
   formatParityTable,
   isMuscFixture,
-  readSafetensors,
-  writeSafetensors,
   type ParityExpectedJson,
   type ParityResult,
   type ParityRow,
-  type WritableTensor,
-} from '@aaclip/core';
+} from '@aaclip/core/parity';
+import { readSafetensors, writeSafetensors, type WritableTensor } from '@aaclip/core/weights';
 import { decodeImageFile } from './image-io';
 import { loadAdapters, openWeightFile } from './weights-io';
 

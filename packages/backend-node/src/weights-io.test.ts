@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, WeightFormatError } from '@aaclip/core';
+import { readSafetensors, WeightFormatError } from '@aaclip/core/weights';
 import { fixture } from '../../../test-utils/fixtures';
 import { loadAdapters, openSafetensorsFile, sniffWeightFormat } from './weights-io';
 

@@ -1,13 +1,17 @@
 import { closeSync, readSync } from 'node:fs';
 import {
   ClipModel,
+  clipFromTensors,
+  mergeCheckpoints,
+  type ClipBuildOptions,
+  type ClipConfig,
+} from '@aaclip/core';
+import {
   WeightFormatError,
   checkFinite,
   checkpointFromTensors,
   decodeCheckpoint,
   lazySafetensorsTensors,
-  clipFromTensors,
-  mergeCheckpoints,
   parseSafetensorsHeader,
   sniffWeightFormat,
   WEIGHT_SNIFF_BYTES,
@@ -15,12 +19,10 @@ import {
   safetensorsHeaderSize,
   readTorchFile,
   type AAClipCheckpoint,
-  type ClipBuildOptions,
-  type ClipConfig,
   type NamedTensor,
   type TensorMap,
   type WeightContainer,
-} from '@aaclip/core';
+} from '@aaclip/core/weights';
 import { isShardIndex, openShardedSafetensors } from './hub/sharded-safetensors';
 import { InputFileError, openInputFileSync, readInputFile } from './input-file';
 

@@ -3,7 +3,8 @@
 // images preprocessed in core, the bundle's defaults read from the file's metadata.
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { preprocessImage, readSafetensors, writeSafetensors, type Detection, type RawImage } from '@aaclip/core';
+import { preprocessImage, type Detection, type RawImage } from '@aaclip/core';
+import { readSafetensors, writeSafetensors } from '@aaclip/core/weights';
 import { describe, expect, it } from 'vitest';
 import { bpeVocabPath, fixture } from '../../../test-utils/fixtures';
 import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';

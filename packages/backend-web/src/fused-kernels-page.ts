@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { biasActivation, FUSED_KERNEL_NAMES, fusedKernelActive, gaussianSampler, headSlice, layerNorm, ResidualAttentionBlock, setFusedKernelsEnabled } from '@aaclip/core';
+import { biasActivation, FUSED_KERNEL_NAMES, fusedKernelActive, headSlice, layerNorm, ResidualAttentionBlock, setFusedKernelsEnabled } from '@aaclip/core';
+import { gaussianSampler } from '@aaclip/core/train';
 import { registerFusedKernels } from '@aaclip/kernels/tfjs';
 
 export interface FusedCase {

@@ -1,4 +1,4 @@
-import { readSafetensors, writeSafetensors } from '@aaclip/core';
+import { readSafetensors, writeSafetensors } from '@aaclip/core/weights';
 import { describe, expect, it } from 'vitest';
 import { readSafetensorsLazy } from './lazy-safetensors';
 

@@ -1,5 +1,5 @@
 // A safetensors TensorMap whose tensor values are decoded only when read (one tensor at a time).
-import { lazySafetensorsTensors, parseSafetensorsHeader, type TensorMap } from '@aaclip/core';
+import { lazySafetensorsTensors, parseSafetensorsHeader, type TensorMap } from '@aaclip/core/weights';
 
 /**
  * Reads a safetensors file like `readSafetensors`, but each tensor's `data` is decoded when it is

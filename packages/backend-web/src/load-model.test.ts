@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createClipTokenizerFromBpeGz, readSafetensors } from '@aaclip/core';
+import { createClipTokenizerFromBpeGz } from '@aaclip/core';
+import { readSafetensors } from '@aaclip/core/weights';
 import { describe, expect, it } from 'vitest';
 import { bpeVocabPath, fixture } from '../../../test-utils/fixtures';
 import { loadCheckpointFromUrl, loadTokenizerFromUrl } from './load-model';

@@ -1,20 +1,17 @@
 // CLIP weights, AA-CLIP checkpoints and tokenizers from URLs.
+import { checkpointFromTensors, detectWeightFormat, type AAClipCheckpoint, type TensorMap } from '@aaclip/core/weights';
 import {
-  checkpointFromTensors,
   clipFromTensors,
   ClipModel,
   createClipTokenizerFromBpeGz,
   createClipTokenizerFromHf,
-  detectWeightFormat,
   mergeCheckpoints,
   readWeightFile,
   tokenizerFilesOf,
   resolveReferenceUrl,
-  type AAClipCheckpoint,
   type ClipBuildOptions,
   type ClipConfig,
   type ClipTokenizerBuildOptions,
-  type TensorMap,
   type Tokenizer,
   type WeightFileFormat,
 } from '@aaclip/core';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
-import { ClipModel, float32ToHalfBytes, halfToFloat32, normalizeClipStateDict, preprocessImage, readSafetensors, writeSafetensors, type RawImage } from '@aaclip/core';
+import { ClipModel, preprocessImage, type RawImage } from '@aaclip/core';
+import { float32ToHalfBytes, halfToFloat32, normalizeClipStateDict, readSafetensors, writeSafetensors } from '@aaclip/core/weights';
 import { describe, expect, it } from 'vitest';
 import { bpeVocabPath, fixture } from '../../../test-utils/fixtures';
 import { nchwToNhwc } from '../../../test-utils/read-safetensors-lite';

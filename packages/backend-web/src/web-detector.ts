@@ -1,7 +1,7 @@
 // One call from URLs to a ready anomaly detector in the browser.
 import * as tf from '@tensorflow/tfjs-core';
+import { type AAClipCheckpoint } from '@aaclip/core/weights';
 import {
-  type AAClipCheckpoint,
   type AAClipConfig,
   type Detection,
   type DetectOptions,

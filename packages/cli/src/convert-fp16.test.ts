@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors, type WritableTensor } from '@aaclip/core';
+import { readSafetensors, writeSafetensors, type WritableTensor } from '@aaclip/core/weights';
 import { fixture, repoRoot } from '../../../test-utils/fixtures';
 
 const run = promisify(execFile);

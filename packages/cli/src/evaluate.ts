@@ -1,7 +1,7 @@
 // The per-class evaluation is @aaclip/core's (eval/evaluate-class.ts: backend-free); the CLI adds
 // the PNG overlays of its reports' best and worst cases.
 import { makeOverlayPng } from '@aaclip/backend-node';
-import { evaluateClass as evaluateClassInCore, type ClassEvaluation } from '@aaclip/core';
+import { evaluateClass as evaluateClassInCore, type ClassEvaluation } from '@aaclip/core/metrics';
 
 export { averageMetrics, detectorHead } from '@aaclip/core';
 export type { ClassEvaluation, EvalHead, EvalSample } from '@aaclip/core';

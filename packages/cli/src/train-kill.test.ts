@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint } from '@aaclip/core';
+import { decodeCheckpoint } from '@aaclip/core/weights';
 import { addDefect, generateTexture } from '@aaclip/synthetic';
 import { repoRoot } from '../../../test-utils/fixtures';
 

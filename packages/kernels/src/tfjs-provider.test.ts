@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { Attention, ClipModel, frozenLinear, matMul2d, randomClipWeights, setMatMulProvider, type ClipConfig } from '@aaclip/core';
+import { Attention, ClipModel, frozenLinear, matMul2d, setMatMulProvider, type ClipConfig } from '@aaclip/core';
+import { randomClipWeights } from '@aaclip/core/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGemmEngine } from './node';
 import { TfjsGemmProvider } from './tfjs-provider';

@@ -3,7 +3,8 @@
 // opened streamed, its tensors read from disk when taken.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { shardFilesOfIndex, type TensorMap } from '@aaclip/core';
+import { shardFilesOfIndex } from '@aaclip/core';
+import { type TensorMap } from '@aaclip/core/weights';
 
 export interface OpenedWeights {
   tensors: TensorMap;

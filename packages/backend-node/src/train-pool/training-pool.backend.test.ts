@@ -3,7 +3,8 @@
 // backend). Needs the built worker (npm test builds).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { AAClipModel, Adam, ClipModel, CLIP_PRESETS, randomClipWeights, stage2Gradients, trainStage, type ClipConfig, type TrainingSample } from '@aaclip/core';
+import { AAClipModel, ClipModel, CLIP_PRESETS, type ClipConfig } from '@aaclip/core';
+import { Adam, randomClipWeights, stage2Gradients, trainStage, type TrainingSample } from '@aaclip/core/train';
 import type { NodeBackendName } from '../backend';
 import { maxRelDiff } from '../../../../test-utils/compare';
 import { createTrainingPool } from './training-pool';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { stage2Gradients, type AAClipModel, type Stage2Batch } from '@aaclip/core';
+import { stage2Gradients, type Stage2Batch } from '@aaclip/core/train';
+import { type AAClipModel } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
 import type { AnchorData } from '../pool/protocol';
 import { builtWorkerScript, WorkerRpc } from '../worker-rpc';

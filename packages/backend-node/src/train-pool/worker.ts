@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { workerData } from 'node:worker_threads';
-import { AAClipModel, ClipModel, randomClipWeights, stage2Gradients } from '@aaclip/core';
+import { AAClipModel, ClipModel } from '@aaclip/core';
+import { randomClipWeights, stage2Gradients } from '@aaclip/core/train';
 import { ensureGradients, useBackend } from '../backend';
 import { loadClip } from '../weights-io';
 import { serveRpc, type RpcResult } from '../worker-rpc';

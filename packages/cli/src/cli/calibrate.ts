@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { calibrateClass, encodeCheckpoint, preprocessImage, type Calibration, type CalibrationSample, type ClassThresholds, type Domain } from '@aaclip/core';
+import { calibrateClass, preprocessImage, type Calibration, type CalibrationSample, type ClassThresholds, type Domain } from '@aaclip/core';
+import { encodeCheckpoint } from '@aaclip/core/weights';
 import { domainOf } from '@aaclip/prompts';
 import { parseCliArgs } from '../cli-args';
 import { DATASET_FORMATS, DatasetLayoutError, DatasetLoader, readDataset, type DatasetFormat, type DatasetIndex, type DatasetItem } from '../datasets/index';

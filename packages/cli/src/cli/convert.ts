@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { AAClipModel, AnchorCache, CHECKPOINT_FORMAT, formatAAClipCard, normalizeClipStateDict, parseModelRef, writeSafetensors, type WritableTensor } from '@aaclip/core';
+import { AAClipModel, AnchorCache, formatAAClipCard, parseModelRef } from '@aaclip/core';
+import { CHECKPOINT_FORMAT, normalizeClipStateDict, writeSafetensors, type WritableTensor } from '@aaclip/core/weights';
 import { parseCliArgs } from '../cli-args';
 import { removeStaleTemps, writeFileAtomic } from '@aaclip/backend-node/tools';
 import { loadBundle, TOKENIZER_METADATA_KEY } from '@aaclip/backend-node';

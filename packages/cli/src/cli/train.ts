@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { AAClipModel, trainAAClip, type AAClipCheckpoint, type TrainingSample, type TrainingSource } from '@aaclip/core';
+import { AAClipModel } from '@aaclip/core';
+import { trainAAClip, type TrainingSample, type TrainingSource } from '@aaclip/core/train';
+import { type AAClipCheckpoint } from '@aaclip/core/weights';
 import { backendReport, ensureGradients } from '@aaclip/backend-node';
 import { createTrainingPool, type TrainingPool } from '@aaclip/backend-node';
 import { loadCheckpoint, saveCheckpoint } from '@aaclip/backend-node';

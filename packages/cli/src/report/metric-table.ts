@@ -1,4 +1,4 @@
-import { pythonRound } from '@aaclip/core';
+import { pythonRound } from '@aaclip/core/metrics';
 import { METRIC_COLUMNS, type ReportMetrics } from './report-types';
 
 /** One row of the results table: a class (or any label) and its metrics. */

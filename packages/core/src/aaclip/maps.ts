@@ -15,7 +15,9 @@ import { matMul2d } from '../model/matmul-2d';
 // [S, g] matrix L: two plain 2-D matMuls, exact, differentiable on every backend (no
 // ResizeBilinearGrad needed).
 
-export type Domain = 'industrial' | 'medical';
+// One Domain for the whole SDK: @aaclip/prompts' ('industrial' | 'medical'), not a second declaration
+import type { Domain } from '@aaclip/prompts';
+export type { Domain };
 
 /** Bilinear interpolation matrix [outSize, inSize] with align_corners = true. */
 export function bilinearAlignCornersMatrix(inSize: number, outSize: number): Float64Array {

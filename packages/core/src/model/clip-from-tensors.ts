@@ -25,7 +25,7 @@ export interface ClipBuildOptions {
  * metadata our files carry, else width / 64 and 'gelu'. `name` (a file or URL) prefixes errors.
  *
  * @example
- * const { tensors, metadata } = readWeightFile(bytes);
+ * const { tensors, metadata } = decodeWeightFile(bytes);
  * const { clip, config } = clipFromTensors(tensors, metadata, { inferenceOnly: true }, 'ViT-L-14-336.safetensors');
  */
 export function clipFromTensors(tensors: TensorMap, metadata: Record<string, string>, opts: ClipBuildOptions, name: string): { clip: ClipModel; config: ClipConfig; unusedKeys: string[] } {

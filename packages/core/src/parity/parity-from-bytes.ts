@@ -3,7 +3,7 @@ import { checkpointFromTensors } from '../aaclip/checkpoint';
 import type { RawImage } from '../image/raw-image';
 import { checkFinite } from '../weights/check-finite';
 import { readSafetensors } from '../weights/safetensors-reader';
-import { readWeightFile } from '../weights/read-weights';
+import { decodeWeightFile } from '../weights/read-weights';
 import { computeParity } from './run-parity';
 import type { ParityExpectedJson, ParityInput, ParityResult } from './parity-types';
 
@@ -34,13 +34,13 @@ export interface ParityFileBytes {
 export function parityInputFromBytes(files: ParityFileBytes): ParityInput {
   const text = typeof files.expectedJson === 'string' ? files.expectedJson : new TextDecoder().decode(files.expectedJson);
   const expectedJson = JSON.parse(text) as ParityExpectedJson;
-  const weights = readWeightFile(files.weights, { fileName: 'weights' });
+  const weights = decodeWeightFile(files.weights, { fileName: 'weights' });
   checkFinite(weights.tensors, 'weights');
   if (files.adapters.length === 0) throw new Error('parity: no adapter file given');
   const adapters = new Map<string, { shape: number[]; data: Float32Array }>();
   files.adapters.forEach((bytes, i) => {
     const name = `adapters[${i}]`;
-    const { tensors, metadata } = readWeightFile(bytes, { fileName: name });
+    const { tensors, metadata } = decodeWeightFile(bytes, { fileName: name });
     checkFinite(tensors, name);
     for (const [k, v] of checkpointFromTensors(tensors, metadata, name).adapters) adapters.set(k, v);
   });

@@ -12,7 +12,7 @@ import { NonFiniteWeightError } from './weight-format-error';
  *
  * @param fileName optional file label prefixed to the message.
  * @example
- * const { tensors } = readWeightFile(bytes);
+ * const { tensors } = decodeWeightFile(bytes);
  * checkFinite(tensors); // throws "tensor 'visual.proj' has 3 non-finite value(s); the first is NaN at flat index 17"
  */
 export function checkFinite(tensors: TensorMap, fileName?: string): void {

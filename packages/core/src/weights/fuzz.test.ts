@@ -11,7 +11,7 @@ import { checkFinite } from './check-finite';
 import { concat, FuzzTally, mutate, Rng, type Focus } from '../../../../test-utils/fuzz-mutators';
 import type { TensorMap } from './named-tensor';
 import { glob, OP, pk, str, tensorOps, torchZip } from '../../../../test-utils/pickle-builder';
-import { readWeightFile } from './read-weights';
+import { decodeWeightFile } from './read-weights';
 import { WeightFormatError } from './weight-format-error';
 import { listZipEntries, readZipEntry } from './zip-reader';
 
@@ -32,7 +32,7 @@ function runCase(tally: FuzzTally, bytes: Uint8Array, what: string): void {
   const t0 = performance.now();
   let outcome: { ok: true } | { error: string } | { crash: string };
   try {
-    const { tensors } = readWeightFile(bytes, { fileName: 'fuzz' });
+    const { tensors } = decodeWeightFile(bytes, { fileName: 'fuzz' });
     outcome = finiteOutcome(tensors);
     // measured while the tensors are still referenced
     tally.maxAllocBytes = Math.max(tally.maxAllocBytes, process.memoryUsage().arrayBuffers - before);
@@ -230,8 +230,8 @@ describe('fuzz: weight readers end every case in a parse or a WeightFormatError'
   it('image_adapter_1.pth (torch.save zip)', () => fuzzArchive('image_adapter_1.pth', load('image_adapter_1.pth'), 800, SEED + 3));
   it('small TorchScript archive (stored and deflated members)', () => {
     const stored = scriptedArchive(0);
-    expect([...readWeightFile(stored).tensors.keys()]).toEqual(['adapter.w0', 'adapter.w1', 'adapter.w2', 'adapter.w3']);
-    expect(readWeightFile(stored).format).toBe('torchscript');
+    expect([...decodeWeightFile(stored).tensors.keys()]).toEqual(['adapter.w0', 'adapter.w1', 'adapter.w2', 'adapter.w3']);
+    expect(decodeWeightFile(stored).format).toBe('torchscript');
     fuzzArchive('scripted.pt (torchscript, stored)', stored, 1000, SEED + 4, 0);
     fuzzArchive('scripted.pt (torchscript, deflated)', scriptedArchive(6), 600, SEED + 5, 6);
   });

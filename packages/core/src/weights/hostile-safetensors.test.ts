@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findDuplicateJsonKey } from './json-duplicate-key';
 import { checkedNumel } from './named-tensor';
-import { detectWeightFormat, readWeightFile } from './read-weights';
+import { detectWeightFormat, decodeWeightFile } from './read-weights';
 import { parseSafetensorsHeader, readSafetensors } from './safetensors-reader';
 import { WeightFormatError, type WeightFormatErrorCode } from './weight-format-error';
 
@@ -117,7 +117,7 @@ describe('safetensors: hostile headers fail with typed errors before any allocat
   });
 
   it('names the format problem of unknown bytes', () => {
-    const e = caught(() => readWeightFile(new Uint8Array(16).fill(7), { fileName: 'x.bin' }));
+    const e = caught(() => decodeWeightFile(new Uint8Array(16).fill(7), { fileName: 'x.bin' }));
     expect([e.code, e.file]).toEqual(['NOT_RECOGNIZED', 'x.bin']);
     expect(e.message).toBe('x.bin: detectWeightFormat: not a safetensors file or torch zip archive (first bytes 07 07 07 07 07 07 07 07)');
     expect(caught(() => detectWeightFormat(new Uint8Array(0))).code).toBe('NOT_RECOGNIZED');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../../../test-utils/fixtures';
-import { detectWeightFormat, readWeightFile } from './read-weights';
+import { detectWeightFormat, decodeWeightFile } from './read-weights';
 
 const load = (name: string): Uint8Array => readFileSync(fixture(name));
 
-describe('readWeightFile', () => {
+describe('decodeWeightFile', () => {
   it('detects and reads every fixture format', () => {
     const cases: [string, string, number][] = [
       ['clip-openai.safetensors', 'safetensors', 446],
@@ -14,11 +14,11 @@ describe('readWeightFile', () => {
       ['text_adapter.pth', 'torch', 4],
     ];
     for (const [file, format, count] of cases) {
-      const r = readWeightFile(load(file));
+      const r = decodeWeightFile(load(file));
       expect(r.format, file).toBe(format);
       expect(r.tensors.size, file).toBe(count);
     }
-    expect(readWeightFile(load('clip-openai.safetensors')).metadata).toEqual({ format: 'pt' });
+    expect(decodeWeightFile(load('clip-openai.safetensors')).metadata).toEqual({ format: 'pt' });
   });
 
   it('rejects unknown formats', () => {

@@ -9,9 +9,11 @@ import { isTorchScriptArchive, readTorchFile } from './torchscript';
 import { sniffWeightFormat } from './sniff-weight-format';
 import { rewrapWeightError } from './weight-format-error';
 
-export type WeightFileFormat = 'safetensors' | 'torch' | 'torchscript';
+export type WeightFormat = 'safetensors' | 'torch' | 'torchscript';
+/** @deprecated renamed {@link WeightFormat} (0.2.0): @aaclip/backend-node's `WeightFileFormat` was another thing. */
+export type WeightFileFormat = WeightFormat;
 
-/** Options of {@link readWeightFile}: the safetensors and torch reader options together. */
+/** Options of {@link decodeWeightFile}: the safetensors and torch reader options together. */
 export type WeightReadOptions = SafetensorsReadOptions & TorchReadOptions;
 
 /**
@@ -21,7 +23,7 @@ export type WeightReadOptions = SafetensorsReadOptions & TorchReadOptions;
  *
  * @example detectWeightFormat(bytes) // 'safetensors'
  */
-export function detectWeightFormat(input: Uint8Array | ArrayBuffer, opts: { fileName?: string } = {}): WeightFileFormat {
+export function detectWeightFormat(input: Uint8Array | ArrayBuffer, opts: { fileName?: string } = {}): WeightFormat {
   const bytes = asBytes(input, 'detectWeightFormat');
   let container;
   try {
@@ -39,15 +41,21 @@ export function detectWeightFormat(input: Uint8Array | ArrayBuffer, opts: { file
  * Every failure caused by the bytes is a {@link WeightFormatError} naming `opts.fileName`.
  *
  * @example
- * const { tensors, format } = readWeightFile(bytes, { fileName: 'clip.safetensors' });
+ * const { tensors, format } = decodeWeightFile(bytes, { fileName: 'clip.safetensors' });
  * const { config } = normalizeClipStateDict(tensors, { visionHeads: 16, textHeads: 12 });
  */
-export function readWeightFile(
+export function decodeWeightFile(
   input: Uint8Array | ArrayBuffer,
   opts: WeightReadOptions = {},
-): { tensors: TensorMap; format: WeightFileFormat; metadata: Record<string, string> } {
-  const bytes = asBytes(input, 'readWeightFile');
+): { tensors: TensorMap; format: WeightFormat; metadata: Record<string, string> } {
+  const bytes = asBytes(input, 'decodeWeightFile');
   const format = detectWeightFormat(bytes, opts);
   if (format === 'safetensors') return { ...readSafetensors(bytes, opts), format };
   return { tensors: readTorchFile(bytes, opts), format, metadata: {} };
 }
+
+/**
+ * @deprecated renamed {@link decodeWeightFile} (0.2.0): @aaclip/backend-node's `readWeightFile`
+ * reads a path, this one decodes bytes.
+ */
+export const readWeightFile: typeof decodeWeightFile = decodeWeightFile;

@@ -1,6 +1,6 @@
 /**
  * The one weight-format sniffer (re-exported by bundle/): which container a weight file is, from its first bytes.
- * Every reader (core's `readWeightFile`, Node's streamed files and worker start-up, the web's
+ * Every reader (core's `decodeWeightFile`, Node's streamed files and worker start-up, the web's
  * downloads) asks this function, so a file is recognised the same way everywhere.
  *
  * - `torch-zip`: a zip archive (`PK\x03\x04`): `torch.save` checkpoints and TorchScript releases.

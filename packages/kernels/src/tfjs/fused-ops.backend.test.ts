@@ -8,7 +8,6 @@ import {
   FUSED_KERNEL_NAMES,
   fusedKernelActive,
   fusedKernelsEnabled,
-  gaussianSampler,
   GELU,
   HEAD_SLICE,
   headSlice,
@@ -18,6 +17,7 @@ import {
   ResidualAttentionBlock,
   setFusedKernelsEnabled,
 } from '@aaclip/core';
+import { gaussianSampler } from '@aaclip/core/train';
 // the composite forms core falls back to: the reference (not exported by core)
 import { compositeGelu, compositeHeadSlice, compositeLayerNorm, compositeQuickGelu } from '../../../core/src/kernels/composite';
 import { registerFusedKernels } from './register';

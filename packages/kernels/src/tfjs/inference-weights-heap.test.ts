@@ -1,7 +1,8 @@
 // Runs on wasm whatever the test project: what it measures is tfjs-wasm's heap (XNNPACK keeps
 // a packed copy of every weight it multiplies by), so a cpu run has nothing to measure. The
 // packer under test is this package's (wasm-inference-weights.ts), plugged into core's build.
-import { ClipModel, randomClipWeights, setInferenceWeightPacker, type ClipConfig, type InferenceWeightPacker } from '@aaclip/core';
+import { ClipModel, setInferenceWeightPacker, type ClipConfig, type InferenceWeightPacker } from '@aaclip/core';
+import { randomClipWeights } from '@aaclip/core/train';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { expectOneWeightCopy } from '../../../../test-utils/wasm-heap';
 import { wasmInferenceWeightPacker } from './wasm-inference-weights';
