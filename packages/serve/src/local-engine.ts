@@ -1,4 +1,4 @@
-// DetectEngine in this process: one model bundle loaded once (backend-node's loadDetector), AA-CLIP
+// DetectEngine in this process: one model bundle loaded once (backend-node's createDetector), AA-CLIP
 // requests batched dynamically across clients (batcher.ts), MuSc and few-shot requests run whole.
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -11,11 +11,11 @@ import {
   type Calibration,
   type ClipModel,
   type Detection,
-  type Detector,
+  type AAClipDetector,
   type RawImage,
 } from '@aaclip/core';
 import { overlayHeatmap, resizeMapBilinear } from '@aaclip/render';
-import { backendReport, encodePng, loadDetector, useBackend, type NodeBackendName } from '@aaclip/backend-node';
+import { createDetector, encodePng, type NodeDetector, type NodeDevice } from '@aaclip/backend-node';
 import { OFFICIAL_DATASETS } from '@aaclip/prompts';
 import { Batcher } from './batcher';
 import { BusyError, DETECT_METHODS, RequestError, type DetectEngine, type DetectImage, type DetectRequest, type DetectResponse, type ImageResult, type Readiness } from './engine';
@@ -27,7 +27,7 @@ export interface LocalEngineOptions {
   adapters?: string[];
   vocab?: string[];
   /** tfjs backend (wasm, cpu, webgpu, tensorflow, ...); default: the one already active, else the fastest available. */
-  device?: NodeBackendName | 'auto';
+  device?: NodeDevice;
   /** Input size in pixels (default: the model's native size). */
   size?: number;
   /** Most images per AA-CLIP batch (default 8; 1 turns batching off). */
@@ -84,9 +84,10 @@ async function overlayPng(raw: RawImage, det: Detection): Promise<Uint8Array> {
 
 /** Loads the model once and returns the engine; see {@link LocalEngineOptions}. */
 export async function createLocalEngine(o: LocalEngineOptions): Promise<LocalEngine> {
-  if (o.device || !backendReport()) await useBackend(o.device === 'auto' ? undefined : o.device);
-  const { detector, bundle } = await loadDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab });
-  return new Local(o, detector, bundle.clip, bundle.config.vision.imageSize, bundle.checkpoint?.calibration, [...(bundle.checkpoint?.anchors.keys() ?? [])]);
+  const node = await createDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, device: o.device, imageSize: o.size });
+  // one thread: the core detector's frozen CLIP serves MuSc and the few-shot references too (one copy of the weights)
+  const detector = node.detector!;
+  return new Local(o, node, detector, detector.model.clip, node.checkpoint?.calibration, [...(node.checkpoint?.anchors.keys() ?? [])]);
 }
 
 class Local implements LocalEngine {
@@ -104,13 +105,13 @@ class Local implements LocalEngine {
 
   constructor(
     private readonly o: LocalEngineOptions,
-    private readonly detector: Detector,
+    private readonly node: NodeDetector,
+    private readonly detector: AAClipDetector,
     private readonly clip: ClipModel,
-    nativeSize: number,
     private readonly calibration: Calibration | undefined,
     anchorClasses: string[],
   ) {
-    this.size = o.size ?? nativeSize;
+    this.size = node.imageSize;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     this.maxImages = o.maxImagesPerRequest ?? 64;
     this.maxQueue = o.maxQueue ?? 64;
@@ -136,7 +137,7 @@ class Local implements LocalEngine {
   }
 
   backend(): string {
-    return backendReport()?.active ?? tf.getBackend();
+    return this.node.backend;
   }
 
   queueDepth(): number {
@@ -278,6 +279,6 @@ class Local implements LocalEngine {
     this.batcher.flush();
     if (this.inflight > 0) await new Promise<void>((r) => this.idle.push(r));
     await this.batcher.drain();
-    this.detector.dispose();
+    await this.node.dispose();
   }
 }

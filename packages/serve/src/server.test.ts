@@ -66,6 +66,7 @@ describe('aaclip serve: the API', () => {
 
   it('serves the batch endpoint, MuSc and few-shot', async () => {
     const five = [good, hole, good, hole, good].map((bytes, i) => ({ field: 'image', name: `img${i}.png`, bytes }));
+    const tensors = tf.memory().numTensors; // carpet's anchors exist already (the test above)
     const musc = await app.inject({ method: 'POST', url: '/v1/detect/batch', ...(await multipart({ className: 'carpet', method: 'musc', maps: 'false' }, five)) });
     expect(musc.statusCode).toBe(200);
     expectConforms(musc, '/v1/detect/batch', 'POST');
@@ -83,6 +84,7 @@ describe('aaclip serve: the API', () => {
     expectConforms(few, '/v1/detect/batch', 'POST');
     expect(few.json().results).toHaveLength(1);
     expect(Number.isFinite(few.json().results[0].score)).toBe(true);
+    expect(tf.memory().numTensors).toBe(tensors); // the MuSc scorer and the references are freed
 
     const tooFew = await app.inject({ method: 'POST', url: '/v1/detect/batch', ...(await multipart({ className: 'carpet', method: 'musc' }, five.slice(0, 2))) });
     expect(tooFew.statusCode).toBe(422);
