@@ -2,7 +2,9 @@
  * @aaclip/cli: the `aaclip` command line (detect, eval, train, calibrate, convert, index, cache,
  * demo) and `aaclip-parity`'s runner, plus the application pieces they are made of, usable from
  * code: dataset readers (MVTec AD, VisA, BTAD, MPDD, folders, JSONL manifests), the batched
- * dataset loader, the per-class evaluation and the evaluation reports (JSON, Markdown, HTML).
+ * dataset loader and the evaluation reports (JSON, Markdown, HTML). The per-class evaluation is
+ * `evaluateClass` of '@aaclip/core/metrics' (give it `renderOverlay` from `makeOverlayPng` of
+ * @aaclip/backend-node for the report's case images).
  * These were exported by @aaclip/backend-node until 0.1.0 (see CHANGELOG.md).
  *
  * @example
@@ -62,5 +64,3 @@ export {
   METRIC_COLUMNS,
 } from './report/index';
 export type { EvaluationReportData, ClassReport, ReportCase, ReportMetrics, WriteReportOptions, WrittenReport, MetricTableRow } from './report/index';
-export { evaluateClass, averageMetrics } from './evaluate';
-export type { EvalSample, ClassEvaluation } from './evaluate';
