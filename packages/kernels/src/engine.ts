@@ -14,6 +14,7 @@ import { Heap } from './heap';
 import { CONTROL_BYTES, FAILED, GEN, J_A, J_B, J_BIAS, J_C, J_K, J_KC, J_KIND, J_LDA, J_LDC, J_M, J_MC, J_N, J_NCP, J_UNITS, KIND_GEMM, MAX_THREADS, NEXT, PENDING, QUIT, doneIndex, readMessage, stateIndex, writeMessage } from './layout';
 import { packB, packedFloats } from './pack';
 import { stageGemm } from './gemm-stage';
+import type { GemmJob, PackedMatrix } from './gemm-types';
 import type { RowKernels } from './rows-module';
 import type { FusedWasmExports } from './tfjs/wasm-simd';
 import { instantiateThread, runJob } from './run-job';
@@ -51,27 +52,7 @@ export interface Blocking {
   kc: number;
 }
 
-/** B [k, n] packed for the micro-kernels in the engine's memory. */
-export interface PackedMatrix {
-  readonly offset: number;
-  readonly k: number;
-  readonly n: number;
-  readonly bytes: number;
-}
-
-/** One product on operands already in the engine's memory (byte offsets and strides). */
-export interface GemmJob {
-  m: number;
-  n: number;
-  k: number;
-  a: number;
-  lda: number;
-  b: PackedMatrix;
-  c: number;
-  ldc: number;
-  /** Offset of n floats (readable up to the next multiple of nr), or 0. */
-  bias?: number;
-}
+export type { GemmJob, PackedMatrix } from './gemm-types';
 
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 ceiling
 const STALL_MS = 60_000;

@@ -3,10 +3,19 @@
  * in (transposed on the way where it is given as [k, m]), B packed unless it is already, the
  * bias copied; returns the job, its operands in the engine's scratch block.
  */
-import type { GemmEngine, GemmJob, PackedMatrix } from './engine';
+import type { KernelShape } from './gemm-module';
+import type { GemmJob, PackedMatrix } from './gemm-types';
+
+/** What staging needs of the engine (structural: engine.ts imports this file). */
+interface StagingEngine {
+  readonly shape: KernelShape;
+  scratch(bytes: number, what: string): number;
+  f32(): Float32Array;
+  pack(src: Float32Array, k: number, n: number, opts: { transposed?: boolean; into?: number }): PackedMatrix;
+}
 import { packedFloats, transposeInto } from './pack';
 
-export function stageGemm(eng: GemmEngine, a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array }): GemmJob {
+export function stageGemm(eng: StagingEngine, a: Float32Array, b: Float32Array | PackedMatrix, m: number, k: number, n: number, opts: { transposeA?: boolean; transposeB?: boolean; bias?: Float32Array }): GemmJob {
   const what = `the product [${m} x ${k}] x [${k} x ${n}]`;
   for (const [name, v] of [['m', m], ['k', k], ['n', n]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`GEMM engine: ${what}: ${name} must be a positive whole number`);
