@@ -8,7 +8,6 @@
 import {
   assembleBundle,
   detectorFromBundle,
-  readWeightFile,
   type AAClipDetector,
   type ClipConfig,
   type DetectOptions,
@@ -19,7 +18,7 @@ import {
   type PromptOptions,
   type RawImage,
 } from '@aaclip/core';
-import { checkpointFromTensors, type AAClipCheckpoint } from '@aaclip/core/weights';
+import { checkpointFromTensors, decodeWeightFile, type AAClipCheckpoint } from '@aaclip/core/weights';
 import { backendReport, useBackend, type NodeBackendName } from './backend';
 import type { HubOptions } from './hub/hub-options';
 import { resolveBundleReferences } from './hub/resolve-references';
@@ -129,7 +128,7 @@ function checkCount(v: number | undefined, what: string, min: number): void {
 /** A single-thread bundle from a model file's bytes (adapters, if any, from files). */
 async function bundleFromBytes(bytes: Uint8Array, opts: CreateDetectorOptions, adapters: string[] | undefined) {
   const name = 'model (bytes)';
-  const { tensors, metadata } = readWeightFile(bytes, { fileName: name });
+  const { tensors, metadata } = decodeWeightFile(bytes, { fileName: name });
   let checkpoint: AAClipCheckpoint | null = null;
   if (adapters?.length) checkpoint = await loadAdapters(adapters);
   else checkpoint = checkpointFromTensors(tensors, metadata, name);

@@ -1,19 +1,17 @@
 // CLIP weights, AA-CLIP checkpoints and tokenizers from URLs.
-import { checkpointFromTensors, detectWeightFormat, type AAClipCheckpoint, type TensorMap } from '@aaclip/core/weights';
+import { checkpointFromTensors, decodeWeightFile, detectWeightFormat, type AAClipCheckpoint, type TensorMap, type WeightFormat } from '@aaclip/core/weights';
 import {
   clipFromTensors,
   ClipModel,
   createClipTokenizerFromBpeGz,
   createClipTokenizerFromHf,
   mergeCheckpoints,
-  readWeightFile,
   tokenizerFilesOf,
   resolveReferenceUrl,
   type ClipBuildOptions,
   type ClipConfig,
   type ClipTokenizerBuildOptions,
   type Tokenizer,
-  type WeightFileFormat,
 } from '@aaclip/core';
 import { readSafetensorsLazy } from './lazy-safetensors';
 import { loadWeights, type LoadWeightsOptions } from './load-weights';
@@ -28,17 +26,17 @@ export interface LoadedClip {
   /** Keys of the file that the CLIP did not use (e.g. adapters of a combined file). */
   unusedKeys: string[];
   metadata: Record<string, string>;
-  format: WeightFileFormat;
+  format: WeightFormat;
 }
 
 /**
  * Reads any supported weight file, naming `url` in errors. Safetensors tensors are decoded
  * lazily (see `readSafetensorsLazy`), so fp16 files are widened one tensor at a time.
  */
-export function readWeightBytes(bytes: Uint8Array, url: string): { tensors: TensorMap; metadata: Record<string, string>; format: WeightFileFormat } {
+export function readWeightBytes(bytes: Uint8Array, url: string): { tensors: TensorMap; metadata: Record<string, string>; format: WeightFormat } {
   try {
     if (detectWeightFormat(bytes) === 'safetensors') return { ...readSafetensorsLazy(bytes), format: 'safetensors' };
-    return readWeightFile(bytes);
+    return decodeWeightFile(bytes);
   } catch (e) {
     throw new Error(`${url}: ${(e as Error).message}`);
   }

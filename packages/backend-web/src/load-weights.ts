@@ -72,7 +72,7 @@ async function readCached(cache: CacheLike, key: string, url: string, opts: Load
  * Downloads a weight file (or any binary) with progress and returns its bytes. The response
  * body is streamed (`onProgress(loaded, total)` per chunk, total from `Content-Length`) and the
  * bytes are stored in the Cache Storage API under the URL, so a second visit reads them from
- * the cache and downloads nothing. Feed the bytes to `readWeightFile` / `readSafetensors`
+ * the cache and downloads nothing. Feed the bytes to `decodeWeightFile` / `readSafetensors`
  * (fp16 and bf16 safetensors become float32 there).
  *
  * @example

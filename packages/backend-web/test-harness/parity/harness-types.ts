@@ -1,6 +1,6 @@
 // Types of the parity harness page's hook `window.__aaclipParity` (shared with the test; no
 // runtime code).
-import type { ParityRow } from '@aaclip/core';
+import type { ParityRow } from '@aaclip/core/parity';
 
 export type HarnessBackend = 'webgpu' | 'webgl' | 'wasm';
 

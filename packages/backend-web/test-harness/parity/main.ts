@@ -2,7 +2,9 @@
 // `npm run parity`, on the backend a test names, with the fixture files fetched from the test's
 // server. Driven by packages/backend-web/src/parity.browser.test.ts.
 import { ensureGradients, imageToRawImage, useWebBackend } from '@aaclip/backend-web';
-import { computeMuscParity, computeParityFromBytes, readSafetensors, type MuscParityExpectedJson, type RawImage } from '@aaclip/core';
+import { computeMuscParity, computeParityFromBytes, type MuscParityExpectedJson } from '@aaclip/core/parity';
+import { readSafetensors } from '@aaclip/core/weights';
+import { type RawImage } from '@aaclip/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecodedImage, MuscRunRequest, MuscRunResponse, ParityHook, ParityRunRequest, ParityRunResponse } from './harness-types';
 
