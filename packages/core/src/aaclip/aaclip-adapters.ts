@@ -38,7 +38,10 @@ export class AdapterLinear {
     return matMul2d(x, this.weightT);
   }
 
-  /** The checkpoint layout [out, in]. */
+  /**
+   * The checkpoint layout [out, in].
+   * @deprecated read with `exportWeightAsync` (synchronous reads fail on webgpu in Node); this sync twin goes in the next release.
+   */
   exportWeight(): Float32Array {
     return transpose2d(this.weightT.dataSync() as Float32Array, this.inFeatures, this.outFeatures);
   }
@@ -140,7 +143,10 @@ export class ImageAdapters {
   }
 }
 
-/** Checkpoint-layout weights of every adapter, keyed as in the official state dicts. */
+/**
+ * Checkpoint-layout weights of every adapter, keyed as in the official state dicts.
+ * @deprecated read with `exportAdapterWeightsAsync`; this sync twin goes in the next release.
+ */
 export function exportAdapterWeights(adapters: AdapterLinear[]): Map<string, { shape: number[]; data: Float32Array }> {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const a of adapters) out.set(a.key, { shape: [a.outFeatures, a.inFeatures], data: a.exportWeight() });

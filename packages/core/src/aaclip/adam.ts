@@ -69,7 +69,10 @@ export class Adam {
     });
   }
 
-  /** State in checkpoint layout [out, in]. */
+  /**
+   * State in checkpoint layout [out, in].
+   * @deprecated read with `getStateAsync` (synchronous reads fail on webgpu in Node); this sync twin goes in the next release.
+   */
   getState(): AdamState {
     const m = new Map<string, Float32Array>();
     const v = new Map<string, Float32Array>();

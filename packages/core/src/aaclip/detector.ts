@@ -219,7 +219,10 @@ export class AAClipDetector implements Detector {
     return c && Object.hasOwn(c, className) ? c[className] : undefined;
   }
 
-  /** Anchors of every known class, for export (checkpoint layout [E, 2]). */
+  /**
+   * Anchors of every known class, for export (checkpoint layout [E, 2]).
+   * @deprecated read with `exportAnchorsAsync` (synchronous reads fail on webgpu in Node); this sync twin goes in the next release.
+   */
   exportAnchors(): Map<string, { shape: number[]; data: Float32Array }> {
     const m = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [c, a] of this.fixedAnchors) m.set(c, { shape: [...a.shape], data: a.dataSync() as Float32Array });

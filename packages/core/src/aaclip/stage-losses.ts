@@ -111,6 +111,8 @@ export function stage2SegTerm(seg: tf.Tensor3D, A: tf.Tensor2D[], grid: number, 
 /**
  * d(loss)/d(adapter weights) for a stage, with the loss value. Gradients are keyed by adapter
  * key in variable layout [in, out].
+ * @deprecated as a public name: `stage2Gradients` (@aaclip/core/train) is the one gradient entry
+ * point; `adapterGradientsAsync` reads the loss without a synchronous read.
  */
 export function adapterGradients(model: AAClipModel, stage: 1 | 2, lossFn: () => tf.Scalar): { value: number; grads: Map<string, tf.Tensor> } {
   const { value, grads } = adapterGradientTensors(model, stage, lossFn);
