@@ -17,6 +17,7 @@ const VERB_FLAGS: Record<string, { adapters: boolean; vocab: boolean; positional
   train: { adapters: false, vocab: true, positionalModel: false },
   convert: { adapters: true, vocab: true, positionalModel: true },
   demo: { adapters: false, vocab: false, positionalModel: false },
+  serve: { adapters: true, vocab: true, positionalModel: false },
 };
 
 type Role = 'model' | 'adapters' | 'vocab';
