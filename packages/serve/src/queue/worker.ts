@@ -9,7 +9,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Detector } from '@aaclip/core';
-import { backendReport, createDetector, type NodeBackendName } from '@aaclip/backend-node';
+import { backendReport, createDetector, resolveBundleReferences, type NodeBackendName } from '@aaclip/backend-node';
 import { BusyError, RequestError, type DetectEngine, type Readiness } from '../engine';
 import { createLocalEngine } from '../local-engine';
 import {
@@ -86,8 +86,12 @@ export async function runWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
   await beat().catch(() => undefined);
 
   let engine: DetectEngine;
+  // hf: names, aliases and URLs resolved once to files (downloaded into the Hub cache): the
+  // engine, the eval detector and the model's identity all read the same files
+  let files: { model: string; adapters?: string[]; vocab?: string[] } = { model: o.model, adapters: o.adapters, vocab: o.vocab };
   try {
-    engine = o.engine ? await o.engine() : await createLocalEngine({ model: o.model, adapters: o.adapters, vocab: o.vocab, device: o.device, size: o.size, maxBatch: o.maxBatch });
+    if (!o.engine) files = await resolveBundleReferences(files);
+    engine = o.engine ? await o.engine() : await createLocalEngine({ ...files, device: o.device, size: o.size, maxBatch: o.maxBatch });
   } catch (e) {
     // no model: report why and take no jobs
     record = { ...record, ok: false, reason: `cannot load model ${o.model}: ${(e as Error).message}` };
@@ -124,12 +128,12 @@ export async function runWorker(o: QueueWorkerOptions): Promise<QueueWorker> {
   // eval --queue: preprocessed images in, exact maps out, on a detector with the eval's prompts
   const runTensor = async (job: Job<TensorJobData>): Promise<TensorJobResult> => {
     const d = job.data;
-    modelId ??= modelIdentity([o.model, ...(o.adapters ?? [])]);
+    modelId ??= modelIdentity([files.model, ...(files.adapters ?? [])]);
     const mine = await modelId;
     if (mine !== d.modelId) throw new RequestError(409, 'other-model', `worker ${id} runs another model (${o.model}, sha256 ${mine.slice(0, 12)}) than the evaluation (${d.modelId.slice(0, 12)}): start the workers with the same --model and --adapters`);
     const key = JSON.stringify([d.dataset ?? null, d.domain]);
     if (!tensorHeads.has(key)) {
-      tensorHeads.set(key, createDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, prompts: { dataset: d.dataset, onWarning: () => undefined }, domain: d.domain }));
+      tensorHeads.set(key, createDetector({ model: files.model, adapters: files.adapters, vocab: files.vocab, prompts: { dataset: d.dataset, onWarning: () => undefined }, domain: d.domain }));
     }
     const detector = await tensorHeads.get(key)!;
     const x = f32FromB64(d.pixels);
