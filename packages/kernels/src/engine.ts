@@ -56,6 +56,8 @@ export type { GemmJob, PackedMatrix } from './gemm-types';
 
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 ceiling
 const STALL_MS = 60_000;
+/** Bytes of B staged at a time while packing. */
+const STAGING_BYTES = 1 << 20;
 
 export class GemmEngine {
   readonly threads: number;
@@ -163,18 +165,25 @@ export class GemmEngine {
     }
     const full = Math.floor(n / nr);
     if (full > 0) {
-      if (k * n * 4 > this.stagingBytes) {
+      // staged a block of rows at a time (~1 MiB): a whole-matrix staging buffer (16 MiB for
+      // ViT-L's c_fc) stayed in the engine's memory, and in RSS, for its lifetime
+      const kb = Math.max(1, Math.min(k, Math.floor(STAGING_BYTES / (n * 4))));
+      if (kb * n * 4 > this.stagingBytes) {
         if (this.stagingAt) this.heap.release(this.stagingAt);
         this.stagingAt = 0;
-        this.stagingAt = this.heap.alloc(k * n * 4, `packing a [${k} x ${n}] matrix`);
-        this.stagingBytes = k * n * 4;
+        this.stagingAt = this.heap.alloc(kb * n * 4, `packing a [${k} x ${n}] matrix`);
+        this.stagingBytes = kb * n * 4;
       }
-      const f = this.f32();
       const st = this.stagingAt;
-      if (ld === n) f.set(src.subarray(s0, s0 + k * n), st / 4);
-      else for (let r = 0; r < k; r++) f.set(src.subarray(s0 + r * ld, s0 + r * ld + n), st / 4 + r * n);
       const group = 16; // panels per pass: rows read 16 x NR floats at a time
-      for (let g = 0; g < full; g += group) this.packKernel(st + g * nr * 4, n * 4, dst + g * k * nr * 4, k, Math.min(group, full - g), k * nr * 4);
+      for (let r0 = 0; r0 < k; r0 += kb) {
+        const rows = Math.min(kb, k - r0);
+        const f = this.f32();
+        if (ld === n) f.set(src.subarray(s0 + r0 * n, s0 + (r0 + rows) * n), st / 4);
+        else for (let r = 0; r < rows; r++) f.set(src.subarray(s0 + (r0 + r) * ld, s0 + (r0 + r) * ld + n), st / 4 + r * n);
+        // rows r0 .. r0 + rows of every panel: panel p's row r starts at dst + (p k + r) nr floats
+        for (let g = 0; g < full; g += group) this.packKernel(st + g * nr * 4, n * 4, dst + (g * k + r0) * nr * 4, rows, Math.min(group, full - g), k * nr * 4);
+      }
     }
     if (n % nr) packB(src, s0 + full * nr, ld, k, n - full * nr, false, this.f32(), dst / 4 + full * k * nr, nr);
   }

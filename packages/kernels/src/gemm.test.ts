@@ -45,6 +45,15 @@ const SHAPES: Array<[number, number, number]> = [
 ];
 
 describe('GemmEngine products', () => {
+  it('packs a weight larger than the staging block (rows staged a block at a time) as a whole one', () => {
+    const eng = track(new GemmEngine({ threads: 1 }));
+    const [m, k, n] = [3, 300, 1003]; // 1.2 MB of B: 261 rows per staged block, a partial last panel
+    const a = rand(m * k, 11);
+    const b = rand(k * n, 12);
+    const got = eng.gemm(a, eng.pack(b, k, n), m, k, n);
+    expect(maxScaledError(got, reference(a, b, m, k, n, false, false), k)).toBeLessThan(2e-7);
+  });
+
   const kinds = relaxedSimdSupported() ? [false, true] : [false];
   for (const fma of kinds) {
     it(`match a float64 reference on odd shapes, transposed operands and a bias (${fma ? 'relaxed FMA' : 'mul + add'})`, () => {
