@@ -11,6 +11,7 @@ import { buildServer } from '../server';
 import { KEY_PREFIX, deadLetterQueue } from './protocol';
 import { createQueueEngine, type QueueEngine } from './queue-engine';
 import { runWorker, type QueueWorker } from './worker';
+import { workerCommand } from './worker-command';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -206,5 +207,15 @@ describe('queue engine and worker (in process, real Redis)', () => {
       await w?.close();
       await app.close();
     }
+  });
+
+  it('aaclip worker: flag mistakes are usage errors (exit code 2) naming the flag, before any connection', async () => {
+    const run = (argv: string[]) => workerCommand(argv, { defaultModel: () => 'unused.safetensors' });
+    await expect(run([])).rejects.toMatchObject({ exitCode: 2, message: '--queue URL is required (redis://host:port of the queue that aaclip serve --queue uses)' });
+    await expect(run(['--queue', 'http://127.0.0.1:6379'])).rejects.toMatchObject({ exitCode: 2, message: '--queue must be a redis:// or rediss:// URL, got "http://127.0.0.1:6379"' });
+    await expect(run(['--queue', 'redis://:secret@h:1/0x', '--queue-name', 'a:b'])).rejects.toMatchObject({ exitCode: 2, message: /^--queue-name: use 1 to 64 letters/ });
+    await expect(run(['--queue', redis.url, '--concurrency', '0'])).rejects.toMatchObject({ exitCode: 2, message: '--concurrency must be an integer from 1 to 256, got "0"' });
+    await expect(run(['--queue', redis.url, '--lock-ms', '10'])).rejects.toMatchObject({ exitCode: 2, message: '--lock-ms must be an integer from 1000 to 3600000, got "10"' });
+    await expect(run(['--queue', redis.url, '--bogus'])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/bogus.*\(aaclip worker --help\)$/) });
   });
 });
