@@ -1,6 +1,6 @@
 // Client image bytes -> a decoded RawImage, or a RequestError (4xx) that says what is wrong.
 import { ImageDecodeError, type RawImage } from '@aaclip/core';
-import { decodeImage } from '@aaclip/backend-node';
+import { DEFAULT_MAX_IMAGE_ASPECT_RATIO, decodeImage } from '@aaclip/backend-node';
 import { RequestError, type DetectImage } from './engine';
 
 /** Image formats the server accepts, by their leading bytes. */
@@ -29,9 +29,14 @@ export interface ImageLimits {
   maxSide: number;
 }
 
-/** Decodes one client image; every failure is a RequestError naming the image. */
+/**
+ * Decodes one client image; every failure is a RequestError naming the image: `label` (e.g.
+ * "image #2", "normal image #1") with the client's file name when it sent one.
+ */
 export async function decodeClientImage(img: DetectImage, label: string, limits: ImageLimits): Promise<RawImage> {
-  const name = img.name ? `${label} "${img.name}"` : label;
+  const name = img.name ? `${label} ("${img.name}")` : label;
+  const tooLarge = (w: number, h: number) =>
+    `${name} is ${w} x ${h} pixels; the server takes at most ${limits.maxPixels} pixels and ${limits.maxSide} pixels a side`;
   if (!(img.bytes instanceof Uint8Array) || img.bytes.length === 0) throw new RequestError(400, 'empty_image', `${name} is empty`);
   const kind = sniffImage(img.bytes);
   if (!kind) throw new RequestError(415, 'unsupported_media_type', `${name} is not a PNG, JPEG, BMP, GIF, WebP or TIFF image`);
@@ -42,7 +47,7 @@ export async function decodeClientImage(img: DetectImage, label: string, limits:
     const w = dv.getUint32(16);
     const h = dv.getUint32(20);
     if (w * h > limits.maxPixels || Math.max(w, h) > limits.maxSide) {
-      throw new RequestError(413, 'image_too_large', `${name} is ${w} x ${h} pixels; the server takes at most ${limits.maxPixels} pixels and ${limits.maxSide} a side`);
+      throw new RequestError(413, 'image_too_large', tooLarge(w, h));
     }
   }
   try {
@@ -50,8 +55,12 @@ export async function decodeClientImage(img: DetectImage, label: string, limits:
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     // decodeImage names the bound it checked from the header (before any pixel was decoded)
-    if (e instanceof ImageDecodeError && /maxPixels|maxSide|maxAspectRatio/.test(message)) {
-      throw new RequestError(413, 'image_too_large', message, { cause: e });
+    const dims = /(\d+) x (\d+) pixels/.exec(message);
+    if (e instanceof ImageDecodeError && dims && /maxPixels|maxSide/.test(message)) {
+      throw new RequestError(413, 'image_too_large', tooLarge(Number(dims[1]), Number(dims[2])), { cause: e });
+    }
+    if (e instanceof ImageDecodeError && dims && /maxAspectRatio/.test(message)) {
+      throw new RequestError(413, 'image_too_large', `${name} is ${dims[1]} x ${dims[2]} pixels: its longer side is more than ${DEFAULT_MAX_IMAGE_ASPECT_RATIO} times its shorter one`, { cause: e });
     }
     throw new RequestError(422, 'bad_image', message, { cause: e });
   }

@@ -181,7 +181,7 @@ class Local implements LocalEngine {
   private async prepare(images: DetectImage[], label: string): Promise<Prepared[]> {
     const out: Prepared[] = [];
     for (let i = 0; i < images.length; i++) {
-      const raw = await decodeClientImage(images[i]!, `${label} ${i + 1}`, this.limits);
+      const raw = await decodeClientImage(images[i]!, `${label} #${i + 1}`, this.limits);
       out.push({ raw, input: preprocessImage(raw, this.size), name: images[i]!.name });
     }
     return out;

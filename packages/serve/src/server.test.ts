@@ -9,6 +9,20 @@ import { createMetrics } from './metrics';
 import { buildServer } from './server';
 import { expectConforms, multipart, pngHeader, sampleImage } from '../../../test-utils/serve-http';
 
+/** A 24-bit BMP file header and info header declaring `width` x `height`, and no pixels. */
+function bmpHeader(width: number, height: number): Uint8Array {
+  const b = Buffer.alloc(54);
+  b.write('BM', 0, 'latin1');
+  b.writeUInt32LE(54 + width * height * 3, 2);
+  b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(width, 18);
+  b.writeInt32LE(height, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(24, 28);
+  return new Uint8Array(b);
+}
+
 const good = sampleImage('carpet-good.png');
 const hole = sampleImage('carpet-hole.png');
 
@@ -147,8 +161,10 @@ describe('aaclip serve: bad input gets a 4xx JSON error, and the server goes on'
   const cases: [string, () => Promise<{ statusCode: number; json(): { error: string; message: string }; headers: Record<string, unknown>; body: string }>, number, string, RegExp][] = [
     ['a non-image', () => detectRaw(new TextEncoder().encode('hello, this is not an image')), 415, 'unsupported_media_type', /not a PNG, JPEG/],
     ['a text body', () => app.inject({ method: 'POST', url: '/v1/detect?className=carpet', payload: 'hello', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type', /not an image|multipart/],
-    ['a truncated PNG', () => detectRaw(truncated), 422, 'bad_image', /cannot decode image image 1/],
-    ['a 30000 x 30000 PNG header', () => detectRaw(pngHeader(30000, 30000)), 413, 'image_too_large', /30000 x 30000/],
+    ['a truncated PNG', () => detectRaw(truncated), 422, 'bad_image', /^cannot decode image image #1: /],
+    ['a 30000 x 30000 PNG header', () => detectRaw(pngHeader(30000, 30000)), 413, 'image_too_large', /^image #1 is 30000 x 30000 pixels; the server takes at most 16777216 pixels and 8192 pixels a side$/],
+    ['a 30000 x 30000 BMP header', () => detectRaw(bmpHeader(30000, 30000), 'className=carpet', 'image/bmp'), 413, 'image_too_large', /^image #1 is 30000 x 30000 pixels; the server takes at most/],
+    ['an 8000 x 1 strip', () => detectRaw(pngHeader(8000, 1)), 413, 'image_too_large', /^image #1 is 8000 x 1 pixels: its longer side is more than 32 times its shorter one$/],
     ['an unknown class', () => detectRaw(hole, 'className=no-such-thing'), 404, 'unknown_class', /unknown className "no-such-thing"/],
     ['no class', () => detectRaw(hole, ''), 400, 'missing_class', /className is required/],
     ['an empty body', () => app.inject({ method: 'POST', url: '/v1/detect?className=carpet', headers: { 'content-type': 'image/png' } }), 400, 'no_images', /no image/],
