@@ -24,7 +24,7 @@ export { calibrateClass, CALIBRATION_METADATA_KEY, parseCalibration, quantile } 
 export type { Calibration, CalibrationMethod, CalibrationSample, ClassThresholds } from './aaclip/calibrate';
 export { AAClipDetector, createAAClipDetector } from './aaclip/detector';
 export type { AnchorInput, Detection, DetectOptions, Detector, DetectorOptions } from './aaclip/detector';
-export { checkBatchShape, preprocessBatch } from './aaclip/image-batch';
+export { checkBatchShape, preprocessBatch, stackPreprocessed } from './aaclip/image-batch';
 export type { DetectorImages, ImageBatchData } from './aaclip/image-batch';
 export type { Domain } from './aaclip/maps';
 export { imageScore } from './aaclip/score';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
-import { checkBatchShape, preprocessBatch, type ClipConfig, type DetectOptions, type Detection, type Detector, type DetectorImages, type Domain, type RawImage } from '@aaclip/core';
+import { checkBatchShape, preprocessBatch, stackPreprocessed, type ClipConfig, type DetectOptions, type Detection, type Detector, type DetectorImages, type Domain, type RawImage } from '@aaclip/core';
 import type { NodeBackendName } from '../backend';
 import { builtWorkerScript, WorkerRpc } from '../worker-rpc';
 import type { AnchorData, PoolPromptOptions, WorkerDetection, WorkerInit, WorkerReadyInfo, WorkerRequest } from './protocol';
@@ -231,24 +231,8 @@ async function readImages(images: PoolImages, imageSize: number): Promise<{ data
     return { batch: b.batch, size: b.size, data: (from, to) => b.data.slice(from, to) };
   }
   if (Array.isArray(images)) {
-    const list = images as readonly Float32Array[];
-    if (list.length === 0) throw new Error('detect: empty batch');
-    const len = list[0]?.length ?? 0;
-    const size = Math.round(Math.sqrt(len / 3));
-    list.forEach((a, i) => {
-      if (!(a instanceof Float32Array)) throw new Error(`detect: image ${i} is not a Float32Array (CLIP-normalised NHWC float32)`);
-      if (a.length !== len || size * size * 3 !== len || size === 0) throw new Error(`detect: image ${i} has ${a.length} values; every image must be S*S*3 values of the same S`);
-    });
-    const per = size * size * 3;
-    return {
-      batch: list.length,
-      size,
-      data: (from, to) => {
-        const out = new Float32Array(to - from);
-        for (let b = from / per; b < to / per; b++) out.set(list[b]!, b * per - from);
-        return out;
-      },
-    };
+    const b = stackPreprocessed(images as readonly Float32Array[]); // core's checks: [B, S, S, 3]
+    return { batch: b.batch, size: b.size, data: (from, to) => b.data.slice(from, to) };
   }
   const t = images as { shape?: readonly number[]; data?: unknown };
   const { batch: B, size: S } = checkBatchShape(t?.shape); // [B, S, S, 3]

@@ -7,7 +7,7 @@ import { backendReport } from '@aaclip/backend-node';
 import { parseCliArgs } from '../cli-args';
 import { writeFileAtomic } from '@aaclip/backend-node/tools';
 import { decodeImageFile, encodePng } from '@aaclip/backend-node';
-import { createDetectorPool } from '@aaclip/backend-node';
+import { createDetector } from '@aaclip/backend-node';
 import { COMMON_HELP, COMMON_OPTIONS, CliError, commonFlags, lockOut, requireFile, startBackend, usage, userMessage, modelFiles } from './common';
 import { checkSizeForModel, choiceFlag, intFlag, maxWorkers, numFlag, requiredFlag, sizeFlag } from './flags';
 import { checkMuscBatch, expandImageArgs, HEAD_HELP, HEAD_OPTIONS, headFlags, normalImages, type HeadFlags } from './head-flags';
@@ -210,7 +210,7 @@ async function runDetect(o: RunOptions): Promise<number> {
   let close: () => Promise<void> | void;
   let config;
   if (o.workers > 1) {
-    const pool = await createDetectorPool({ model: o.model, adapters: o.adapters, vocab: o.vocab, workers: o.workers, backend: (backendReport()?.active ?? 'wasm') as 'wasm' | 'cpu', prompts, domain, onWarning });
+    const pool = await createDetector({ model: o.model, adapters: o.adapters, vocab: o.vocab, workers: o.workers, device: backendReport()?.active ?? 'wasm', prompts, domain, onWarning });
     run = (inputs) => pool.detect(inputs, { className, domain });
     close = () => pool.dispose();
     config = pool.config;

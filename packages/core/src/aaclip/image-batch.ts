@@ -7,8 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { preprocessImage } from '../image/preprocess';
 import { assertRawImage, type RawImage } from '../image/raw-image';
 
-/** What a core detector's `detect` takes: a tensor batch [B, S, S, 3], one decoded image, or a list of them. */
-export type DetectorImages = tf.Tensor4D | RawImage | readonly RawImage[];
+/**
+ * What a core detector's `detect` takes: a tensor batch [B, S, S, 3], one decoded image, a list
+ * of them, or a list of preprocessed images (`preprocessImage` output: CLIP-normalised
+ * [S, S, 3] Float32Arrays of one size).
+ */
+export type DetectorImages = tf.Tensor4D | RawImage | readonly RawImage[] | readonly Float32Array[];
 
 /** A preprocessed batch as plain data (what crosses to a worker thread). */
 export interface ImageBatchData {
@@ -51,15 +55,36 @@ export function preprocessBatch(images: RawImage | readonly RawImage[], size: nu
 }
 
 /**
- * The model batch of `images`: a tensor as given (`owned` false), or decoded images
- * preprocessed to `size` in a new tensor the caller disposes (`owned` true).
+ * Preprocessed images ([S, S, 3] Float32Arrays of one size) stacked into one batch; errors say
+ * which image is wrong.
+ */
+export function stackPreprocessed(list: readonly Float32Array[]): ImageBatchData {
+  if (list.length === 0) throw new Error('detect: empty batch (no images)');
+  const len = list[0]!.length;
+  const size = Math.round(Math.sqrt(len / 3));
+  list.forEach((a, i) => {
+    if (!(a instanceof Float32Array)) throw new Error(`detect: image ${i} is not a Float32Array (CLIP-normalised NHWC float32)`);
+    if (a.length !== len || size * size * 3 !== len || size === 0) throw new Error(`detect: image ${i} has ${a.length} values; every image must be S*S*3 values of the same S`);
+  });
+  const data = new Float32Array(list.length * len); // [B, S, S, 3]
+  list.forEach((a, i) => data.set(a, i * len));
+  return { data, batch: list.length, size };
+}
+
+/**
+ * The model batch of `images`: a tensor as given (`owned` false), or decoded / preprocessed
+ * images in a new tensor the caller disposes (`owned` true), decoded ones resized to `size`.
  */
 export function imagesToTensor(images: DetectorImages, size: number): { tensor: tf.Tensor4D; owned: boolean } {
   if (images instanceof tf.Tensor) return { tensor: images, owned: false };
+  if (Array.isArray(images) && images.length > 0 && images.every((i) => i instanceof Float32Array)) {
+    const b = stackPreprocessed(images as readonly Float32Array[]);
+    return { tensor: tf.tensor4d(b.data, [b.batch, b.size, b.size, 3], 'float32'), owned: true };
+  }
   if (isRawImage(images) || Array.isArray(images)) {
     const b = preprocessBatch(images as RawImage | readonly RawImage[], size);
     return { tensor: tf.tensor4d(b.data, [b.batch, size, size, 3], 'float32'), owned: true };
   }
   const shape = (images as { shape?: unknown } | null)?.shape;
-  throw new Error(`detect: images must be NHWC [B, S, S, 3] (a tensor), a decoded image (RawImage) or a list of them, got ${images === null ? 'null' : Array.isArray(shape) ? `shape [${shape}]` : typeof images}`);
+  throw new Error(`detect: images must be NHWC [B, S, S, 3] (a tensor), a decoded image (RawImage), a list of them or of preprocessed Float32Arrays, got ${images === null ? 'null' : Array.isArray(shape) ? `shape [${shape}]` : typeof images}`);
 }
