@@ -68,8 +68,8 @@ export class QueueClient {
     this.deadLetters.on('error', () => undefined);
     this.events.on('error', () => undefined);
     this.redis.on('error', () => undefined);
-    this.events.on('completed', ({ jobId }) => void this.settle(jobId));
-    this.events.on('failed', ({ jobId }) => void this.settle(jobId));
+    this.events.on('completed', ({ jobId }) => this.trySettle(jobId));
+    this.events.on('failed', ({ jobId }) => this.trySettle(jobId));
     this.timer = setInterval(() => void this.poll(), this.o.pollMs);
     this.timer.unref();
   }
@@ -87,6 +87,7 @@ export class QueueClient {
    */
   async run<R>(name: string, data: JobData, id: string, signal?: AbortSignal): Promise<R> {
     if (this.closed) throw new RequestError(503, 'closed', 'the queue client is closed');
+    if (signal?.aborted) throw new RequestError(499, 'aborted', 'the request was aborted');
     const state = await this.queue.getJobState(id);
     if (state === 'completed') {
       const job = await Job.fromId(this.queue, id);
@@ -111,7 +112,7 @@ export class QueueClient {
       };
       w.resolve = (v) => (done(), resolve(v as R));
       w.reject = (e) => (done(), reject(e));
-      this.add(id, w).then(() => this.settle(id), (e: Error) => this.drop(id, w, e));
+      this.add(id, w).then(() => this.trySettle(id), (e: Error) => this.drop(id, w, e));
     });
   }
 
@@ -132,6 +133,11 @@ export class QueueClient {
     if (rest.length) this.waiters.set(id, rest);
     else this.waiters.delete(id);
     if (rest.length !== list.length) w.reject(e);
+  }
+
+  /** settle() from an event: a Redis error leaves the job to the next poll. */
+  private trySettle(id: string): void {
+    this.settle(id).catch(() => undefined);
   }
 
   /** Resolves or rejects the waiters of a finished job; re-adds one Redis lost. */
