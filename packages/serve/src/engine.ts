@@ -11,7 +11,7 @@ export interface DetectImage {
   name?: string;
 }
 
-export interface DetectOptions {
+export interface DetectRequestOptions {
   domain?: 'industrial' | 'medical';
   /** Score (0..1) from which an image is called anomalous; default: the model's calibration of the class. */
   threshold?: number;
@@ -23,7 +23,7 @@ export interface DetectRequest {
   className: string;
   method: DetectMethod;
   images: DetectImage[];
-  options?: DetectOptions;
+  options?: DetectRequestOptions;
   /** Known-good images of the class (method 'few-shot'). */
   normals?: DetectImage[];
   /**

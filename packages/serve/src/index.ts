@@ -10,7 +10,7 @@
 export { createLocalEngine } from './local-engine';
 export type { LocalEngine, LocalEngineOptions } from './local-engine';
 export { RequestError, BusyError, DETECT_METHODS } from './engine';
-export type { DetectMethod, DetectImage, DetectOptions, DetectRequest, ImageResult, DetectResponse, DetectEngine, Readiness } from './engine';
+export type { DetectMethod, DetectImage, DetectRequestOptions, DetectRequest, ImageResult, DetectResponse, DetectEngine, Readiness } from './engine';
 export { buildServer, startServer } from './server';
 export type { ServerOptions, RunningServer, ServedEngine } from './server';
 export { createMetrics } from './metrics';

@@ -3,7 +3,7 @@
 // fails with, and the workers' readiness records. Everything is JSON (BullMQ stores job data and
 // return values as JSON); bytes are base64, so workers need no shared disk.
 import { createHash } from 'node:crypto';
-import { RequestError, type DetectImage, type DetectMethod, type DetectOptions, type DetectRequest, type DetectResponse, type ImageResult } from '../engine';
+import { RequestError, type DetectImage, type DetectMethod, type DetectRequestOptions, type DetectRequest, type DetectResponse, type ImageResult } from '../engine';
 
 /** Key prefix of every BullMQ key (`aaclip:<queue>:...`). */
 export const KEY_PREFIX = 'aaclip';
@@ -42,7 +42,7 @@ export interface DetectJobData {
   kind: 'detect';
   className: string;
   method: DetectMethod;
-  options?: DetectOptions;
+  options?: DetectRequestOptions;
   images: WireImage[];
   normals?: WireImage[];
 }
