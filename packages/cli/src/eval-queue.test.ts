@@ -59,9 +59,6 @@ afterAll(async () => {
 describe('aaclip eval --queue', () => {
   it('spreads the detections over two workers and writes the same report as one process', async () => {
     const common = ['eval', '--data', join(dir, 'data'), '--dataset', 'mvtec', '--model', MODEL, '--batch', '2', '--json'];
-    const local = await run([...common, '--out', join(dir, 'local')]).done;
-    expect(local.code, local.stderr).toBe(0);
-
     const ready: string[] = [];
     const jobs: string[] = [];
     const workers = ['w1', 'w2'].map((id) =>
@@ -70,6 +67,9 @@ describe('aaclip eval --queue', () => {
         if (l.includes('"job-completed"')) jobs.push(id);
       }),
     );
+    // the workers start while the reference evaluation runs in one process
+    const local = await run([...common, '--out', join(dir, 'local')]).done;
+    expect(local.code, local.stderr).toBe(0);
     const end = Date.now() + 120_000;
     while (ready.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(ready.sort()).toEqual(['w1', 'w2']);
