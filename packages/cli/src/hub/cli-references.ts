@@ -18,6 +18,7 @@ const VERB_FLAGS: Record<string, { adapters: boolean; vocab: boolean; positional
   convert: { adapters: true, vocab: true, positionalModel: true },
   demo: { adapters: false, vocab: false, positionalModel: false },
   serve: { adapters: true, vocab: true, positionalModel: false },
+  worker: { adapters: true, vocab: true, positionalModel: false },
 };
 
 type Role = 'model' | 'adapters' | 'vocab';
