@@ -22,8 +22,8 @@ const pkgJson = (ws: string) => JSON.parse(readFileSync(join(repoRoot, ws, 'pack
 
 // arethetypeswrong options per package, with the reason:
 const ATTW_OPTIONS: Record<string, string[]> = {
-  // the demo model is a data file, not a module
-  '@aaclip/backend-node': ['--exclude-entrypoints', './models/demo'],
+  // the demo model is a data file, not a module; ./tools resolves through the exports map (node16, bundlers)
+  '@aaclip/backend-node': ['--exclude-entrypoints', './models/demo', '--profile', 'node16'],
   // browser ESM for bundlers by design: no CommonJS and no node10 resolution
   '@aaclip/backend-web': ['--profile', 'esm-only'],
   // subpaths /train, /metrics, /weights, /parity: exports-map resolution (node16, bundlers); node10 has no subpaths
