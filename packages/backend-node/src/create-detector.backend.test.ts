@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessImage, type Detection } from '@aaclip/core';
 import { repoRoot } from '../../../test-utils/fixtures';
+import { serveStatic } from '../../../test-utils/static-server';
 import { useBackend, type NodeBackendName } from './backend';
 import { createDetector, type NodeDetector } from './create-detector';
 import { decodeImageFile } from './image-io';
@@ -66,6 +67,16 @@ describe(`createDetector (${BACKEND})`, () => {
     const [one] = await det.detect(FILES[1]!, { className: 'carpet' });
     expectIdentical([one!], [want[1]!]);
     expect(want[1]!.score).toBeGreaterThan(want[0]!.score); // the hole scores above the good carpet
+  });
+
+  it('reads images from http URLs too', async () => {
+    const srv = await serveStatic({ '/': join(repoRoot, 'examples/images') });
+    try {
+      expectIdentical(await det.detect([`${srv.url}carpet-good.png`, FILES[1]!], { className: 'carpet' }), want);
+      await expect(det.detect(`${srv.url}missing.png`, { className: 'carpet' })).rejects.toThrow(`image ${srv.url}missing.png: HTTP 404`);
+    } finally {
+      await srv.close();
+    }
   });
 
   it('leaves no tensors behind per call, and frees everything on dispose', async () => {

@@ -2,7 +2,7 @@
  * The one way into detection on Node, like transformers.js' `pipeline`: a model bundle (a
  * path, `hf:` reference, alias, URL, or the bytes of a model file) in, the one core `Detector`
  * out, on a single thread or, with `workers > 1`, on a pool of worker threads behind the same
- * interface. Images go in as file paths, decoded images or a tensor batch; preprocessing and
+ * interface. Images go in as file paths, URLs, decoded images or a tensor batch; preprocessing and
  * batching happen in core (`preprocessBatch`).
  */
 import {
@@ -22,7 +22,7 @@ import { checkpointFromTensors, decodeWeightFile, type AAClipCheckpoint } from '
 import { backendReport, useBackend, type NodeBackendName } from './backend';
 import type { HubOptions } from './hub/hub-options';
 import { resolveBundleReferences } from './hub/resolve-references';
-import { decodeImageFile } from './image-io';
+import { decodeImage, decodeImageFile, DEFAULT_MAX_IMAGE_FILE_BYTES } from './image-io';
 import { loadBundle } from './model-bundle';
 import { createDetectorPool, type DetectorPool } from './pool/detector-pool';
 import { loadAdapters } from './weights-io';
@@ -63,7 +63,7 @@ export interface CreateDetectorOptions {
   onWarning?: (message: string) => void;
 }
 
-/** What a Node detector's `detect` takes: core's inputs, or image file paths (PNG, JPEG, ...). */
+/** What a Node detector's `detect` takes: core's inputs, or image file paths and http(s) URLs (PNG, JPEG, ...). */
 export type NodeImages = DetectorImages | string | readonly (string | RawImage)[];
 
 /** The Node detector: the core {@link Detector}, with file paths as inputs too. */
@@ -84,11 +84,28 @@ export interface NodeDetector extends Detector<NodeImages> {
 
 const list = (v: string | readonly string[] | undefined): string[] | undefined => (v === undefined ? undefined : typeof v === 'string' ? [v] : [...v]);
 
-/** File paths decoded; other inputs passed on as they are. */
+/** An image file, or an http(s) URL (read with fetch, bounded like a file); errors name it. */
+async function readImage(ref: string): Promise<RawImage> {
+  if (!/^https?:\/\//i.test(ref)) return decodeImageFile(ref);
+  let res: Response;
+  try {
+    res = await fetch(ref);
+  } catch (e) {
+    throw new Error(`image ${ref}: ${(e as Error).message}`, { cause: e });
+  }
+  if (!res.ok) throw new Error(`image ${ref}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > DEFAULT_MAX_IMAGE_FILE_BYTES) throw new Error(`image ${ref}: ${declared} bytes, more than the ${DEFAULT_MAX_IMAGE_FILE_BYTES} an image may have`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.length > DEFAULT_MAX_IMAGE_FILE_BYTES) throw new Error(`image ${ref}: ${bytes.length} bytes, more than the ${DEFAULT_MAX_IMAGE_FILE_BYTES} an image may have`);
+  return decodeImage(bytes, ref);
+}
+
+/** File paths and URLs decoded; other inputs passed on as they are. */
 async function decodePaths(images: NodeImages): Promise<DetectorImages> {
-  if (typeof images === 'string') return [await decodeImageFile(images)];
+  if (typeof images === 'string') return [await readImage(images)];
   if (Array.isArray(images) && images.some((i) => typeof i === 'string')) {
-    return Promise.all((images as readonly (string | RawImage)[]).map((i) => (typeof i === 'string' ? decodeImageFile(i) : i)));
+    return Promise.all((images as readonly (string | RawImage)[]).map((i) => (typeof i === 'string' ? readImage(i) : i)));
   }
   return images as DetectorImages;
 }
