@@ -44,15 +44,19 @@ const checkpoint = recomputeBlocks(model, images.shape, ckArg === 'auto' ? 'auto
 const workers = Number(args.workers ?? 0);
 const pool = workers > 0 ? await createTrainingPool({ weights: { random: { config: cfg, seed: 0 } }, model, workers, backend: report.active, checkpoint }) : null;
 const times = [];
+const cpuSeconds = []; // process CPU seconds of each step (every thread): the work, on a shared machine
 let loss = NaN;
 let heap = 0;
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
+  const c = process.cpuUsage();
   const { value, grads } = pool ? await pool.stage2Gradients(model, batchData, anchors) : await stage2Gradients(model, batchData, anchors, checkpoint);
   optimizer.applyGradients(grads);
   tf.dispose([...grads.values()]);
   await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
   times.push((performance.now() - t) / 1000);
+  const dc = process.cpuUsage(c);
+  cpuSeconds.push((dc.user + dc.system) / 1e6);
   loss = value;
   heap = Math.max(heap, wasmHeapMiB() ?? 0);
   global.gc?.();
@@ -69,6 +73,7 @@ emit({
   threads: pool ? pool.threads : 1,
   seconds: best(times),
   times,
+  cpuSeconds,
   loss,
   gflops: flops / 1e9,
   gflopsPerSecond: flops / 1e9 / best(times),
