@@ -68,6 +68,8 @@ describe('createDetector (web)', () => {
     const rgba = new Uint8ClampedArray(30 * 20 * 4);
     for (let p = 0; p < 600; p++) rgba.set([photo.data[p * 3]!, photo.data[p * 3 + 1]!, photo.data[p * 3 + 2]!, 255], p * 4);
     expectIdentical(await det.detect({ data: rgba, width: 30, height: 20 } as unknown as ImageData, { className: 'bottle' }), [want[0]!]);
+    // an image URL is fetched with the detector's fetch (decoding needs a browser's createImageBitmap)
+    await expect(det.detect(`${BASE}missing.png`, { className: 'bottle' })).rejects.toThrow(`image ${BASE}missing.png: HTTP 404`);
     tf.dispose([x, t]);
 
     det.dispose();

@@ -8,9 +8,7 @@
  */
 import {
   assembleBundle,
-  checkpointFromTensors,
   detectorFromBundle,
-  type AAClipCheckpoint,
   type AAClipConfig,
   type AAClipDetector,
   type DetectOptions,
@@ -22,11 +20,12 @@ import {
   type RawImage,
   type Tokenizer,
 } from '@aaclip/core';
+import { checkpointFromTensors, type AAClipCheckpoint } from '@aaclip/core/weights';
 import { useWebBackend, webBackendReport, type WasmPaths, type WebBackendReport } from './backend';
 import type { WebBackendName } from './feature-probes';
 import { imageToRawImage, type ImageInput } from './image-input';
 import { loadCheckpointFromUrl, loadTokenizerFromUrl, readWeightBytes, type ClipBuildOptions } from './load-model';
-import { loadWeights, type LoadWeightsOptions } from './load-weights';
+import { loadWeights, type FetchLike, type LoadWeightsOptions } from './load-weights';
 
 /** Where detection runs: a backend name, 'auto' (WebGPU, WebGL on a hardware GPU, wasm), or false to keep tfjs' current one. */
 export type WebDevice = WebBackendName | 'auto' | false;
@@ -55,8 +54,8 @@ export interface CreateWebDetectorOptions extends ClipBuildOptions, LoadWeightsO
   config?: Partial<AAClipConfig>;
 }
 
-/** What a browser detector's `detect` takes: core's inputs, or browser images (elements, bitmaps, canvases, ImageData, File/Blob). */
-export type WebImages = DetectorImages | ImageInput | readonly (ImageInput | RawImage)[];
+/** What a browser detector's `detect` takes: core's inputs, browser images (elements, bitmaps, canvases, ImageData, File/Blob) or image URLs. */
+export type WebImages = DetectorImages | ImageInput | string | readonly (ImageInput | RawImage | string)[];
 
 /** The browser detector: the core {@link Detector}, with browser images as inputs too. */
 export interface BrowserDetector extends Detector<WebImages> {
@@ -79,11 +78,26 @@ function isTensorLike(v: unknown): boolean {
   return typeof v === 'object' && v !== null && 'rank' in v && 'dtype' in v && 'shape' in v;
 }
 
-/** Browser images read into decoded images; core inputs passed on as they are. */
-async function toCoreImages(images: WebImages): Promise<DetectorImages> {
+/** An image URL fetched (errors name it) and decoded by the browser. */
+async function fetchImage(url: string, fetchFn: FetchLike | undefined): Promise<RawImage> {
+  if (typeof fetchFn !== 'function') throw new Error(`image ${url}: no fetch function available`);
+  let res: Response;
+  try {
+    res = await fetchFn(url);
+  } catch (e) {
+    throw new Error(`image ${url}: ${(e as Error)?.message ?? String(e)}`);
+  }
+  if (!res.ok) throw new Error(`image ${url}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+  return imageToRawImage(await res.blob());
+}
+
+/** Browser images and URLs read into decoded images; core inputs passed on as they are. */
+async function toCoreImages(images: WebImages, fetchFn: FetchLike | undefined): Promise<DetectorImages> {
   if (isTensorLike(images)) return images as DetectorImages;
-  if (Array.isArray(images)) return Promise.all((images as readonly (ImageInput | RawImage)[]).map((i) => imageToRawImage(i)));
-  return [await imageToRawImage(images as ImageInput | RawImage)];
+  const one = (i: ImageInput | RawImage | string | Float32Array): Promise<RawImage> | RawImage | Float32Array =>
+    typeof i === 'string' ? fetchImage(i, fetchFn) : i instanceof Float32Array ? i : imageToRawImage(i);
+  if (Array.isArray(images)) return (await Promise.all((images as readonly (ImageInput | RawImage | string | Float32Array)[]).map(one))) as DetectorImages;
+  return [(await one(images as ImageInput | RawImage | string)) as RawImage];
 }
 
 class BrowserDetectorImpl implements BrowserDetector {
@@ -91,6 +105,7 @@ class BrowserDetectorImpl implements BrowserDetector {
     readonly detector: AAClipDetector,
     readonly checkpoint: AAClipCheckpoint,
     readonly backend: WebBackendReport | null,
+    private readonly fetchFn: FetchLike | undefined,
   ) {}
 
   get classes(): readonly string[] {
@@ -102,7 +117,7 @@ class BrowserDetectorImpl implements BrowserDetector {
   }
 
   async detect(images: WebImages, opts: DetectOptions): Promise<Detection[]> {
-    return this.detector.detect(await toCoreImages(images), opts);
+    return this.detector.detect(await toCoreImages(images, this.fetchFn), opts);
   }
 
   dispose(): void {
@@ -177,5 +192,5 @@ export async function loadWebDetector(opts: CreateWebDetectorOptions, who: strin
 export async function createDetector(opts: CreateWebDetectorOptions): Promise<BrowserDetector> {
   if (!opts) throw new Error('createDetector: options are required ({ model })');
   const { detector, checkpoint, backend } = await loadWebDetector(opts, 'createDetector');
-  return new BrowserDetectorImpl(detector, checkpoint, backend);
+  return new BrowserDetectorImpl(detector, checkpoint, backend, opts.fetch ?? (globalThis as { fetch?: FetchLike }).fetch);
 }
