@@ -3,8 +3,8 @@
 import { makeOverlayPng } from '@aaclip/backend-node';
 import { evaluateClass as evaluateClassInCore, type ClassEvaluation } from '@aaclip/core/metrics';
 
-export { averageMetrics, detectorHead } from '@aaclip/core';
-export type { ClassEvaluation, EvalHead, EvalSample } from '@aaclip/core';
+export { averageMetrics, detectorHead } from '@aaclip/core/metrics';
+export type { ClassEvaluation, EvalHead, EvalSample } from '@aaclip/core/metrics';
 
 type Args = Parameters<typeof evaluateClassInCore>;
 

@@ -119,7 +119,6 @@ export { createTokenizerFromConfig, parseTokenizerConfig } from './tokenizer/tok
 export type { ClipBpeTokenizerConfig, TokenizerConfig, TokenizerFiles } from './tokenizer/tokenizer-config';
 export type { DecodeOptions, TokenizedTexts, TokenizeOptions, Tokenizer } from './tokenizer/tokenizer';
 
-// Deprecated aliases, kept for one release (CHANGELOG.md): names that moved to a subpath or
-// to @aaclip/render, and internals no other package used
+// Deprecated aliases, kept for one release (CHANGELOG.md): renamed names, and names that moved
+// to a subpath where 0.1.0's README, docs or examples showed them
 export * from './deprecated';
-export * from './deprecated-render';

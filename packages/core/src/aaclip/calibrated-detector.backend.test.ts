@@ -29,7 +29,7 @@ describe('Detector with stored thresholds', () => {
     const sorted = Float64Array.from(ref[0]!.anomalyMap).sort();
     const pos = 0.5 * (sorted.length - 1);
     expect(t.pixel).toBeCloseTo(sorted[Math.floor(pos)]! + (sorted[Math.ceil(pos)]! - sorted[Math.floor(pos)]!) * (pos - Math.floor(pos)), 10);
-    const stored = decodeCheckpoint(encodeCheckpoint({ adapters: tinyAdapters(), anchors, calibration: { version: 1, domain: 'industrial', size: S, classes: { bottle: t } } }), 'cal');
+    const stored = decodeCheckpoint(encodeCheckpoint({ adapters: tinyAdapters() as Map<string, { shape: number[]; data: Float32Array }>, anchors, calibration: { version: 1, domain: 'industrial', size: S, classes: { bottle: t } } }), 'cal');
     const det = createDetector({ clip: loadTinyClip(), adapters: stored.adapters, anchors: stored.anchors, calibration: stored.calibration });
     const res = await det.detect(images, { className: 'bottle' });
     for (let b = 0; b < 2; b++) {
