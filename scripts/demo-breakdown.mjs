@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { binaryMetrics } from '@aaclip/core/metrics';
 import { normalizeClip } from '@aaclip/core';
 import { generateDataset, TEXTURE_FAMILIES } from '@aaclip/synthetic';
-import { useBackend, loadDetector } from '@aaclip/backend-node';
+import { useBackend, createDetector } from '@aaclip/backend-node';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,10 +15,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const model = process.argv[2] ?? join(here, '..', 'packages', 'backend-node', 'models', 'demo.safetensors');
 const perFamily = Number(process.argv[3] ?? 24);
 await useBackend(process.env.AACLIP_BACKEND ?? 'wasm');
-const { detector, bundle } = await loadDetector({ model, domain: 'industrial' });
-const trained = JSON.parse(bundle.metadata.demo_train_families ?? '[]');
+const detector = await createDetector({ model, domain: 'industrial' });
+const trained = JSON.parse(detector.metadata.demo_train_families ?? '[]');
 const families = process.env.FAMILIES ? process.env.FAMILIES.split(',') : TEXTURE_FAMILIES.filter((f) => !trained.includes(f));
-const S = bundle.config.vision.imageSize;
+const S = detector.config.vision.imageSize;
 const pct = (x) => (x * 100).toFixed(1).padStart(5);
 const norm = (a) => {
   const lo = Math.min(...a);
@@ -60,4 +60,4 @@ console.log(`family   pixel | levels pixel            | image: mapMax   det  fus
 for (const r of rows) console.log(`${r.family.padEnd(8)} ${pct(r.pixel)} | ${r.levelPix.map(pct).join(' ')} |        ${pct(r.mapMax)} ${pct(r.det)} ${pct(r.fused)}`);
 const avg = (f) => rows.reduce((a, r) => a + f(r), 0) / rows.length;
 console.log(`average  ${pct(avg((r) => r.pixel))} | ${rows[0].levelPix.map((_, l) => pct(avg((r) => r.levelPix[l]))).join(' ')} |        ${pct(avg((r) => r.mapMax))} ${pct(avg((r) => r.det))} ${pct(avg((r) => r.fused))}`);
-detector.dispose();
+await detector.dispose();

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preprocessImage, toRgb } from '@aaclip/core';
 import { addDefect, DEFECT_KINDS, generateTexture, TEXTURE_FAMILIES } from '@aaclip/synthetic';
-import { decodeImageFile, demoModelPath, encodePng, formatBackendReport, loadDetector, makeOverlayPng, useBackend } from '@aaclip/backend-node';
+import { createDetector, decodeImageFile, demoModelPath, encodePng, formatBackendReport, makeOverlayPng, useBackend } from '@aaclip/backend-node';
 
 const DEMO_MODEL = demoModelPath();
 
@@ -98,10 +98,11 @@ if (scale !== 'image' && scale !== 'probability') fail(`--scale must be image or
 const backend = await useBackend(values.backend);
 console.error(formatBackendReport(backend));
 const t0 = performance.now();
-const { detector, bundle } = await loadDetector({ model: modelPath, adapters: values.adapters, vocab: values.vocab, domain });
+// the backend selected above is kept (no `device` given)
+const detector = await createDetector({ model: modelPath, adapters: values.adapters, vocab: values.vocab, domain });
 const loadMs = performance.now() - t0;
 try {
-  const size = intArg(values.size, 'size', bundle.config.vision.imageSize, bundle.config.vision.patchSize);
+  const size = intArg(values.size, 'size', detector.config.vision.imageSize, detector.config.vision.patchSize);
   let raw;
   let mask = null;
   if (imagePath === undefined) {
@@ -159,5 +160,5 @@ try {
       `overlay: ${overlayPath} (${scale === 'image' ? `blue ${lo.toFixed(2)} to red ${hi.toFixed(2)}, this image's anomaly map` : 'probability 0 to 1'})\ntime:    model ${(loadMs / 1000).toFixed(2)} s, detection ${(detectMs / 1000).toFixed(2)} s on ${backend.active}`,
   );
 } finally {
-  detector.dispose();
+  await detector.dispose();
 }

@@ -108,7 +108,7 @@ export class ReferenceBanks {
     const t0 = performance.now();
     const x = await batchTensor(active, [image]);
     try {
-      const [zs] = await active.detector.detectBatch(x, { className: c, domain });
+      const [zs] = await active.detector.detect(x, { className: c, domain });
       const [fs] = await refs.score(c, x);
       return { detection: combineFewShot(zs!, fs!), zeroShot: zs!, info, active, detectMs: performance.now() - t0 };
     } finally {

@@ -28,8 +28,8 @@ export async function detectImage(
   if (typeof className !== 'string' || className.trim() === '') throw new Error(`class name must be a non-empty string, got ${JSON.stringify(className)}`);
   const active = await session.get(model, onProgress);
   const t0 = performance.now();
-  const detection = await active.detector.detect(image.raw, { className: className.trim(), domain });
-  return { detection, active, detectMs: performance.now() - t0 };
+  const [detection] = await active.detector.detect(image.raw, { className: className.trim(), domain }); // one image, one result
+  return { detection: detection!, active, detectMs: performance.now() - t0 };
 }
 
 /**
@@ -46,7 +46,7 @@ export async function detectBatch(session: DetectorSession, req: BatchRequest & 
   const x = tf.tensor4d(Float32Array.from(req.data), req.shape);
   try {
     const t0 = performance.now();
-    const res = await active.detector.detectBatch(x, req.className);
+    const res = await active.detector.detect(x, { className: req.className });
     return {
       backend: active.backend,
       size: res[0]!.size,

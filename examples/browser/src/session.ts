@@ -1,5 +1,5 @@
 // Keeps one detector alive (per backend and model) and rebuilds it when either changes.
-import { createWebDetector, loadWeights, useWebBackend, type UrlProgressCallback, type WebBackendReport, type WebDetector } from '@aaclip/backend-web';
+import { createDetector, loadWeights, useWebBackend, type BrowserDetector, type UrlProgressCallback, type WebBackendReport } from '@aaclip/backend-web';
 import { createTokenizerFromConfig, parseTokenizerConfig, type Tokenizer } from '@aaclip/core';
 import { parseSafetensorsHeader, safetensorsHeaderSize } from '@aaclip/core/weights';
 import type { BackendChoice, BackendInfo, ModelRequest } from './hook-types';
@@ -17,7 +17,7 @@ const BACKENDS: readonly BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm'];
 
 /** A ready detector and how it was made. */
 export interface ActiveDetector {
-  detector: WebDetector;
+  detector: BrowserDetector;
   /** The backend selection, as useWebBackend reported it. */
   report: WebBackendReport;
   /** The same, as plain data for the hook. */
@@ -85,23 +85,23 @@ export class DetectorSession {
     const t0 = performance.now();
     const report = await useWebBackend(req.backend, { wasmPaths: WASM_PATHS });
     // The model file is downloaded here (with progress, into Cache Storage) to read its
-    // tokenizer metadata; createWebDetector then reads it from Cache Storage, or from these
+    // tokenizer metadata; createDetector then reads it from Cache Storage, or from these
     // bytes where the page cannot cache (plain http on another host): never downloaded twice.
     const modelBytes = await loadWeights(modelUrl, { onProgress });
     const tokenizer = tokenizerUrl === undefined ? tokenizerFromMetadata(modelBytes) : null;
     const fetchOnce = (url: string, init?: RequestInit): Promise<Response> =>
       url === modelUrl ? Promise.resolve(new Response(modelBytes as Uint8Array<ArrayBuffer>, { headers: { 'Content-Length': String(modelBytes.length) } })) : fetch(url, init);
-    const detector = await createWebDetector({
-      modelUrl,
-      adapterUrl,
+    const detector = await createDetector({
+      model: modelUrl,
+      adapters: adapterUrl,
       tokenizer: tokenizer ?? undefined,
-      tokenizerUrl,
+      vocab: tokenizerUrl,
       imageSize: req.imageSize,
       visionHeads: req.visionHeads,
       textHeads: req.textHeads,
       classNames: req.classNames,
       prompts: { dataset: req.promptDataset, onWarning: (w) => console.warn(w.message) },
-      backend: false, // selected above
+      device: false, // selected above
       fetch: fetchOnce,
       onProgress,
     });
