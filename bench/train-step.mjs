@@ -5,6 +5,10 @@
 //   node --expose-gc bench/train-step.mjs --model ViT-L-14-336 --size 518 --batch 2 --steps 2 [--layers N] [--backend wasm] [--checkpoint auto|true|false] [--workers N]
 // --workers N: the batch split across this thread and N worker threads (createTrainingPool).
 // --checkpoint: block-wise recomputation as the trainer does it ('auto': when the plain tape would pass 1 GiB).
+// --name-kernels true (bench/train-profile.mjs): every registered tfjs kernel runs through a
+// wrapper named kernel_<KernelName>, so a CPU profile's stacks name the kernel (tfjs-wasm's binary
+// and unary kernels share one anonymous kernelFunc). stepWindowsUs: each step's start and end on
+// the monotonic clock that V8's CPU profiles use (process.hrtime), in microseconds.
 import * as tf from '@tensorflow/tfjs-core';
 import { AAClipModel, ClipModel } from '@aaclip/core';
 import { Adam, randomClipWeights, recomputeBlocks, stage2Gradients } from '@aaclip/core/train';
@@ -43,18 +47,22 @@ const ckArg = args.checkpoint ?? 'auto';
 const checkpoint = recomputeBlocks(model, images.shape, ckArg === 'auto' ? 'auto' : ckArg === 'true');
 const workers = Number(args.workers ?? 0);
 const pool = workers > 0 ? await createTrainingPool({ weights: { random: { config: cfg, seed: 0 } }, model, workers, backend: report.active, checkpoint }) : null;
+if (args['name-kernels'] === 'true') nameKernels(tf.getBackend());
 const times = [];
+const stepWindowsUs = [];
 const cpuSeconds = []; // process CPU seconds of each step (every thread): the work, on a shared machine
 let loss = NaN;
 let heap = 0;
 for (let i = 0; i < steps; i++) {
   const t = performance.now();
+  const t0Us = Number(process.hrtime.bigint() / 1000n);
   const c = process.cpuUsage();
   const { value, grads } = pool ? await pool.stage2Gradients(model, batchData, anchors) : await stage2Gradients(model, batchData, anchors, checkpoint);
   optimizer.applyGradients(grads);
   tf.dispose([...grads.values()]);
   await params[0].weightT.data(); // the step is done when the weights are (read asynchronously: GPU backends)
   times.push((performance.now() - t) / 1000);
+  stepWindowsUs.push([t0Us, Number(process.hrtime.bigint() / 1000n)]);
   const dc = process.cpuUsage(c);
   cpuSeconds.push((dc.user + dc.system) / 1e6);
   loss = value;
@@ -79,9 +87,19 @@ emit({
   gflopsPerSecond: flops / 1e9 / best(times),
   peakRssMiB: peakRssMiB(),
   wasmHeapMiB: heap || null,
+  stepWindowsUs,
 });
 await pool?.dispose();
 optimizer.dispose();
 tf.dispose([images, masks, ...anchors.values()]);
 model.dispose();
 clip.dispose();
+
+/** Wraps every kernel registered for `backend` in a function named kernel_<KernelName> (profiling only). */
+function nameKernels(backend) {
+  for (const config of tf.getKernelsForBackend(backend)) {
+    const id = config.kernelName.replace(/[^A-Za-z0-9_]/g, '_');
+    // new Function gives the wrapper a real (parsed) name, which is what the profiler shows
+    config.kernelFunc = new Function('f', `return function kernel_${id}(a) { return f(a); }`)(config.kernelFunc);
+  }
+}
