@@ -84,7 +84,7 @@ describe('createDetector (web)', () => {
     const adapters = readSafetensors(file('adapters.safetensors'));
     const first = await createDetector({ model: `${BASE}clip-openai.safetensors`, adapters: `${BASE}adapters.safetensors`, vocab: `${BASE}bpe_simple_vocab_16e6.txt.gz`, visionHeads: 4, textHeads: 4, device: false, cache: false, fetch: fakeFetch(files, 1 << 20), classNames: ['bottle'] });
     const anchors = first.detector.exportAnchors().get('bottle')!;
-    const combined = new Map([...clip.tensors, ...adapters.tensors, ['anchors.bottle', { dtype: 'float32' as const, shape: anchors.shape, data: anchors.data }]]);
+    const combined = new Map<string, unknown>([...clip.tensors, ...adapters.tensors, ['anchors.bottle', { dtype: 'float32' as const, shape: anchors.shape, data: anchors.data }]]);
     const bytes = writeSafetensors(combined as never, { clip_config: JSON.stringify({ vision: { heads: 4 }, text: { heads: 4 } }), image_size: String(S) });
     const det = await createDetector({ model: bytes, device: false });
     expect(det.imageSize).toBe(S); // from the image_size metadata
