@@ -28,6 +28,10 @@ describe('detection service loop', () => {
     let rssAfterWarmup = 0;
     let score = 0;
     for (let i = 0; i < N; i++) {
+      // a service yields to its event loop between requests; on cpu every await here resolves as a
+      // microtask, so without this the loop would hold the thread for over a minute (vitest's
+      // worker RPC times out after 60 s without the event loop)
+      if (i % 25 === 0) await new Promise((r) => setImmediate(r));
       const [d] = await detector.detect(input, { className: 'tiles' });
       score = d!.score;
       if (i === warm - 1) {
